@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file kvm.h
+ * @brief libkvm for Linux: the BSD kvm(3) kernel memory interface.
+ *
+ * The classic kvm(3) calls (kvm_open, kvm_read, kvm_nlist, kvm_getprocs, ...)
+ * as NetBSD and FreeBSD define them, mapped onto Linux targets: the running
+ * kernel (/proc/kcore) and crash dumps (ELF vmcore, kdump-compressed, ...).
+ * Linux extensions carry the kvm_ prefix and are marked as such below.
+ *
+ * Error model: every call returns -1 or NULL on failure and leaves a message
+ * for kvm_geterr(); a successful call does not clear an earlier message.
+ * kvm_geterrcode() gives the failure class as a KVM_E* code.
+ *
+ * Threads: a kvm_t is not thread-safe; separate handles may be used from
+ * separate threads at the same time (the library keeps no global state).
+ */
+#ifndef KVM_H
+#define KVM_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque kvm descriptor; one per opened target. */
+typedef struct __kvm kvm_t;
+
+/** A target's kernel virtual address; 64 bits whatever the host. */
+typedef uint64_t kvaddr_t;
+/** A target's physical address. */
+typedef uint64_t kpaddr_t;
+/** A signed displacement between target addresses. */
+typedef int64_t kssize_t;
+
+/**
+ * kvm_open() flag: open no files at all.  The process list, argv, environ
+ * and load average then come from /proc; kvm_read() and kvm_write() fail.
+ * (NetBSD's value.)
+ */
+#define KVM_NO_FILES ((int)0x80000000)
+
+#ifndef _POSIX2_LINE_MAX
+#define _POSIX2_LINE_MAX 2048
+#endif
+
+/** Size of the errbuf that kvm_openfiles() and kvm_open2() fill. */
+#define KVM_ERRBUF_SIZE _POSIX2_LINE_MAX
+
+/**
+ * Failure classes, as kvm_geterrcode() returns them (negated: -KVM_ECORRUPT
+ * etc. are what the library uses internally; the public getter returns the
+ * positive value).  0 means no error was recorded.
+ */
+enum kvm_errcode {
+	KVM_EOK = 0,
+	KVM_ESYS = 1,	  /**< system call failed; errno was saved in the text */
+	KVM_ENOMEM = 2,	  /**< out of memory */
+	KVM_EINVAL = 3,	  /**< bad argument from the caller */
+	KVM_ENOTSUP = 4,  /**< not supported on this target (or not yet) */
+	KVM_ECORRUPT = 5, /**< the dump contradicts itself or is truncated */
+	KVM_ENODATA = 6,  /**< the page is not in the dump (excluded or hole) */
+	KVM_EFAULT = 7,	  /**< address not mapped, or not canonical */
+	KVM_ENOENT = 8,	  /**< no such symbol or type */
+	KVM_ETRUNC = 9,	  /**< the dump ends before the data */
+	KVM_EFORMAT = 10, /**< not a dump format we recognise */
+};
+
+/* ------------------------------------------------------------------ */
+/* Opening and closing                                                 */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Open a kernel memory target, with Sun error semantics.
+ *
+ * @param execfile kernel symbols (vmlinux, System.map or kallsyms text), or
+ *                 NULL for what the target itself carries.  A path of
+ *                 PATH_MAX bytes or more is refused.
+ * @param corefile dump file, or NULL for the running kernel (/proc/kcore).
+ * @param swapfile accepted for compatibility and ignored; may be NULL.
+ * @param flags    O_RDONLY, O_WRONLY or O_RDWR (applies to the core file),
+ *                 or KVM_NO_FILES.  Anything else: "bad flags arg".
+ * @param errstr   NULL: never print.  Otherwise hard errors (open failure,
+ *                 I/O errors, corrupt data) are printed to stderr as
+ *                 "errstr: message"; soft ones (an unmapped address, a
+ *                 symbol not found) are not.  Must outlive the handle.
+ * @return a descriptor, or NULL on failure.
+ */
+kvm_t *kvm_open(const char *execfile, const char *corefile,
+		const char *swapfile, int flags, const char *errstr);
+
+/**
+ * Open a kernel memory target, with BSD error semantics: never prints.
+ *
+ * @param errbuf on failure receives the message (KVM_ERRBUF_SIZE bytes,
+ *               i.e. _POSIX2_LINE_MAX); a NULL errbuf is left alone.
+ * @return a descriptor, or NULL on failure.  Other parameters as kvm_open().
+ */
+kvm_t *kvm_openfiles(const char *execfile, const char *corefile,
+		     const char *swapfile, int flags, char *errbuf);
+
+/**
+ * Symbol resolver for kvm_open2(): set *addr for name and return 0, or
+ * return non-zero when the name is unknown.
+ */
+typedef int kvm_resolver_fn(const char *name, kvaddr_t *addr);
+
+/**
+ * FreeBSD's kvm_open2(): kvm_openfiles() without a swap file, plus an
+ * optional resolver consulted by kvm_nlist() before the target's own
+ * symbols.  Never prints; errbuf as kvm_openfiles().
+ */
+kvm_t *kvm_open2(const char *execfile, const char *corefile, int flags,
+		 char *errbuf, kvm_resolver_fn *resolver);
+
+/**
+ * Close a descriptor and free everything it owns (arrays that kvm_getprocs
+ * and friends returned included).
+ *
+ * @return 0, or -1 on failure; kd NULL: -1 with errno EINVAL.
+ */
+int kvm_close(kvm_t *kd);
+
+/**
+ * The text of the last error recorded on kd.
+ *
+ * @return never NULL: "" for kd NULL or when no error was recorded.  The
+ *         text lives in kd and changes with the next failing call.
+ */
+char *kvm_geterr(kvm_t *kd);
+
+/**
+ * Extension: the class of the last error recorded on kd.
+ *
+ * @return a value of enum kvm_errcode; KVM_EINVAL for kd NULL.
+ */
+int kvm_geterrcode(kvm_t *kd);
+
+/* ------------------------------------------------------------------ */
+/* Memory                                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Read kernel virtual memory.
+ *
+ * @return the number of bytes read; fewer than len when the read reached
+ *         an unmapped page, a page missing from the dump or the end of a
+ *         truncated dump (the reason is in kvm_geterr()); -1 when nothing
+ *         could be read.  A len of 0 returns 0.
+ */
+ssize_t kvm_read(kvm_t *kd, unsigned long addr, void *buf, size_t len);
+
+/** kvm_read() with a 64-bit target address (FreeBSD/NetBSD extension). */
+ssize_t kvm_read2(kvm_t *kd, kvaddr_t addr, void *buf, size_t len);
+
+/**
+ * Write kernel virtual memory.  Fails on a handle opened O_RDONLY, even for
+ * len 0.  On a dump opened O_RDWR the bytes go into the dump file; on the
+ * live kernel only where a writable /dev/mem exists.
+ *
+ * @return the number of bytes written, or -1.
+ */
+ssize_t kvm_write(kvm_t *kd, unsigned long addr, const void *buf,
+		  size_t len);
+
+/** kvm_write() with a 64-bit target address. */
+ssize_t kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len);
+
+/**
+ * Extension: read the target's physical memory.
+ *
+ * @return bytes read (short at a hole, reason in kvm_geterr()), or -1.
+ */
+ssize_t kvm_read_phys(kvm_t *kd, kpaddr_t addr, void *buf, size_t len);
+
+/**
+ * Extension: translate a kernel virtual address to a physical one.
+ *
+ * @param pa_ret   receives the physical address.
+ * @param len_ret  receives how many bytes from pa_ret stay contiguous
+ *                 (to the end of the page or large page); may be NULL.
+ * @return 0, or -1 (unmapped, not canonical, or no translation).
+ */
+int kvm_kvatop(kvm_t *kd, kvaddr_t va, kpaddr_t *pa_ret, uint64_t *len_ret);
+
+/**
+ * The KASLR displacement of the kernel image: its run-time address minus
+ * its link-time address (FreeBSD's kvm_kerndisp).  0 when the kernel is not
+ * relocated or the displacement is unknown (see kvm_geterr()).
+ */
+kssize_t kvm_kerndisp(kvm_t *kd);
+
+/**
+ * Whether the target has the host's architecture, byte order and pointer
+ * size (FreeBSD extension).
+ *
+ * @return 1 native, 0 foreign, -1 on error.
+ */
+int kvm_native(kvm_t *kd);
+
+/* ------------------------------------------------------------------ */
+/* Target description (extension)                                      */
+/* ------------------------------------------------------------------ */
+
+/** A range of physical memory present in the target. */
+struct kvm_phys_range {
+	kpaddr_t start; /**< first byte */
+	kpaddr_t end;	/**< one past the last byte */
+};
+
+/**
+ * What kvm_get_info() reports.  The structure can grow at its end; callers
+ * pass sizeof(struct kvm_info) and get at most that much.
+ */
+struct kvm_info {
+	char format[16];    /**< "elf", "kdump", ... */
+	char arch[16];	    /**< "x86_64", "aarch64", ... */
+	char release[65];   /**< uname -r of the target, "" if unknown */
+	uint32_t page_size; /**< bytes; 0 if unknown */
+	int kaslr_known;    /**< 1 when kaslr_offset is known */
+	kssize_t kaslr_offset; /**< kvm_kerndisp() */
+	int vmcoreinfo;	    /**< 1 when the target carries VMCOREINFO */
+	int pgtable_levels; /**< page-table depth; 0 if no translation */
+	int big_endian;	    /**< target byte order */
+	int ptr_size;	    /**< target pointer size in bytes */
+	int live;	    /**< 1 for the running kernel */
+	int ncpus;	    /**< CPU state notes found */
+	uint64_t pgtable_root; /**< physical address of the kernel root */
+	size_t nranges;	    /**< entries kvm_get_phys_ranges() returns */
+	uint64_t crash_time; /**< VMCOREINFO CRASHTIME (s since epoch), 0 */
+};
+
+/**
+ * Extension: describe the target.
+ *
+ * @param info     filled up to infosize bytes.
+ * @param infosize sizeof(struct kvm_info) as the caller knows it.
+ * @return 0, or -1.
+ */
+int kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize);
+
+/**
+ * Extension: the physical memory ranges of the target, sorted.
+ *
+ * @param ranges_ret receives an array owned by kd (valid until kvm_close).
+ * @param n_ret      receives its length.
+ * @return 0, or -1.
+ */
+int kvm_get_phys_ranges(kvm_t *kd, const struct kvm_phys_range **ranges_ret,
+			size_t *n_ret);
+
+/**
+ * Extension: the target's VMCOREINFO text, or NULL (with a message) when
+ * it carries none.  Owned by kd.
+ */
+const char *kvm_get_vmcoreinfo(kvm_t *kd);
+
+/* ------------------------------------------------------------------ */
+/* Symbols                                                             */
+/* ------------------------------------------------------------------ */
+
+/** kvm_nlist n_type values (a.out's, as BSD uses them). */
+#define KVM_N_UNDF 0x00
+#define KVM_N_ABS 0x02
+#define KVM_N_TEXT 0x04
+#define KVM_N_DATA 0x06
+#define KVM_N_BSS 0x08
+#define KVM_N_EXT 0x01
+
+/**
+ * FreeBSD's struct kvm_nlist, for kvm_nlist2(): a NULL or "" n_name ends
+ * the array.
+ */
+struct kvm_nlist {
+	const char *n_name;
+	unsigned char n_type;
+	kvaddr_t n_value;
+};
+
+#if !defined(_NLIST_H) && !defined(KVM_NO_STRUCT_NLIST)
+/**
+ * BSD's struct nlist for kvm_nlist() (the a.out fields).  Programs that
+ * also include libelf's <nlist.h> (which has its own struct nlist) include
+ * it first: kvm.h then leaves struct nlist alone and such programs use
+ * kvm_nlist2().
+ */
+struct nlist {
+	const char *n_name;
+	unsigned char n_type;
+	char n_other;
+	short n_desc;
+	unsigned long n_value;
+};
+#endif
+
+/**
+ * Look up symbols.  Each entry whose n_name is found gets n_value and
+ * n_type; the array ends at a NULL or empty n_name.
+ *
+ * @return the number of entries not found, or -1 on error.
+ */
+int kvm_nlist(kvm_t *kd, struct nlist *nl);
+
+/** kvm_nlist() with 64-bit values (FreeBSD extension). */
+int kvm_nlist2(kvm_t *kd, struct kvm_nlist *nl);
+
+/* ------------------------------------------------------------------ */
+/* Processes                                                           */
+/* ------------------------------------------------------------------ */
+
+/** kvm_getprocs()/kvm_getproc2() ops (NetBSD's sysctl KERN_PROC_* values). */
+#define KERN_PROC_ALL 0
+#define KERN_PROC_PID 1
+#define KERN_PROC_PGRP 2
+#define KERN_PROC_SESSION 3
+#define KERN_PROC_TTY 4
+#define KERN_PROC_UID 5
+#define KERN_PROC_RUID 6
+
+#define KI_MAXCOMMLEN 24
+#define KI_WMESGLEN 8
+
+/**
+ * A process as kvm_getproc2() reports it: NetBSD's field names where Linux
+ * has the concept.  The structure only grows at its end: kvm_getproc2()
+ * copies elemsize bytes of each entry.
+ */
+struct kinfo_proc2 {
+	uint64_t p_paddr;	 /**< kernel address of the task_struct */
+	int32_t p_pid;		 /**< process id (the thread-group id) */
+	int32_t p_ppid;		 /**< parent's pid */
+	int32_t p__pgid;	 /**< process group */
+	int32_t p_sid;		 /**< session */
+	int32_t p_tpgid;	 /**< foreground group of the tty */
+	uint32_t p_tdev;	 /**< controlling tty, Linux dev_t; NODEV */
+	uint32_t p_uid;		 /**< effective uid */
+	uint32_t p_ruid;	 /**< real uid */
+	uint32_t p_gid;		 /**< effective gid */
+	uint32_t p_rgid;	 /**< real gid */
+	uint32_t p_svuid;	 /**< saved uid */
+	uint32_t p_svgid;	 /**< saved gid */
+	char p_stat;		 /**< state letter as ps(1) shows it */
+	char p_comm[KI_MAXCOMMLEN]; /**< command name */
+	char p_wmesg[KI_WMESGLEN];  /**< wait channel, "" if none */
+	uint32_t p_flag;	 /**< Linux task flags (PF_*) */
+	int32_t p_nice;		 /**< nice value */
+	int32_t p_priority;	 /**< kernel priority */
+	uint64_t p_ustart_sec;	 /**< start time, seconds after boot */
+	uint32_t p_ustart_usec;	 /**< and microseconds */
+	uint64_t p_uutime_sec;	 /**< user time */
+	uint32_t p_uutime_usec;
+	uint64_t p_ustime_sec;	 /**< system time */
+	uint32_t p_ustime_usec;
+	uint64_t p_vm_rssize;	 /**< resident pages */
+	uint64_t p_vm_vsize;	 /**< virtual size in bytes */
+	int32_t p_nlwps;	 /**< threads in the group */
+	int32_t p_kthread;	 /**< 1 for a kernel thread */
+};
+
+/** Older, fixed-layout process record; used by kvm_getargv()/envv(). */
+struct kinfo_proc {
+	struct kinfo_proc2 kp_proc;
+};
+
+/**
+ * List processes.  The array belongs to the library and stays valid until
+ * the next call of kvm_getprocs() or kvm_close().
+ *
+ * @param op  KERN_PROC_*; @param arg its argument (pid, uid, ...).
+ * @param cnt receives the number of entries.
+ * @return the array, or NULL.
+ */
+struct kinfo_proc *kvm_getprocs(kvm_t *kd, int op, int arg, int *cnt);
+
+/**
+ * List processes, copying elemsize bytes of each struct kinfo_proc2 (so
+ * programs built against a shorter struct keep working).
+ *
+ * @return an array owned by the library (valid until the next call or
+ *         kvm_close()), or NULL.
+ */
+struct kinfo_proc2 *kvm_getproc2(kvm_t *kd, int op, int arg, size_t elemsize,
+				 int *cnt);
+
+/**
+ * A process's arguments: a NULL-terminated vector owned by the library,
+ * valid until the next call.  nchr caps the total characters returned (0:
+ * no cap); the string that crosses the cap is truncated.
+ */
+char **kvm_getargv(kvm_t *kd, const struct kinfo_proc *p, int nchr);
+/** As kvm_getargv(), for the environment. */
+char **kvm_getenvv(kvm_t *kd, const struct kinfo_proc *p, int nchr);
+/** As kvm_getargv(), for a struct kinfo_proc2. */
+char **kvm_getargv2(kvm_t *kd, const struct kinfo_proc2 *p, int nchr);
+/** As kvm_getenvv(), for a struct kinfo_proc2. */
+char **kvm_getenvv2(kvm_t *kd, const struct kinfo_proc2 *p, int nchr);
+
+/**
+ * Load averages over 1, 5 and 15 minutes.
+ *
+ * @return the number of samples stored (at most nelem and 3), or -1.
+ */
+int kvm_getloadavg(kvm_t *kd, double loadavg[], int nelem);
+
+/* ------------------------------------------------------------------ */
+/* Crash dumps (kvm_dump(3))                                           */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Read the on-device dump header at dump_off of the core device and make
+ * the dump readable.  Refuses a live kernel and a handle that already has
+ * a header.
+ *
+ * @return the size of the on-device header; 0 when there is no valid dump
+ *         at dump_off; -1 on error.
+ */
+int kvm_dump_mkheader(kvm_t *kd, off_t dump_off);
+
+/**
+ * Write the kcore file header (generic header, CORE_CPU section, CORE_DATA
+ * section header; gaps zero-padded) for a dump of dumpsize bytes.  Never
+ * seeks: fp may be a pipe.
+ *
+ * @return 0, or -1.
+ */
+int kvm_dump_wrtheader(kvm_t *kd, FILE *fp, int dumpsize);
+
+/** Callback form of kvm_dump_wrtheader(): returns bytes written or -1. */
+typedef ssize_t kvm_write_buf_fn(void *cookie, const void *buf, size_t len);
+
+/** kvm_dump_wrtheader() through a write callback. */
+int kvm_dump_header(kvm_t *kd, kvm_write_buf_fn *write_buf, void *cookie,
+		    int dumpsize);
+
+/**
+ * Invalidate the dump on the device (clear its magic) so that it is never
+ * saved twice.  Refuses a live kernel.
+ *
+ * @return 0, or -1.
+ */
+int kvm_dump_inval(kvm_t *kd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVM_H */

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * x86_64 address translation: 4- and 5-level paging with 2 MiB and 1 GiB
+ * pages (Intel SDM vol. 3 ch. 4.5).  The kernel's root table and KASLR
+ * offset come from VMCOREINFO (init_top_pgt, phys_base, KERNELOFFSET) or,
+ * for dumps without it, from a CPU's CR3 and the kernel image mapping.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "x86_64.h"
+
+static const char *const level_names[6] = {
+	[1] = "pte", [2] = "pmd", [3] = "pud", [4] = "p4d", [5] = "pgd",
+};
+
+static bool
+canonical(uint64_t va, int levels)
+{
+	int bits = levels == 5 ? 57 : 48;
+	int64_t s = (int64_t)(va << (64 - bits)) >> (64 - bits);
+
+	return (uint64_t)s == va;
+}
+
+int
+x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
+	    uint64_t *pa_ret, uint64_t *len_ret)
+{
+	uint64_t table = root & X86_64_PTE_PFN_MASK;
+
+	if (levels != 4 && levels != 5)
+		return kvm_error(kd, KVM_EINVAL, "x86_64: %d-level paging",
+				 levels);
+	if (!canonical(va, levels))
+		return kvm_error(kd, KVM_EFAULT,
+				 "x86_64: address 0x%" PRIx64
+				 " is not canonical (%d-level paging)",
+				 va, levels);
+	for (int lvl = levels; lvl >= 1; lvl--) {
+		int shift = X86_64_PAGE_SHIFT + 9 * (lvl - 1);
+		unsigned idx = (va >> shift) & (X86_64_PTRS_PER_TABLE - 1);
+		/* With 4 levels the top table is the pgd, p4d is folded. */
+		const char *name = lvl == levels ? "pgd" : level_names[lvl];
+		uint64_t pte;
+		int err = kd->xlat.read_pte(kd->xlat.arg, table + idx * 8, &pte);
+		if (err)
+			return kvm_error_ctx(kd,
+					     "x86_64: reading %s[%u] for 0x%" PRIx64,
+					     name, idx, va);
+		if (!(pte & X86_64_PAGE_PRESENT))
+			return kvm_error(kd, KVM_EFAULT,
+					 "x86_64: %s not present for address "
+					 "0x%" PRIx64 ": %s[%u] = 0x%" PRIx64,
+					 name, va, name, idx, pte);
+		if ((lvl == 3 || lvl == 2) && (pte & X86_64_PAGE_PSE)) {
+			uint64_t mask = lvl == 3 ? X86_64_PUD_PAGE_MASK
+						 : X86_64_PMD_PAGE_MASK;
+			uint64_t size = 1ULL << shift;
+			uint64_t off = va & (size - 1);
+			*pa_ret = (pte & mask) + off;
+			*len_ret = size - off;
+			return 0;
+		}
+		table = pte & X86_64_PTE_PFN_MASK;
+	}
+	uint64_t off = va & (X86_64_PAGE_SIZE - 1);
+	*pa_ret = table + off;
+	*len_ret = X86_64_PAGE_SIZE - off;
+	return 0;
+}
+
+static int
+read_pte_phys(void *arg, uint64_t pa, uint64_t *pte_ret)
+{
+	kvm_t *kd = arg;
+	uint64_t raw;
+	size_t done;
+	int err = kvm_phys_read(kd, pa, &raw, sizeof(raw), &done);
+
+	if (err)
+		return err;
+	*pte_ret = kvm_tgt64(kd, raw);
+	return 0;
+}
+
+/*
+ * The lowest mapped 2 MiB slot of the kernel image mapping is _text:
+ * cleanup_highmap() (arch/x86/mm/init_64.c, since 2.6.26) clears the PMDs
+ * below _text, and _text is 2 MiB aligned (CONFIG_PHYSICAL_ALIGN).
+ */
+static int
+find_text(kvm_t *kd, uint64_t root, int levels, uint64_t *text_ret)
+{
+	for (uint64_t off = 0; off < X86_64_KERNEL_IMAGE_SIZE;
+	     off += 1ULL << X86_64_PMD_SHIFT) {
+		uint64_t pa, len;
+		if (x86_64_walk(kd, root, levels, X86_64_START_KERNEL_MAP + off,
+				&pa, &len) == 0) {
+			*text_ret = X86_64_START_KERNEL_MAP + off;
+			return 0;
+		}
+	}
+	return kvm_error(kd, KVM_ENODATA,
+			 "no kernel image mapping under page-table root "
+			 "0x%" PRIx64, root);
+}
+
+static int
+x86_64_init(kvm_t *kd)
+{
+	const struct kvm_vmcoreinfo *v = &kd->vmci;
+	bool have_vmci = kd->vmcoreinfo_text != NULL;
+	int64_t num;
+	uint64_t sym, hex;
+
+	kd->xlat.read_pte = read_pte_phys;
+	kd->xlat.arg = kd;
+	if (!kd->page_size)
+		kd->page_size = X86_64_PAGE_SIZE;
+
+	/* Paging depth: VMCOREINFO (4.14+), else CR4.LA57 of a CPU note. */
+	kd->xlat.levels = 4;
+	if (have_vmci && kvm_vmcoreinfo_number(v, "pgtable_l5_enabled", &num)) {
+		kd->xlat.levels = num ? 5 : 4;
+	} else {
+		for (size_t i = 0; i < kd->ncpus; i++)
+			if (kd->cpus[i].have_cr) {
+				if (kd->cpus[i].cr4 & X86_64_CR4_LA57)
+					kd->xlat.levels = 5;
+				break;
+			}
+	}
+
+	if (have_vmci && kvm_vmcoreinfo_hex(v, "KERNELOFFSET", &hex)) {
+		kd->kaslr_offset = (int64_t)hex;
+		kd->kaslr_known = true;
+	}
+
+	/*
+	 * Root from the symbol: init_top_pgt lies in the kernel image, whose
+	 * physical address is va - __START_KERNEL_map + phys_base (phys_base
+	 * in VMCOREINFO since 4.10, commit 401721ecd1dc).
+	 */
+	if (have_vmci &&
+	    (kvm_vmcoreinfo_symbol(v, "init_top_pgt", &sym) ||
+	     kvm_vmcoreinfo_symbol(v, "swapper_pg_dir", &sym)) &&
+	    kvm_vmcoreinfo_number(v, "phys_base", &num)) {
+		kd->xlat.root = sym - X86_64_START_KERNEL_MAP + (uint64_t)num;
+		kd->xlat.ready = true;
+	} else {
+		/*
+		 * Any CPU's CR3 maps the kernel.  With page-table isolation a
+		 * CPU stopped in user mode holds the user half of an 8 KiB
+		 * pgd pair (bit 12 set): try the kernel half first.
+		 */
+		for (size_t i = 0; i < kd->ncpus && !kd->xlat.ready; i++) {
+			if (!kd->cpus[i].have_cr || !kd->cpus[i].cr3)
+				continue;
+			uint64_t cr3 = kd->cpus[i].cr3 & X86_64_PTE_PFN_MASK;
+			uint64_t cand[2] = { cr3 & ~X86_64_PAGE_SIZE, cr3 };
+			for (int c = 0; c < 2 && !kd->xlat.ready; c++) {
+				uint64_t text;
+				if (find_text(kd, cand[c], kd->xlat.levels,
+					      &text) == 0) {
+					kd->xlat.root = cand[c];
+					kd->xlat.ready = true;
+				}
+			}
+		}
+		kvm_error_clear(kd);
+		if (!kd->xlat.ready)
+			return kvm_error(kd, KVM_ENOTSUP,
+					 "no page-table root: the dump has no "
+					 "VMCOREINFO (init_top_pgt, phys_base) "
+					 "and no CPU note with a usable CR3");
+	}
+
+	if (!kd->kaslr_known) {
+		uint64_t text;
+		int err = find_text(kd, kd->xlat.root, kd->xlat.levels, &text);
+		if (err == 0) {
+			kd->kaslr_offset = (int64_t)(text - X86_64_START_KERNEL);
+			kd->kaslr_known = true;
+		}
+		kvm_error_clear(kd);
+	}
+	return 0;
+}
+
+static int
+x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
+	      uint64_t *len_ret)
+{
+	return x86_64_walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
+			   len_ret);
+}
+
+static int
+x86_64_uvatop(kvm_t *kd, uint64_t root, uint64_t va, uint64_t *pa_ret,
+	      uint64_t *len_ret)
+{
+	return x86_64_walk(kd, root, kd->xlat.levels, va, pa_ret, len_ret);
+}
+
+const struct kvm_arch_ops kvm_arch_x86_64 = {
+	.name = "x86_64",
+	.e_machine = 62, /* EM_X86_64 */
+	.ptr_size = 8,
+	.big_endian = false,
+	.init = x86_64_init,
+	.kvatop = x86_64_kvatop,
+	.uvatop = x86_64_uvatop,
+	.fini = NULL,
+};

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Error recording.  The message lives in a fixed buffer inside the handle,
+ * so recording an error never allocates and ENOMEM can always be reported.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_private.h"
+
+static int
+verror(kvm_t *kd, int code, const char *fmt, va_list ap)
+{
+	if (code < 0)
+		code = -code;
+	kd->errcode = code;
+	vsnprintf(kd->errbuf, sizeof(kd->errbuf), fmt, ap);
+	return -code;
+}
+
+int
+kvm_error(kvm_t *kd, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int ret = verror(kd, code, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int
+kvm_error_sys(kvm_t *kd, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	kd->sys_errno = saved;
+	va_start(ap, fmt);
+	verror(kd, saved == ENOMEM ? KVM_ENOMEM : KVM_ESYS, fmt, ap);
+	va_end(ap);
+	size_t n = strlen(kd->errbuf);
+	snprintf(kd->errbuf + n, sizeof(kd->errbuf) - n, ": %s",
+		 strerror(saved));
+	errno = saved;
+	return -kd->errcode;
+}
+
+int
+kvm_error_ctx(kvm_t *kd, const char *fmt, ...)
+{
+	char old[sizeof(kd->errbuf)];
+	va_list ap;
+
+	memcpy(old, kd->errbuf, sizeof(old));
+	va_start(ap, fmt);
+	int n = vsnprintf(kd->errbuf, sizeof(kd->errbuf), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(kd->errbuf) && old[0])
+		snprintf(kd->errbuf + n, sizeof(kd->errbuf) - n, ": %s", old);
+	return -kd->errcode;
+}
+
+void
+kvm_error_clear(kvm_t *kd)
+{
+	kd->errcode = 0;
+	kd->errbuf[0] = '\0';
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * ELF vmcore: /proc/vmcore as the kdump kernel exports it (fs/proc/vmcore.c),
+ * QEMU dump-guest-memory "elf" and virsh dump.  PT_LOADs are indexed by
+ * p_paddr; PT_NOTEs give VMCOREINFO, NT_PRSTATUS per CPU and, from QEMU, a
+ * "QEMU" CPU-state note holding the control registers.  Headers are parsed
+ * with libelf; every offset and count is checked against the file first.
+ */
+#include <elf.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <string.h>
+
+#include "format.h"
+
+/* Notes beyond this are not a dump header but an attack on our memory. */
+#define ELF_NOTES_MAX (64u << 20)
+
+struct elf_priv {
+	Elf *elf;
+	struct kvm_memmap mem;
+};
+
+static int
+elf_probe(kvm_t *kd, const uint8_t *head, size_t headlen)
+{
+	(void)kd;
+	if (headlen < SELFMAG || memcmp(head, ELFMAG, SELFMAG) != 0)
+		return -KVM_ENOPROBE;
+	return 0;
+}
+
+static const char *
+elf_type_name(unsigned type)
+{
+	switch (type) {
+	case ET_EXEC:
+		return "an executable (ET_EXEC)";
+	case ET_DYN:
+		return "a program or shared library (ET_DYN)";
+	case ET_REL:
+		return "an object file (ET_REL)";
+	default:
+		return "not a core file";
+	}
+}
+
+/*
+ * QEMU's x86 CPU-state note ("QEMU", type 0), QEMUCPUState in QEMU's
+ * target/i386/arch_dump.c (version 1 since QEMU 1.7): u32 version, u32 size,
+ * 16 GPRs, rip, rflags (8 bytes each), 10 segment records of 24 bytes, then
+ * cr[0..4].  Later QEMUs append fields and grow "size".
+ */
+#define QEMU_CPUSTATE_CR0 392
+#define QEMU_CPUSTATE_MIN (QEMU_CPUSTATE_CR0 + 5 * 8)
+
+static void
+elf_qemu_note(kvm_t *kd, const uint8_t *desc, size_t len, size_t idx)
+{
+	uint64_t cr[5];
+	uint32_t size;
+
+	if (kd->e_machine != EM_X86_64 || len < QEMU_CPUSTATE_MIN)
+		return;
+	memcpy(&size, desc + 4, 4);
+	size = kvm_tgt32(kd, size);
+	if (size < QEMU_CPUSTATE_MIN || size > len)
+		return;
+	/* The QEMU notes follow the PRSTATUS ones, one per CPU, in order. */
+	if (idx >= kd->ncpus)
+		return;
+	memcpy(cr, desc + QEMU_CPUSTATE_CR0, sizeof(cr));
+	struct kvm_cpu_state *c = &kd->cpus[idx];
+	c->have_cr = true;
+	c->cr0 = kvm_tgt64(kd, cr[0]);
+	c->cr3 = kvm_tgt64(kd, cr[3]);
+	c->cr4 = kvm_tgt64(kd, cr[4]);
+}
+
+static int
+elf_notes(kvm_t *kd, struct elf_priv *p, const GElf_Phdr *ph,
+	  size_t *nqemu)
+{
+	if (ph->p_filesz == 0)
+		return 0;
+	if (ph->p_filesz > ELF_NOTES_MAX)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ELF: PT_NOTE of %llu bytes is larger than "
+				 "any dump's notes (limit %u)",
+				 (unsigned long long)ph->p_filesz,
+				 ELF_NOTES_MAX);
+	if (!kvm_range_ok(ph->p_offset, ph->p_filesz, kd->core.size))
+		return kvm_error(kd, KVM_ETRUNC,
+				 "ELF: PT_NOTE at offset 0x%llx (%llu bytes) "
+				 "lies past the end of the file",
+				 (unsigned long long)ph->p_offset,
+				 (unsigned long long)ph->p_filesz);
+	Elf_Data *d = elf_getdata_rawchunk(p->elf, ph->p_offset, ph->p_filesz,
+					   ELF_T_NHDR);
+	if (!d)
+		return kvm_error(kd, KVM_ECORRUPT, "ELF: cannot read notes: %s",
+				 elf_errmsg(-1));
+
+	size_t off = 0, name_off, desc_off;
+	GElf_Nhdr nh;
+	/* gelf_getnote checks each note against d; offsets only grow. */
+	while (off < d->d_size) {
+		size_t next = gelf_getnote(d, off, &nh, &name_off, &desc_off);
+		if (next == 0 || next <= off)
+			break;
+		off = next;
+		const char *name = (const char *)d->d_buf + name_off;
+		const uint8_t *desc = (const uint8_t *)d->d_buf + desc_off;
+		size_t namesz = nh.n_namesz;
+		/* n_namesz counts the NUL; tolerate writers that omit it. */
+		if (namesz > 0 && name[namesz - 1] == '\0')
+			namesz--;
+#define NAME_IS(s) (namesz == sizeof(s) - 1 && memcmp(name, s, namesz) == 0)
+		int err = 0;
+		if (NAME_IS("VMCOREINFO")) {
+			err = kvm_set_vmcoreinfo(kd, (const char *)desc,
+						 nh.n_descsz);
+		} else if (NAME_IS("CORE") && nh.n_type == NT_PRSTATUS) {
+			if (!kvm_cpu_add(kd))
+				err = -kd->errcode;
+		} else if (NAME_IS("QEMU")) {
+			elf_qemu_note(kd, desc, nh.n_descsz, (*nqemu)++);
+		}
+#undef NAME_IS
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int
+elf_open(kvm_t *kd)
+{
+	struct elf_priv *p = calloc(1, sizeof(*p));
+	GElf_Ehdr eh;
+	size_t phnum;
+	int err;
+
+	if (!p)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	kd->fmt_priv = p;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return kvm_error(kd, KVM_ENOTSUP, "libelf: %s", elf_errmsg(-1));
+	/* ELF_C_READ reads headers lazily with pread; the data path is ours. */
+	p->elf = elf_begin(kd->core.fd, ELF_C_READ, NULL);
+	if (!p->elf || elf_kind(p->elf) != ELF_K_ELF)
+		return kvm_error(kd, KVM_ECORRUPT, "ELF: %s",
+				 p->elf ? "not an ELF object" : elf_errmsg(-1));
+	if (!gelf_getehdr(p->elf, &eh))
+		return kvm_error(kd, KVM_ECORRUPT, "ELF: bad ELF header: %s",
+				 elf_errmsg(-1));
+	if (eh.e_type != ET_CORE)
+		return kvm_error(kd, KVM_EFORMAT,
+				 "ELF file is %s, not a core dump",
+				 elf_type_name(eh.e_type));
+	kd->e_machine = eh.e_machine;
+	kd->ptr_size = gelf_getclass(p->elf) == ELFCLASS32 ? 4 : 8;
+	kd->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+
+	if (elf_getphdrnum(p->elf, &phnum) != 0)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ELF: bad program header count: %s",
+				 elf_errmsg(-1));
+	size_t entsz = gelf_fsize(p->elf, ELF_T_PHDR, 1, EV_CURRENT);
+	uint64_t phbytes;
+	if (phnum == 0)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ELF core has no program headers");
+	if (eh.e_phentsize != entsz ||
+	    kvm_mul_overflow((uint64_t)phnum, (uint64_t)entsz, &phbytes) ||
+	    !kvm_range_ok(eh.e_phoff, phbytes, kd->core.size))
+		return kvm_error(kd, KVM_ETRUNC,
+				 "ELF: %zu program headers of %u bytes at "
+				 "offset 0x%llx do not fit in the file "
+				 "(%llu bytes)",
+				 phnum, eh.e_phentsize,
+				 (unsigned long long)eh.e_phoff,
+				 (unsigned long long)kd->core.size);
+
+	size_t nqemu = 0;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(p->elf, i, &ph))
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "ELF: program header %zu: %s", i,
+					 elf_errmsg(-1));
+		if (ph.p_type == PT_NOTE) {
+			err = elf_notes(kd, p, &ph, &nqemu);
+			if (err)
+				return err;
+		} else if (ph.p_type == PT_LOAD) {
+			if (ph.p_filesz > ph.p_memsz)
+				return kvm_error(kd, KVM_ECORRUPT,
+						 "ELF: PT_LOAD %zu has p_filesz "
+						 "0x%llx > p_memsz 0x%llx",
+						 i,
+						 (unsigned long long)ph.p_filesz,
+						 (unsigned long long)ph.p_memsz);
+			uint64_t end;
+			if (kvm_add_overflow(ph.p_offset, ph.p_filesz, &end))
+				return kvm_error(kd, KVM_ECORRUPT,
+						 "ELF: PT_LOAD %zu: offset "
+						 "overflows",
+						 i);
+			/*
+			 * A PT_LOAD past the end of the file stays: its
+			 * bytes read as "truncated", which is the truth.
+			 */
+			err = kvm_memmap_add(kd, &p->mem, ph.p_paddr,
+					     ph.p_memsz, ph.p_offset,
+					     ph.p_filesz);
+			if (err)
+				return err;
+		}
+	}
+	if (p->mem.nsegs == 0)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ELF core has no memory (no PT_LOAD)");
+	err = kvm_memmap_finish(kd, &p->mem);
+	if (!err)
+		err = kvm_set_phys_ranges(kd, &p->mem);
+	return err;
+}
+
+static int
+elf_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
+	      size_t *done_ret)
+{
+	struct elf_priv *p = kd->fmt_priv;
+
+	return kvm_memmap_read(kd, &p->mem, &kd->core, pa, buf, len,
+			       done_ret);
+}
+
+static int
+elf_write_phys(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
+	       size_t *done_ret)
+{
+	struct elf_priv *p = kd->fmt_priv;
+
+	return kvm_memmap_write(kd, &p->mem, &kd->core, pa, buf, len,
+				done_ret);
+}
+
+static void
+elf_close(kvm_t *kd)
+{
+	struct elf_priv *p = kd->fmt_priv;
+
+	if (!p)
+		return;
+	if (p->elf)
+		elf_end(p->elf);
+	kvm_memmap_deinit(&p->mem);
+	free(p);
+	kd->fmt_priv = NULL;
+}
+
+const struct kvm_format_ops kvm_format_elf = {
+	.name = "elf",
+	.probe = elf_probe,
+	.open = elf_open,
+	.read_phys = elf_read_phys,
+	.write_phys = elf_write_phys,
+	.close = elf_close,
+};

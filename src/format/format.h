@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The format plug-ins known to registry.c. */
+#ifndef KVM_FORMAT_H
+#define KVM_FORMAT_H
+
+#include "../kvm_private.h"
+
+extern const struct kvm_format_ops kvm_format_elf;
+
+#endif

@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * kvm_open and kvm_close, the kvm(3) error contract (DESIGN §1a), format
+ * probing, and the kvm_read/kvm_write loops over the arch plug-in's
+ * translation.  Knows no format and no architecture.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvm_private.h"
+
+/* Bytes given to a format's probe: enough for any header we recognise. */
+#define KVM_PROBE_LEN 4096
+
+/*
+ * Sun semantics: a handle opened by kvm_open() with an errstr prints its
+ * hard errors.  Soft ones are what a debugger meets all the time (a bad
+ * pointer, a missing page, an unknown symbol) and are never printed.
+ */
+static bool
+errcode_is_hard(int code)
+{
+	switch (code) {
+	case KVM_EFAULT:
+	case KVM_ENODATA:
+	case KVM_ENOENT:
+	case KVM_ETRUNC:
+	case KVM_EINVAL:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Called by public entry points on failure; the only place that prints. */
+static void
+report(kvm_t *kd)
+{
+	if (kd->program && errcode_is_hard(kd->errcode))
+		fprintf(stderr, "%s: %s\n", kd->program, kd->errbuf);
+}
+
+KVM_EXPORT char *
+kvm_geterr(kvm_t *kd)
+{
+	/* kvm(3) returns char *; the caller must not write to it. */
+	if (!kd)
+		return (char *)"";
+	return kd->errbuf;
+}
+
+KVM_EXPORT int
+kvm_geterrcode(kvm_t *kd)
+{
+	return kd ? kd->errcode : KVM_EINVAL;
+}
+
+/* ------------------------------------------------------------- opening */
+
+static int
+probe_and_open(kvm_t *kd)
+{
+	uint8_t head[KVM_PROBE_LEN];
+	size_t headlen = KVM_MIN((uint64_t)sizeof(head), kd->core.size);
+	int err;
+
+	if (headlen == 0)
+		return kvm_error(kd, KVM_EFORMAT, "%s: empty file",
+				 kd->corepath);
+	err = kvm_file_read(kd, &kd->core, 0, head, headlen);
+	if (err && kd->core.size == UINT64_MAX) {
+		/* A device of unknown size: take what a short read gave. */
+		kvm_error_clear(kd);
+		ssize_t n = pread(kd->core.fd, head, headlen, 0);
+		if (n <= 0)
+			return kvm_error(kd, KVM_EFORMAT, "%s: nothing to read",
+					 kd->corepath);
+		headlen = n;
+		err = 0;
+	}
+	if (err)
+		return kvm_error_ctx(kd, "%s", kd->corepath);
+
+	for (size_t i = 0; kvm_formats[i]; i++) {
+		const struct kvm_format_ops *ops = kvm_formats[i];
+		err = ops->probe(kd, head, headlen);
+		if (err == -KVM_ENOPROBE) {
+			kvm_error_clear(kd);
+			continue;
+		}
+		if (err)
+			return kvm_error_ctx(kd, "%s", kd->corepath);
+		kd->format = ops;
+		err = ops->open(kd);
+		if (err)
+			return kvm_error_ctx(kd, "%s", kd->corepath);
+		return 0;
+	}
+
+	char seen[3 * 16 + 1] = "";
+	for (size_t i = 0; i < KVM_MIN(headlen, (size_t)16); i++)
+		snprintf(seen + 3 * i, sizeof(seen) - 3 * i, "%s%02x",
+			 i ? " " : "", head[i]);
+	return kvm_error(kd, KVM_EFORMAT,
+			 "%s: not a kernel dump of any format we read "
+			 "(first bytes: %s)",
+			 kd->corepath, seen);
+}
+
+static int
+setup_arch(kvm_t *kd)
+{
+	if (kd->vmcoreinfo_text) {
+		uint64_t ps;
+		if (kvm_vmcoreinfo_dec(&kd->vmci, "PAGESIZE", &ps) && ps &&
+		    ps <= (1u << 20) && (ps & (ps - 1)) == 0)
+			kd->page_size = ps;
+	}
+	kd->arch = kvm_arch_by_machine(kd->e_machine);
+	if (!kd->arch)
+		return 0; /* physical reads still work; kvm_read says why not */
+	if (!kd->ptr_size)
+		kd->ptr_size = kd->arch->ptr_size;
+	int err = kd->arch->init(kd);
+	if (err) {
+		/*
+		 * A dump whose page tables we cannot set up still has its
+		 * physical memory and notes: keep it open and let kvm_read
+		 * report this reason.
+		 */
+		kd->xlat.ready = false;
+		kvm_error_ctx(kd, "%s", kd->arch->name);
+		memcpy(kd->xlat_reason, kd->errbuf, sizeof(kd->xlat_reason));
+		kd->xlat_errcode = kd->errcode;
+		kvm_error_clear(kd);
+		return 0;
+	}
+	return 0;
+}
+
+/* errno after a failed open: the class of the error, for callers. */
+static int
+errno_for(const kvm_t *kd)
+{
+	switch (kd->errcode) {
+	case KVM_ESYS:
+		return kd->sys_errno ? kd->sys_errno : EIO;
+	case KVM_ENOMEM:
+		return ENOMEM;
+	case KVM_EINVAL:
+		return EINVAL;
+	case KVM_ENOTSUP:
+		return ENOTSUP;
+	case KVM_EFORMAT:
+		return ENOEXEC;
+	default:
+		return EBADMSG; /* corrupt or truncated dump */
+	}
+}
+
+/* Shared by every kvm_open variant.  Prints only for kvm_open(errstr). */
+static kvm_t *
+open_common(const char *execfile, const char *corefile, int flags,
+	    const char *program, char *errbuf)
+{
+	kvm_t *kd = calloc(1, sizeof(*kd));
+	int err = 0;
+
+	if (!kd) {
+		if (errbuf)
+			snprintf(errbuf, _POSIX2_LINE_MAX, "%s",
+				 strerror(ENOMEM));
+		if (program)
+			fprintf(stderr, "%s: %s\n", program, strerror(ENOMEM));
+		return NULL;
+	}
+	kd->core.fd = -1;
+	kd->program = program;
+	kd->flags = flags;
+
+	if (flags != KVM_NO_FILES && (flags & ~O_ACCMODE) != 0) {
+		err = kvm_error(kd, KVM_EINVAL, "bad flags arg");
+		goto fail;
+	}
+	if (flags != KVM_NO_FILES && (flags & O_ACCMODE) == O_ACCMODE) {
+		err = kvm_error(kd, KVM_EINVAL, "bad flags arg");
+		goto fail;
+	}
+	if (execfile && strnlen(execfile, PATH_MAX) >= PATH_MAX) {
+		err = kvm_error(kd, KVM_EINVAL, "exec file name too long");
+		goto fail;
+	}
+	if (corefile && strnlen(corefile, PATH_MAX) >= PATH_MAX) {
+		err = kvm_error(kd, KVM_EINVAL, "core file name too long");
+		goto fail;
+	}
+	if (flags == KVM_NO_FILES)
+		return kd;
+	if (execfile && !(kd->execpath = strdup(execfile))) {
+		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (!corefile) {
+		err = kvm_error(kd, KVM_ENOTSUP,
+				"the live kernel (/proc/kcore) is not supported "
+				"yet: give a dump file");
+		goto fail;
+	}
+	if (!(kd->corepath = strdup(corefile))) {
+		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* O_WRONLY still needs reads to translate addresses. */
+	int oflags = (flags & O_ACCMODE) == O_RDONLY ? O_RDONLY : O_RDWR;
+	err = kvm_file_open(kd, &kd->core, corefile, oflags);
+	if (err)
+		goto fail;
+	err = probe_and_open(kd);
+	if (err)
+		goto fail;
+	err = setup_arch(kd);
+	if (err)
+		goto fail;
+	return kd;
+
+fail:
+	if (errbuf)
+		snprintf(errbuf, _POSIX2_LINE_MAX, "%s", kd->errbuf);
+	if (program)
+		fprintf(stderr, "%s: %s\n", program, kd->errbuf);
+	int saved = errno_for(kd);
+	kvm_close(kd);
+	(void)err;
+	errno = saved;
+	return NULL;
+}
+
+KVM_EXPORT kvm_t *
+kvm_open(const char *execfile, const char *corefile, const char *swapfile,
+	 int flags, const char *errstr)
+{
+	(void)swapfile;
+	return open_common(execfile, corefile, flags, errstr, NULL);
+}
+
+KVM_EXPORT kvm_t *
+kvm_openfiles(const char *execfile, const char *corefile,
+	      const char *swapfile, int flags, char *errbuf)
+{
+	(void)swapfile;
+	return open_common(execfile, corefile, flags, NULL, errbuf);
+}
+
+KVM_EXPORT kvm_t *
+kvm_open2(const char *execfile, const char *corefile, int flags,
+	  char *errbuf, kvm_resolver_fn *resolver)
+{
+	/* The resolver serves kvm_nlist, which has no other source yet. */
+	(void)resolver;
+	return open_common(execfile, corefile, flags, NULL, errbuf);
+}
+
+KVM_EXPORT int
+kvm_close(kvm_t *kd)
+{
+	int ret = 0;
+
+	if (!kd) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (kd->arch && kd->arch->fini)
+		kd->arch->fini(kd);
+	if (kd->format && kd->format->close)
+		kd->format->close(kd);
+	if (kd->core.fd >= 0)
+		kvm_file_close(&kd->core);
+	kvm_vmcoreinfo_deinit(&kd->vmci);
+	free(kd->vmcoreinfo_text);
+	free(kd->ranges);
+	free(kd->cpus);
+	free(kd->corepath);
+	free(kd->execpath);
+	free(kd);
+	return ret;
+}
+
+/* ---------------------------------------------- helpers for the formats */
+
+struct kvm_cpu_state *
+kvm_cpu_add(kvm_t *kd)
+{
+	if (kd->ncpus >= KVM_MAX_CPUS) {
+		kvm_error(kd, KVM_ECORRUPT, "more than %d CPU notes",
+			  KVM_MAX_CPUS);
+		return NULL;
+	}
+	struct kvm_cpu_state *n =
+		realloc(kd->cpus, (kd->ncpus + 1) * sizeof(*n));
+	if (!n) {
+		kvm_error(kd, KVM_ENOMEM, "out of memory for CPU notes");
+		return NULL;
+	}
+	kd->cpus = n;
+	memset(&n[kd->ncpus], 0, sizeof(*n));
+	return &n[kd->ncpus++];
+}
+
+int
+kvm_set_phys_ranges(kvm_t *kd, const struct kvm_memmap *m)
+{
+	struct kvm_phys_range *r = calloc(m->nsegs ? m->nsegs : 1, sizeof(*r));
+	size_t n = 0;
+
+	if (!r)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	/* Adjacent segments read as one range. */
+	for (size_t i = 0; i < m->nsegs; i++) {
+		uint64_t start = m->segs[i].pa;
+		uint64_t end = start + m->segs[i].memsz;
+		if (n > 0 && r[n - 1].end == start)
+			r[n - 1].end = end;
+		else
+			r[n++] = (struct kvm_phys_range){ start, end };
+	}
+	free(kd->ranges);
+	kd->ranges = r;
+	kd->nranges = n;
+	return 0;
+}
+
+int
+kvm_set_vmcoreinfo(kvm_t *kd, const char *text, size_t len)
+{
+	if (kd->vmcoreinfo_text)
+		return 0; /* the first note wins; dumps repeat it at times */
+	int err = kvm_vmcoreinfo_parse(&kd->vmci, text, len);
+	if (err == -KVM_ENOMEM)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory for VMCOREINFO");
+	if (err)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "VMCOREINFO note of %zu bytes is too large",
+				 len);
+	kd->vmcoreinfo_text = strdup(kd->vmci.buf);
+	if (!kd->vmcoreinfo_text)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- reads */
+
+int
+kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
+	      size_t *done_ret)
+{
+	*done_ret = 0;
+	if (!kd->format || !kd->format->read_phys)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "this target has no physical memory to read");
+	return kd->format->read_phys(kd, pa, buf, len, done_ret);
+}
+
+static int
+need_xlat(kvm_t *kd)
+{
+	if (kd->flags == KVM_NO_FILES)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "kvm_open called with KVM_NO_FILES: kernel "
+				 "memory cannot be read or written");
+	if (!kd->arch)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "no address translation for %s dumps "
+				 "(architecture not supported yet)",
+				 kvm_arch_machine_name(kd->e_machine));
+	if (!kd->xlat.ready) {
+		if (kd->xlat_reason[0])
+			return kvm_error(kd, kd->xlat_errcode, "%s",
+					 kd->xlat_reason);
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "%s: kernel page tables not found in the dump",
+				 kd->arch->name);
+	}
+	return 0;
+}
+
+int
+kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
+	      size_t *done_ret)
+{
+	uint8_t *out = buf;
+	size_t done = 0;
+	int err = need_xlat(kd);
+
+	while (!err && done < len) {
+		uint64_t pa, valid;
+		err = kd->arch->kvatop(kd, va, &pa, &valid);
+		if (err)
+			break;
+		size_t n = KVM_MIN((uint64_t)(len - done), valid);
+		size_t got;
+		err = kvm_phys_read(kd, pa, out + done, n, &got);
+		done += got;
+		va += got;
+		if (err)
+			kvm_error_ctx(kd, "kernel address 0x%llx",
+				      (unsigned long long)va);
+	}
+	*done_ret = done;
+	return err;
+}
+
+KVM_EXPORT ssize_t
+kvm_read2(kvm_t *kd, kvaddr_t addr, void *buf, size_t len)
+{
+	size_t done;
+
+	if (len > SSIZE_MAX) {
+		kvm_error(kd, KVM_EINVAL, "read length %zu too large", len);
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	if (kvm_virt_read(kd, addr, buf, len, &done) == 0)
+		return len;
+	report(kd);
+	return done > 0 ? (ssize_t)done : -1;
+}
+
+KVM_EXPORT ssize_t
+kvm_read(kvm_t *kd, unsigned long addr, void *buf, size_t len)
+{
+	return kvm_read2(kd, addr, buf, len);
+}
+
+KVM_EXPORT ssize_t
+kvm_read_phys(kvm_t *kd, kpaddr_t addr, void *buf, size_t len)
+{
+	size_t done;
+
+	if (len > SSIZE_MAX) {
+		kvm_error(kd, KVM_EINVAL, "read length %zu too large", len);
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	if (kd->flags == KVM_NO_FILES) {
+		need_xlat(kd);
+		return -1;
+	}
+	if (kvm_phys_read(kd, addr, buf, len, &done) == 0)
+		return len;
+	report(kd);
+	return done > 0 ? (ssize_t)done : -1;
+}
+
+KVM_EXPORT ssize_t
+kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
+{
+	const uint8_t *in = buf;
+	size_t done = 0;
+	int err;
+
+	if (kd->flags != KVM_NO_FILES && (kd->flags & O_ACCMODE) == O_RDONLY) {
+		kvm_error(kd, KVM_EINVAL, "kvm_write: descriptor is read-only "
+			  "(opened O_RDONLY)");
+		return -1;
+	}
+	if (len > SSIZE_MAX) {
+		kvm_error(kd, KVM_EINVAL, "write length %zu too large", len);
+		return -1;
+	}
+	err = need_xlat(kd);
+	if (!err && !kd->format->write_phys)
+		err = kvm_error(kd, KVM_ENOTSUP,
+				"writing is not supported for %s targets",
+				kd->format->name);
+	while (!err && done < len) {
+		uint64_t pa, valid;
+		size_t got = 0;
+		err = kd->arch->kvatop(kd, addr + done, &pa, &valid);
+		if (err)
+			break;
+		size_t n = KVM_MIN((uint64_t)(len - done), valid);
+		err = kd->format->write_phys(kd, pa, in + done, n, &got);
+		done += got;
+	}
+	if (!err)
+		return done;
+	report(kd);
+	return done > 0 ? (ssize_t)done : -1;
+}
+
+KVM_EXPORT ssize_t
+kvm_write(kvm_t *kd, unsigned long addr, const void *buf, size_t len)
+{
+	return kvm_write2(kd, addr, buf, len);
+}
+
+KVM_EXPORT int
+kvm_kvatop(kvm_t *kd, kvaddr_t va, kpaddr_t *pa_ret, uint64_t *len_ret)
+{
+	uint64_t valid;
+	int err = need_xlat(kd);
+
+	if (!err)
+		err = kd->arch->kvatop(kd, va, pa_ret, &valid);
+	if (err) {
+		report(kd);
+		return -1;
+	}
+	if (len_ret)
+		*len_ret = valid;
+	return 0;
+}
+
+/* ---------------------------------------------------- target description */
+
+KVM_EXPORT kssize_t
+kvm_kerndisp(kvm_t *kd)
+{
+	if (!kd->kaslr_known) {
+		kvm_error(kd, KVM_ENOTSUP, "the KASLR offset is not known");
+		return 0;
+	}
+	return kd->kaslr_offset;
+}
+
+KVM_EXPORT int
+kvm_native(kvm_t *kd)
+{
+	const struct kvm_arch_ops *host = NULL;
+
+#if defined(__x86_64__)
+	host = kvm_arch_by_machine(62 /* EM_X86_64 */);
+#endif
+	if (kd->flags == KVM_NO_FILES)
+		return 1;
+	if (!host)
+		return 0;
+	bool host_be = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+	return kd->e_machine == host->e_machine &&
+	       kd->big_endian == host_be &&
+	       kd->ptr_size == (int)sizeof(void *);
+}
+
+KVM_EXPORT int
+kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
+{
+	struct kvm_info i;
+
+	memset(&i, 0, sizeof(i));
+	if (kd->flags == KVM_NO_FILES) {
+		snprintf(i.format, sizeof(i.format), "none");
+		i.live = 1;
+	} else {
+		snprintf(i.format, sizeof(i.format), "%s", kd->format->name);
+		snprintf(i.arch, sizeof(i.arch), "%s",
+			 kvm_arch_machine_name(kd->e_machine));
+		const char *rel = kd->vmcoreinfo_text
+			? kvm_vmcoreinfo_get(&kd->vmci, "OSRELEASE")
+			: NULL;
+		if (rel)
+			snprintf(i.release, sizeof(i.release), "%s", rel);
+		i.page_size = kd->page_size;
+		i.kaslr_known = kd->kaslr_known;
+		i.kaslr_offset = kd->kaslr_offset;
+		i.vmcoreinfo = kd->vmcoreinfo_text != NULL;
+		i.pgtable_levels = kd->xlat.ready ? kd->xlat.levels : 0;
+		i.pgtable_root = kd->xlat.ready ? kd->xlat.root : 0;
+		i.big_endian = kd->big_endian;
+		i.ptr_size = kd->ptr_size;
+		i.live = kd->live;
+		i.ncpus = kd->ncpus;
+		i.nranges = kd->nranges;
+		uint64_t t;
+		if (kd->vmcoreinfo_text &&
+		    kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME", &t))
+			i.crash_time = t;
+	}
+	memcpy(info, &i, KVM_MIN(infosize, sizeof(i)));
+	return 0;
+}
+
+KVM_EXPORT int
+kvm_get_phys_ranges(kvm_t *kd, const struct kvm_phys_range **ranges_ret,
+		    size_t *n_ret)
+{
+	*ranges_ret = kd->ranges;
+	*n_ret = kd->nranges;
+	return 0;
+}
+
+KVM_EXPORT const char *
+kvm_get_vmcoreinfo(kvm_t *kd)
+{
+	if (!kd->vmcoreinfo_text)
+		kvm_error(kd, KVM_ENOENT, "the target carries no VMCOREINFO");
+	return kd->vmcoreinfo_text;
+}

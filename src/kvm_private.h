@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * struct __kvm (kvm_t) and the two plug-in interfaces: formats (what holds
+ * the memory: ELF vmcore, kdump, ...) and architectures (how virtual
+ * addresses become physical).  Nothing above these interfaces knows a
+ * format or an architecture (DESIGN §7).
+ */
+#ifndef KVM_PRIVATE_H
+#define KVM_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kvm.h"
+#include "util.h"
+#include "vmcoreinfo.h"
+
+
+/*
+ * Internal error codes are the negated public enum kvm_errcode; 0 is
+ * success.  KVM_ENOPROBE only travels between a format's probe and the
+ * core ("not mine") and never reaches a user.
+ */
+#define KVM_ENOPROBE 100
+
+/* Record an error on kd; returns -code so callers can "return kvm_error()". */
+int kvm_error(kvm_t *kd, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* As kvm_error(KVM_ESYS), with ": strerror(errno)" appended. */
+int kvm_error_sys(kvm_t *kd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Prefix the recorded message with context; returns the recorded code. */
+int kvm_error_ctx(kvm_t *kd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Forget the recorded error (a caller handled it). */
+void kvm_error_clear(kvm_t *kd);
+
+/* ---------------------------------------------------------------- files */
+
+/*
+ * A file the target reads.  Regular files are mapped whole (reads are then
+ * memcpy, no syscall); devices and /proc files fall back to pread.
+ */
+struct kvm_file {
+	int fd;
+	uint64_t size;	     /* bytes that may be read */
+	const uint8_t *map;  /* whole-file mapping, or NULL */
+	size_t map_len;
+	bool writable;
+	bool regular;
+};
+
+int kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
+		  int oflags);
+void kvm_file_close(struct kvm_file *f);
+/* Read exactly len bytes at off; KVM_ETRUNC past the end of the file. */
+int kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
+		  void *buf, size_t len);
+/* Pointer to len bytes at off when the file is mapped, else NULL. */
+const void *kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len);
+int kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
+		   const void *buf, size_t len);
+
+/* ------------------------------------------------------ physical memmap */
+
+/*
+ * The physical memory of a target whose format stores plain ranges (ELF,
+ * LiME, raw): sorted, non-overlapping segments.  Bytes between filesz and
+ * memsz of a segment read as zeros (ELF p_filesz < p_memsz).
+ */
+struct kvm_memseg {
+	uint64_t pa;	   /* first physical address */
+	uint64_t memsz;	   /* bytes of physical memory covered */
+	uint64_t offset;   /* file offset of the first byte */
+	uint64_t filesz;   /* bytes present in the file (<= memsz) */
+};
+
+struct kvm_memmap {
+	struct kvm_memseg *segs;
+	size_t nsegs;
+	size_t last; /* index of the segment hit last: reads are local */
+};
+
+int kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa,
+		   uint64_t memsz, uint64_t offset, uint64_t filesz);
+/* Sort, then merge or trim overlaps (the first segment added wins). */
+int kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m);
+void kvm_memmap_deinit(struct kvm_memmap *m);
+/*
+ * Read physical memory through m from f.  Returns 0 when all len bytes
+ * were read; else an error, with *done_ret the bytes read before it.
+ */
+int kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
+		    const struct kvm_file *f, uint64_t pa, void *buf,
+		    size_t len, size_t *done_ret);
+int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
+		     struct kvm_file *f, uint64_t pa, const void *buf,
+		     size_t len, size_t *done_ret);
+
+/* -------------------------------------------------------------- formats */
+
+/* A CPU's state as a dump recorded it (what translation may need). */
+struct kvm_cpu_state {
+	bool have_regs;	      /* from NT_PRSTATUS */
+	uint64_t pc, sp;
+	bool have_cr;	      /* from a QEMU CPU-state note (x86) */
+	uint64_t cr0, cr3, cr4;
+};
+
+#define KVM_MAX_CPUS 8192
+
+struct kvm_format_ops {
+	const char *name;
+	/* 0: mine; -KVM_ENOPROBE: not mine (no message); else an error. */
+	int (*probe)(kvm_t *kd, const uint8_t *head, size_t headlen);
+	/* Parse headers; fill kd->phys ranges, notes, machine. */
+	int (*open)(kvm_t *kd);
+	/* As kvm_memmap_read(): 0 or an error with *done_ret bytes read. */
+	int (*read_phys)(kvm_t *kd, uint64_t pa, void *buf, size_t len,
+			 size_t *done_ret);
+	int (*write_phys)(kvm_t *kd, uint64_t pa, const void *buf,
+			  size_t len, size_t *done_ret);
+	/* Free format state; must accept a half-opened kd. */
+	void (*close)(kvm_t *kd);
+};
+
+/* ---------------------------------------------------------- architectures */
+
+/*
+ * Reads one page-table entry (8 bytes, target byte order already applied)
+ * at a physical address.  Translation reaches memory only through this, so
+ * it can be tested with page tables built in a buffer.
+ */
+typedef int kvm_read_pte_fn(void *arg, uint64_t pa, uint64_t *pte_ret);
+
+struct kvm_arch_ops {
+	const char *name;
+	uint16_t e_machine;	/* ELF machine number */
+	int ptr_size;
+	bool big_endian;
+	/*
+	 * Set up kernel translation from VMCOREINFO, CPU notes or what the
+	 * format recorded: kd->xlat root, levels, kd->kaslr_offset.
+	 */
+	int (*init)(kvm_t *kd);
+	/* Kernel VA -> PA; *len_ret: bytes valid from *pa_ret. */
+	int (*kvatop)(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
+		      uint64_t *len_ret);
+	/* User VA -> PA through the page tables rooted at root (an mm's pgd). */
+	int (*uvatop)(kvm_t *kd, uint64_t root, uint64_t va,
+		      uint64_t *pa_ret, uint64_t *len_ret);
+	void (*fini)(kvm_t *kd);
+};
+
+/* Page-table walking state shared by the arch plug-ins. */
+struct kvm_xlat {
+	kvm_read_pte_fn *read_pte;
+	void *arg;
+	uint64_t root;	   /* physical address of the kernel root table */
+	int levels;	   /* 4 or 5 on x86_64 */
+	bool ready;	   /* root and levels known */
+};
+
+const struct kvm_arch_ops *kvm_arch_by_machine(uint16_t e_machine);
+const char *kvm_arch_machine_name(uint16_t e_machine);
+
+/* ----------------------------------------------------------------- kvm_t */
+
+struct __kvm {
+	char errbuf[_POSIX2_LINE_MAX];
+	int errcode;		/* positive enum kvm_errcode of errbuf */
+	int sys_errno;		/* errno of the last KVM_ESYS error */
+	const char *program;	/* kvm_open()'s errstr: print hard errors */
+	int flags;		/* O_RDONLY/O_WRONLY/O_RDWR or KVM_NO_FILES */
+
+	char *corepath;
+	char *execpath;
+	struct kvm_file core;
+
+	const struct kvm_format_ops *format;
+	void *fmt_priv;		/* the format's own state */
+	bool live;
+
+	/* What the format found (filled by its open). */
+	uint16_t e_machine;
+	int ptr_size;
+	bool big_endian;
+	struct kvm_phys_range *ranges;
+	size_t nranges;
+	struct kvm_cpu_state *cpus;
+	size_t ncpus;
+	char *vmcoreinfo_text;
+	struct kvm_vmcoreinfo vmci;
+
+	const struct kvm_arch_ops *arch;
+	void *arch_priv;
+	struct kvm_xlat xlat;
+	char xlat_reason[_POSIX2_LINE_MAX];	/* why arch init failed, for kvm_read */
+	int xlat_errcode;
+	bool kaslr_known;
+	int64_t kaslr_offset;
+	uint32_t page_size;
+};
+
+/* Physical read through the format, for arch and core code. */
+int kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
+		  size_t *done_ret);
+/* Kernel virtual read; same contract as kvm_phys_read. */
+int kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
+		  size_t *done_ret);
+/* Add a CPU state slot; returns it or NULL (error recorded). */
+struct kvm_cpu_state *kvm_cpu_add(kvm_t *kd);
+/* Record the physical ranges (copied). */
+int kvm_set_phys_ranges(kvm_t *kd, const struct kvm_memmap *m);
+/* Take ownership of VMCOREINFO text (len bytes, not NUL-terminated). */
+int kvm_set_vmcoreinfo(kvm_t *kd, const char *text, size_t len);
+
+static inline uint64_t
+kvm_tgt64(const kvm_t *kd, uint64_t v)
+{
+	return kd->big_endian ? be64toh(v) : le64toh(v);
+}
+
+static inline uint32_t
+kvm_tgt32(const kvm_t *kd, uint32_t v)
+{
+	return kd->big_endian ? be32toh(v) : le32toh(v);
+}
+
+extern const struct kvm_format_ops *const kvm_formats[];
+
+#endif /* KVM_PRIVATE_H */

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Physical memory map of formats that store plain ranges (ELF PT_LOADs,
+ * LiME ranges): a sorted array searched by bisection, with the last hit
+ * remembered because reads come in runs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_private.h"
+
+/* Far more than any real dump has; bounds memory for hostile headers. */
+#define KVM_MEMMAP_MAX_SEGS (1u << 20)
+
+int
+kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa,
+	       uint64_t memsz, uint64_t offset, uint64_t filesz)
+{
+	uint64_t end;
+
+	if (memsz == 0)
+		return 0;
+	if (kvm_add_overflow(pa, memsz - 1, &end))
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "segment at 0x%llx of 0x%llx bytes wraps "
+				 "around the address space",
+				 (unsigned long long)pa,
+				 (unsigned long long)memsz);
+	if (m->nsegs >= KVM_MEMMAP_MAX_SEGS)
+		return kvm_error(kd, KVM_ECORRUPT, "more than %u segments",
+				 KVM_MEMMAP_MAX_SEGS);
+	/* Grow by doubling: nsegs is bounded above. */
+	if ((m->nsegs & (m->nsegs - 1)) == 0) {
+		size_t cap = m->nsegs ? m->nsegs * 2 : 16;
+		struct kvm_memseg *n = realloc(m->segs, cap * sizeof(*n));
+		if (!n)
+			return kvm_error(kd, KVM_ENOMEM,
+					 "out of memory for %zu segments", cap);
+		m->segs = n;
+	}
+	m->segs[m->nsegs++] = (struct kvm_memseg){
+		.pa = pa,
+		.memsz = memsz,
+		.offset = offset,
+		.filesz = KVM_MIN(filesz, memsz),
+	};
+	return 0;
+}
+
+static int
+seg_cmp(const void *a, const void *b)
+{
+	const struct kvm_memseg *x = a, *y = b;
+
+	return x->pa < y->pa ? -1 : x->pa > y->pa;
+}
+
+int
+kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
+{
+	(void)kd;
+	/*
+	 * A stable order is not needed for correctness: where segments
+	 * overlap (a kdump ELF has a kernel-text PT_LOAD inside a RAM one,
+	 * both holding the same bytes) the lower-addressed one keeps the
+	 * overlap and the later one is trimmed.
+	 */
+	qsort(m->segs, m->nsegs, sizeof(*m->segs), seg_cmp);
+	size_t out = 0;
+	for (size_t i = 0; i < m->nsegs; i++) {
+		struct kvm_memseg s = m->segs[i];
+		if (out > 0) {
+			/* Inclusive ends: add() ruled out wrap-around. */
+			const struct kvm_memseg *prev = &m->segs[out - 1];
+			uint64_t plast = prev->pa + prev->memsz - 1;
+			uint64_t slast = s.pa + s.memsz - 1;
+			if (slast <= plast)
+				continue; /* wholly covered */
+			if (s.pa <= plast) {
+				uint64_t cut = plast - s.pa + 1;
+				s.pa += cut;
+				s.memsz -= cut;
+				s.offset += cut;
+				s.filesz = s.filesz > cut ? s.filesz - cut : 0;
+			}
+		}
+		m->segs[out++] = s;
+	}
+	m->nsegs = out;
+	m->last = 0;
+	return 0;
+}
+
+void
+kvm_memmap_deinit(struct kvm_memmap *m)
+{
+	free(m->segs);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The segment holding pa, or NULL. */
+static const struct kvm_memseg *
+memmap_find(struct kvm_memmap *m, uint64_t pa)
+{
+	if (m->last < m->nsegs) {
+		const struct kvm_memseg *s = &m->segs[m->last];
+		if (pa >= s->pa && pa - s->pa < s->memsz)
+			return s;
+	}
+	size_t lo = 0, hi = m->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct kvm_memseg *s = &m->segs[mid];
+		if (pa < s->pa) {
+			hi = mid;
+		} else if (pa - s->pa >= s->memsz) {
+			lo = mid + 1;
+		} else {
+			m->last = mid;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+int
+kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
+		const struct kvm_file *f, uint64_t pa, void *buf, size_t len,
+		size_t *done_ret)
+{
+	uint8_t *out = buf;
+	size_t done = 0;
+	int err = 0;
+
+	while (done < len) {
+		const struct kvm_memseg *s = memmap_find(m, pa);
+		if (!s) {
+			err = kvm_error(kd, KVM_ENODATA,
+					"physical address 0x%llx is not in the "
+					"dump",
+					(unsigned long long)pa);
+			break;
+		}
+		uint64_t rel = pa - s->pa;
+		size_t n = KVM_MIN((uint64_t)(len - done), s->memsz - rel);
+		if (rel < s->filesz) {
+			size_t inf = KVM_MIN((uint64_t)n, s->filesz - rel);
+			err = kvm_file_read(kd, f, s->offset + rel, out + done,
+					    inf);
+			if (err) {
+				kvm_error_ctx(kd, "physical address 0x%llx",
+					      (unsigned long long)pa);
+				break;
+			}
+			n = inf;
+		} else {
+			/* Between p_filesz and p_memsz: zeros by definition. */
+			memset(out + done, 0, n);
+		}
+		done += n;
+		pa += n;
+	}
+	*done_ret = done;
+	return err;
+}
+
+int
+kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m, struct kvm_file *f,
+		 uint64_t pa, const void *buf, size_t len, size_t *done_ret)
+{
+	const uint8_t *in = buf;
+	size_t done = 0;
+	int err = 0;
+
+	while (done < len) {
+		const struct kvm_memseg *s = memmap_find(m, pa);
+		uint64_t rel = s ? pa - s->pa : 0;
+		if (!s || rel >= s->filesz) {
+			err = kvm_error(kd, KVM_ENODATA,
+					"physical address 0x%llx has no bytes "
+					"in the dump file to write",
+					(unsigned long long)pa);
+			break;
+		}
+		size_t n = KVM_MIN((uint64_t)(len - done), s->filesz - rel);
+		err = kvm_file_write(kd, f, s->offset + rel, in + done, n);
+		if (err)
+			break;
+		done += n;
+		pa += n;
+	}
+	*done_ret = done;
+	return err;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* kcore: shared declarations of the command-line tool (public API only). */
+#ifndef KCORE_H
+#define KCORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <kvm.h>
+
+/* Exit statuses (sysexits.h values where one fits; kcore(1) lists them). */
+enum {
+	KCORE_EXIT_OK = 0,
+	KCORE_EXIT_PARTIAL = 1,	    /* a read stopped short, a name unknown */
+	KCORE_EXIT_USAGE = 64,	    /* EX_USAGE */
+	KCORE_EXIT_DATAERR = 65,    /* EX_DATAERR: corrupt or unknown dump */
+	KCORE_EXIT_NOINPUT = 66,    /* EX_NOINPUT: cannot open the target */
+	KCORE_EXIT_UNAVAILABLE = 69, /* EX_UNAVAILABLE: not supported */
+	KCORE_EXIT_SOFTWARE = 70,   /* EX_SOFTWARE */
+	KCORE_EXIT_OSERR = 71,	    /* EX_OSERR: out of memory, syscalls */
+};
+
+struct kcore_opts {
+	const char *core;   /* -M */
+	const char *system; /* -N */
+	bool json;
+	bool raw;
+};
+
+struct kcore_cmd {
+	const char *name;
+	const char *usage;
+	int (*run)(kvm_t *kd, const struct kcore_opts *o, int argc,
+		   char **argv);
+	bool takes_raw;
+};
+
+int cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+
+/* Print "kcore: message" and return the exit status for kd's last error. */
+int kcore_fail(kvm_t *kd, const char *what);
+int kcore_exit_for(int errcode);
+void kcore_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* Parse "0x..." as hex and anything else as decimal; false if malformed. */
+bool kcore_parse_u64(const char *s, uint64_t *ret);
+
+/* JSON output helpers. */
+void json_string(FILE *f, const char *s);
+void json_hex(FILE *f, uint64_t v);
+
+#endif

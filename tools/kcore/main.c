@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * kcore: look inside Linux kernels and crash dumps through libkvm.
+ * Global options (-M, -N, --json) may stand anywhere; a command's own
+ * options anywhere after it (DESIGN §1).  Built on the public API only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kcore.h"
+
+static const struct kcore_cmd commands[] = {
+	{ "info", "info", cmd_info, false },
+	{ "read", "read [--raw] ADDR [LEN]", cmd_read, true },
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: kcore [-M core] [-N system] [--json] COMMAND [ARGS]\n"
+	      "\n"
+	      "  -M, --core FILE     dump to read (default: the live kernel)\n"
+	      "  -N, --system FILE   vmlinux, System.map or kallsyms file\n"
+	      "      --json          one JSON document on stdout\n"
+	      "\n"
+	      "commands:\n",
+	      f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  kcore %s\n", commands[i].usage);
+	fputs("\nAddresses and lengths are hex with 0x, decimal without.\n",
+	      f);
+}
+
+/* Exit status for a failed kvm_openfiles(), from the errno it set. */
+static int
+open_exit(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case EACCES:
+	case EPERM:
+	case EISDIR:
+		return KCORE_EXIT_NOINPUT;
+	case ENOEXEC:
+	case EBADMSG:
+		return KCORE_EXIT_DATAERR;
+	case ENOTSUP:
+		return KCORE_EXIT_UNAVAILABLE;
+	case EINVAL:
+		return KCORE_EXIT_USAGE;
+	default:
+		return KCORE_EXIT_OSERR;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "core", required_argument, NULL, 'M' },
+		{ "system", required_argument, NULL, 'N' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kcore_opts o = { 0 };
+	int c;
+
+	/* GNU getopt permutes: options may follow the command and its args. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "M:N:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'M':
+			o.core = optarg;
+			break;
+		case 'N':
+			o.system = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'r':
+			o.raw = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return KCORE_EXIT_OK;
+		case ':':
+			kcore_usage_error("option %s needs an argument",
+					  argv[optind - 1]);
+			return KCORE_EXIT_USAGE;
+		default:
+			kcore_usage_error("unknown option %s", argv[optind - 1]);
+			return KCORE_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return KCORE_EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	const struct kcore_cmd *cmd = NULL;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			cmd = &commands[i];
+	if (!cmd) {
+		kcore_usage_error("unknown command '%s'", name);
+		return KCORE_EXIT_USAGE;
+	}
+	if (o.raw && !cmd->takes_raw) {
+		kcore_usage_error("--raw does not apply to '%s'", name);
+		return KCORE_EXIT_USAGE;
+	}
+	if (o.raw && o.json) {
+		kcore_usage_error("--raw and --json exclude each other");
+		return KCORE_EXIT_USAGE;
+	}
+
+	char errbuf[KVM_ERRBUF_SIZE];
+	kvm_t *kd = kvm_openfiles(o.system, o.core, NULL, O_RDONLY, errbuf);
+	if (!kd) {
+		int err = errno;
+		fprintf(stderr, "kcore: %s\n", errbuf);
+		return open_exit(err);
+	}
+	int ret = cmd->run(kd, &o, argc - optind - 1, argv + optind + 1);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("kcore: writing output");
+		ret = KCORE_EXIT_OSERR;
+	}
+	kvm_close(kd);
+	return ret;
+}
