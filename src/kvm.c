@@ -340,16 +340,19 @@ kvm_set_vmcoreinfo(kvm_t *kd, const char *text, size_t len)
 {
 	if (kd->vmcoreinfo_text)
 		return 0; /* the first note wins; dumps repeat it at times */
-	int err = kvm_vmcoreinfo_parse(&kd->vmci, text, len);
-	if (err == -KVM_ENOMEM)
-		return kvm_error(kd, KVM_ENOMEM, "out of memory for VMCOREINFO");
-	if (err)
+	if (len > KVM_VMCOREINFO_MAX)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "VMCOREINFO note of %zu bytes is too large",
 				 len);
-	kd->vmcoreinfo_text = strdup(kd->vmci.buf);
+	/* Keep the text as the kernel wrote it (parsing cuts its copy up). */
+	kd->vmcoreinfo_text = strndup(text, len);
 	if (!kd->vmcoreinfo_text)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	if (kvm_vmcoreinfo_parse(&kd->vmci, text, len) != 0) {
+		free(kd->vmcoreinfo_text);
+		kd->vmcoreinfo_text = NULL;
+		return kvm_error(kd, KVM_ENOMEM, "out of memory for VMCOREINFO");
+	}
 	return 0;
 }
 
