@@ -30,7 +30,8 @@ kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
 	}
 	if (S_ISDIR(st.st_mode)) {
 		kvm_file_close(f);
-		return kvm_error(kd, KVM_EINVAL, "%s: is a directory", path);
+		errno = EISDIR;
+		return kvm_error_sys(kd, "%s", path);
 	}
 	f->writable = (oflags & O_ACCMODE) != O_RDONLY;
 	f->regular = S_ISREG(st.st_mode);

@@ -30,7 +30,6 @@ errcode_is_hard(int code)
 	case KVM_EFAULT:
 	case KVM_ENODATA:
 	case KVM_ENOENT:
-	case KVM_ETRUNC:
 	case KVM_EINVAL:
 		return false;
 	default:
@@ -39,8 +38,8 @@ errcode_is_hard(int code)
 }
 
 /* Called by public entry points on failure; the only place that prints. */
-static void
-report(kvm_t *kd)
+void
+kvm_report(kvm_t *kd)
 {
 	if (kd->program && errcode_is_hard(kd->errcode))
 		fprintf(stderr, "%s: %s\n", kd->program, kd->errbuf);
@@ -105,8 +104,9 @@ probe_and_open(kvm_t *kd)
 
 	char seen[3 * 16 + 1] = "";
 	for (size_t i = 0; i < KVM_MIN(headlen, (size_t)16); i++)
-		snprintf(seen + 3 * i, sizeof(seen) - 3 * i, "%s%02x",
-			 i ? " " : "", head[i]);
+		snprintf(seen + 3 * i, sizeof(seen) - 3 * i, "%02x ", head[i]);
+	if (seen[0])
+		seen[strlen(seen) - 1] = '\0';
 	return kvm_error(kd, KVM_EFORMAT,
 			 "%s: not a kernel dump of any format we read "
 			 "(first bytes: %s)",
@@ -422,6 +422,7 @@ KVM_EXPORT ssize_t
 kvm_read2(kvm_t *kd, kvaddr_t addr, void *buf, size_t len)
 {
 	size_t done;
+	KVM_CHECK_KD(kd, -1);
 
 	if (len > SSIZE_MAX) {
 		kvm_error(kd, KVM_EINVAL, "read length %zu too large", len);
@@ -431,7 +432,7 @@ kvm_read2(kvm_t *kd, kvaddr_t addr, void *buf, size_t len)
 		return 0;
 	if (kvm_virt_read(kd, addr, buf, len, &done) == 0)
 		return len;
-	report(kd);
+	kvm_report(kd);
 	return done > 0 ? (ssize_t)done : -1;
 }
 
@@ -445,6 +446,7 @@ KVM_EXPORT ssize_t
 kvm_read_phys(kvm_t *kd, kpaddr_t addr, void *buf, size_t len)
 {
 	size_t done;
+	KVM_CHECK_KD(kd, -1);
 
 	if (len > SSIZE_MAX) {
 		kvm_error(kd, KVM_EINVAL, "read length %zu too large", len);
@@ -458,7 +460,7 @@ kvm_read_phys(kvm_t *kd, kpaddr_t addr, void *buf, size_t len)
 	}
 	if (kvm_phys_read(kd, addr, buf, len, &done) == 0)
 		return len;
-	report(kd);
+	kvm_report(kd);
 	return done > 0 ? (ssize_t)done : -1;
 }
 
@@ -468,6 +470,7 @@ kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
 	const uint8_t *in = buf;
 	size_t done = 0;
 	int err;
+	KVM_CHECK_KD(kd, -1);
 
 	if (kd->flags != KVM_NO_FILES && (kd->flags & O_ACCMODE) == O_RDONLY) {
 		kvm_error(kd, KVM_EINVAL, "kvm_write: descriptor is read-only "
@@ -495,7 +498,7 @@ kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
 	}
 	if (!err)
 		return done;
-	report(kd);
+	kvm_report(kd);
 	return done > 0 ? (ssize_t)done : -1;
 }
 
@@ -509,12 +512,14 @@ KVM_EXPORT int
 kvm_kvatop(kvm_t *kd, kvaddr_t va, kpaddr_t *pa_ret, uint64_t *len_ret)
 {
 	uint64_t valid;
+
+	KVM_CHECK_KD(kd, -1);
 	int err = need_xlat(kd);
 
 	if (!err)
 		err = kd->arch->kvatop(kd, va, pa_ret, &valid);
 	if (err) {
-		report(kd);
+		kvm_report(kd);
 		return -1;
 	}
 	if (len_ret)
@@ -527,6 +532,7 @@ kvm_kvatop(kvm_t *kd, kvaddr_t va, kpaddr_t *pa_ret, uint64_t *len_ret)
 KVM_EXPORT kssize_t
 kvm_kerndisp(kvm_t *kd)
 {
+	KVM_CHECK_KD(kd, 0);
 	if (!kd->kaslr_known) {
 		kvm_error(kd, KVM_ENOTSUP, "the KASLR offset is not known");
 		return 0;
@@ -539,6 +545,7 @@ kvm_native(kvm_t *kd)
 {
 	const struct kvm_arch_ops *host = NULL;
 
+	KVM_CHECK_KD(kd, -1);
 #if defined(__x86_64__)
 	host = kvm_arch_by_machine(62 /* EM_X86_64 */);
 #endif
@@ -556,6 +563,7 @@ KVM_EXPORT int
 kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 {
 	struct kvm_info i;
+	KVM_CHECK_KD(kd, -1);
 
 	memset(&i, 0, sizeof(i));
 	if (kd->flags == KVM_NO_FILES) {
@@ -594,6 +602,7 @@ KVM_EXPORT int
 kvm_get_phys_ranges(kvm_t *kd, const struct kvm_phys_range **ranges_ret,
 		    size_t *n_ret)
 {
+	KVM_CHECK_KD(kd, -1);
 	*ranges_ret = kd->ranges;
 	*n_ret = kd->nranges;
 	return 0;
@@ -602,6 +611,7 @@ kvm_get_phys_ranges(kvm_t *kd, const struct kvm_phys_range **ranges_ret,
 KVM_EXPORT const char *
 kvm_get_vmcoreinfo(kvm_t *kd)
 {
+	KVM_CHECK_KD(kd, NULL);
 	if (!kd->vmcoreinfo_text)
 		kvm_error(kd, KVM_ENOENT, "the target carries no VMCOREINFO");
 	return kd->vmcoreinfo_text;

@@ -8,6 +8,7 @@
 #ifndef KVM_PRIVATE_H
 #define KVM_PRIVATE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,6 +36,20 @@ int kvm_error_ctx(kvm_t *kd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Forget the recorded error (a caller handled it). */
 void kvm_error_clear(kvm_t *kd);
+/*
+ * Public entry points call this when they fail: a handle opened by
+ * kvm_open() with an errstr prints its hard errors (Sun semantics).
+ */
+void kvm_report(kvm_t *kd);
+
+/* Public entry points given a NULL handle fail with EINVAL. */
+#define KVM_CHECK_KD(kd, ret)             \
+	do {                              \
+		if (!(kd)) {              \
+			errno = EINVAL;   \
+			return ret;       \
+		}                         \
+	} while (0)
 
 /* ---------------------------------------------------------------- files */
 

@@ -20,10 +20,11 @@ kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa,
 
 	if (memsz == 0)
 		return 0;
-	if (kvm_add_overflow(pa, memsz - 1, &end))
+	if (kvm_add_overflow(pa, memsz - 1, &end) ||
+	    kvm_add_overflow(offset, KVM_MIN(filesz, memsz), &end))
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "segment at 0x%llx of 0x%llx bytes wraps "
-				 "around the address space",
+				 "around the address space or the file",
 				 (unsigned long long)pa,
 				 (unsigned long long)memsz);
 	if (m->nsegs >= KVM_MEMMAP_MAX_SEGS)
@@ -133,6 +134,13 @@ kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
 	int err = 0;
 
 	while (done < len) {
+		/* pa wrapped: the segment ended at the top of the space. */
+		if (done > 0 && pa == 0) {
+			err = kvm_error(kd, KVM_EFAULT,
+					"read runs past the top of the physical "
+					"address space");
+			break;
+		}
 		const struct kvm_memseg *s = memmap_find(m, pa);
 		if (!s) {
 			err = kvm_error(kd, KVM_ENODATA,
@@ -145,8 +153,24 @@ kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
 		size_t n = KVM_MIN((uint64_t)(len - done), s->memsz - rel);
 		if (rel < s->filesz) {
 			size_t inf = KVM_MIN((uint64_t)n, s->filesz - rel);
-			err = kvm_file_read(kd, f, s->offset + rel, out + done,
-					    inf);
+			uint64_t off = s->offset + rel;
+			/* A dump cut short: hand out the bytes before the cut. */
+			if (off < f->size && f->size - off < inf) {
+				size_t part = f->size - off;
+				err = kvm_file_read(kd, f, off, out + done, part);
+				if (!err)
+					done += part;
+				if (!err)
+					err = kvm_error(kd, KVM_ETRUNC,
+							"physical address 0x%llx "
+							"lies past the end of the "
+							"file (%llu bytes): the "
+							"dump is truncated",
+							(unsigned long long)(pa + part),
+							(unsigned long long)f->size);
+				break;
+			}
+			err = kvm_file_read(kd, f, off, out + done, inf);
 			if (err) {
 				kvm_error_ctx(kd, "physical address 0x%llx",
 					      (unsigned long long)pa);
@@ -173,6 +197,12 @@ kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m, struct kvm_file *f,
 	int err = 0;
 
 	while (done < len) {
+		if (done > 0 && pa == 0) {
+			err = kvm_error(kd, KVM_EFAULT,
+					"write runs past the top of the "
+					"physical address space");
+			break;
+		}
 		const struct kvm_memseg *s = memmap_find(m, pa);
 		uint64_t rel = s ? pa - s->pa : 0;
 		if (!s || rel >= s->filesz) {

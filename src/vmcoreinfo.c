@@ -4,6 +4,7 @@
  * dump, so sizes are capped and numbers are parsed strictly: a value with
  * trailing garbage is treated as absent rather than half-read.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -99,12 +100,22 @@ kvm_vmcoreinfo_get(const struct kvm_vmcoreinfo *v, const char *key)
 	return found;
 }
 
+/*
+ * Strict unsigned parse: base 16 (an optional 0x prefix) or 10.  strtoull
+ * alone would skip white space, take a sign, and read 010 as octal under
+ * base 0; none of that is in the kernel's output.
+ */
 static bool
 parse_u64(const char *s, int base, uint64_t *ret)
 {
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s)
+		return false;
+	if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (base == 16 ? !isxdigit((unsigned char)*s)
+		       : !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
 	unsigned long long x = strtoull(s, &end, base);
@@ -148,8 +159,9 @@ kvm_vmcoreinfo_number(const struct kvm_vmcoreinfo *v, const char *name,
 		*ret = (int64_t)(0 - u);
 		return true;
 	}
-	/* arm64 prints some NUMBER()s in hex with 0x; base 0 takes both. */
-	if (!parse_u64(s, 0, &u))
+	/* arm64 prints some NUMBER()s in hex with 0x; the rest are %ld. */
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (!parse_u64(s, hex ? 16 : 10, &u))
 		return false;
 	*ret = (int64_t)u;
 	return true;

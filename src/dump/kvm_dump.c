@@ -9,12 +9,14 @@
 static int
 dump_unsupported(kvm_t *kd, const char *what)
 {
+	KVM_CHECK_KD(kd, -1);
 	if (kd->live || kd->flags == KVM_NO_FILES)
 		kvm_error(kd, KVM_EINVAL, "%s: cannot be used on the live "
 			  "kernel", what);
 	else
 		kvm_error(kd, KVM_ENOTSUP, "%s: dump headers are not "
 			  "supported yet", what);
+	kvm_report(kd);
 	return -1;
 }
 

@@ -9,7 +9,12 @@
 static void
 proc_unsupported(kvm_t *kd, const char *what)
 {
+	if (!kd) {
+		errno = EINVAL;
+		return;
+	}
 	kvm_error(kd, KVM_ENOTSUP, "%s: not supported yet", what);
+	kvm_report(kd);
 }
 
 KVM_EXPORT struct kinfo_proc *

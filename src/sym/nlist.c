@@ -10,22 +10,23 @@
 static int
 nlist_unsupported(kvm_t *kd)
 {
-	return kvm_error(kd, KVM_ENOTSUP,
-			 "kvm_nlist: symbol lookup is not supported yet");
+	KVM_CHECK_KD(kd, -1);
+	kvm_error(kd, KVM_ENOTSUP,
+		  "kvm_nlist: symbol lookup is not supported yet");
+	kvm_report(kd);
+	return -1;
 }
 
 KVM_EXPORT int
 kvm_nlist(kvm_t *kd, struct nlist *nl)
 {
 	(void)nl;
-	nlist_unsupported(kd);
-	return -1;
+	return nlist_unsupported(kd);
 }
 
 KVM_EXPORT int
 kvm_nlist2(kvm_t *kd, struct kvm_nlist *nl)
 {
 	(void)nl;
-	nlist_unsupported(kd);
-	return -1;
+	return nlist_unsupported(kd);
 }

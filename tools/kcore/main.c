@@ -73,7 +73,7 @@ main(int argc, char **argv)
 
 	/* GNU getopt permutes: options may follow the command and its args. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "M:N:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":M:N:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'M':
 			o.core = optarg;

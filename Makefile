@@ -1,0 +1,54 @@
+# The front door.  CMake + ctest underneath (STYLE B10); this file only
+# drives them so that every command works on a fresh clone.
+#   make            build build/kcore, build/libkvm.{so,a}, build/libkvm.pc
+#   make check      run every test (ctest), ends with ctest's summary
+#   make demo       the main job on the sample dump the repository carries
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make check-sanitize   the tests again under ASan + UBSan, -Werror
+#   make fuzz       run the fuzz targets (FUZZ_SECONDS each, clang)
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+SAMPLE = sample/x86_64-6.1
+SAMPLE_DUMP = $(BUILD)/fixtures/sample-x86_64-6.1/vmcore.elf
+
+.PHONY: all deps configure check demo install check-sanitize fuzz clean
+
+all: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+deps:
+	@scripts/deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+check: all
+	@echo "Fixture dumps under test: $$(cat $(BUILD)/tests/fixtures-under-test.txt)"
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+check-sanitize:
+	$(MAKE) check BUILD=build-asan \
+		CMAKE_FLAGS="-DKVM_SANITIZE=ON -DKVM_WERROR=ON $(CMAKE_FLAGS)"
+
+demo: all
+	@tests/fixtures/unpack.sh $(SAMPLE) $(dir $(SAMPLE_DUMP))
+	@echo '$$ kcore -M $(SAMPLE_DUMP) info'
+	@$(BUILD)/kcore -M $(SAMPLE_DUMP) info
+	@addr=0x$$(zstdcat $(SAMPLE)/truth/kallsyms.zst | \
+		awk '$$3 == "linux_banner" {print $$1; exit}'); \
+	echo; echo "$$ kcore -M $(SAMPLE_DUMP) read $$addr 208   # linux_banner"; \
+	$(BUILD)/kcore -M $(SAMPLE_DUMP) read $$addr 208
+
+install: all
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
+
+fuzz:
+	@scripts/deps.sh --all
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build build-asan build-clang build-fuzz

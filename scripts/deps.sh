@@ -1,0 +1,59 @@
+#!/bin/sh
+# Make sure the build and test dependencies are installed (Debian 12 names).
+# As root with apt-get: installs what is missing.  Otherwise prints the
+# exact command to run and fails.
+#   deps.sh          check, install if possible
+#   deps.sh --all    also the optional tools (clang for fuzzing, peers)
+set -eu
+
+# package  test-that-it-is-there
+required="
+cmake:command -v cmake
+make:command -v make
+gcc:command -v cc
+pkg-config:command -v pkg-config
+zstd:command -v zstd
+libelf-dev:pkg-config --exists libelf
+libcmocka-dev:pkg-config --exists cmocka
+zlib1g-dev:pkg-config --exists zlib
+libzstd-dev:pkg-config --exists libzstd
+liblzo2-dev:test -e /usr/include/lzo/lzo1x.h
+libsnappy-dev:test -e /usr/include/snappy-c.h
+liblz4-dev:pkg-config --exists liblz4
+libbpf-dev:pkg-config --exists libbpf
+"
+optional="
+clang:command -v clang
+libclang-rt-14-dev:test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+"
+
+list=$required
+[ "${1:-}" = --all ] && list="$required$optional"
+
+missing=""
+nl='
+'
+oldifs=$IFS
+IFS=$nl
+for entry in $list; do
+	IFS=$oldifs
+	pkg=${entry%%:*}
+	test_cmd=${entry#*:}
+	if ! sh -c "$test_cmd" >/dev/null 2>&1; then
+		missing="$missing $pkg"
+	fi
+done
+IFS=$oldifs
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "deps.sh: installing:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >&2
+	exit 0
+fi
+echo "deps.sh: missing build dependencies. Run:" >&2
+echo "    sudo apt-get install$missing" >&2
+exit 1
