@@ -181,6 +181,7 @@ open_common(const char *execfile, const char *corefile, int flags,
 		return NULL;
 	}
 	kd->core.fd = -1;
+	kvm_tlb_flush(kd);
 	kd->program = program;
 	kd->flags = flags;
 
@@ -392,6 +393,40 @@ need_xlat(kvm_t *kd)
 	return 0;
 }
 
+void
+kvm_tlb_flush(kvm_t *kd)
+{
+	for (size_t i = 0; i < KVM_TLB_SIZE; i++)
+		kd->tlb[i].vpage = 1;
+}
+
+int
+kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
+		  uint64_t *len_ret)
+{
+	uint64_t vpage = va & ~0xfffULL;
+	struct kvm_tlb_entry *e = &kd->tlb[(va >> 12) % KVM_TLB_SIZE];
+
+	if (e->vpage == vpage) {
+		*pa_ret = e->ppage + (va - vpage);
+		*len_ret = e->vend - va;
+		return 0;
+	}
+	int err = kd->arch->kvatop(kd, va, pa_ret, len_ret);
+	if (err)
+		return err;
+	uint64_t off = va - vpage;
+	/* Only cache when the mapping covers the whole 4 KiB page. */
+	if (*pa_ret >= off && *len_ret >= 0x1000 - off && *len_ret != 0) {
+		e->vpage = vpage;
+		e->ppage = *pa_ret - off;
+		e->vend = va + *len_ret;
+		if (e->vend < va) /* mapping runs to the top of the space */
+			e->vend = UINT64_MAX;
+	}
+	return 0;
+}
+
 int
 kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 	      size_t *done_ret)
@@ -402,7 +437,7 @@ kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 
 	while (!err && done < len) {
 		uint64_t pa, valid;
-		err = kd->arch->kvatop(kd, va, &pa, &valid);
+		err = kvm_kvatop_cached(kd, va, &pa, &valid);
 		if (err)
 			break;
 		size_t n = KVM_MIN((uint64_t)(len - done), valid);
@@ -496,6 +531,8 @@ kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
 		err = kd->format->write_phys(kd, pa, in + done, n, &got);
 		done += got;
 	}
+	/* The bytes written may have been page tables. */
+	kvm_tlb_flush(kd);
 	if (!err)
 		return done;
 	kvm_report(kd);

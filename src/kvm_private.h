@@ -180,6 +180,18 @@ struct kvm_xlat {
 const struct kvm_arch_ops *kvm_arch_by_machine(uint16_t e_machine);
 const char *kvm_arch_machine_name(uint16_t e_machine);
 
+/*
+ * A small direct-mapped cache of kernel translations, keyed by 4 KiB page
+ * (no architecture maps less), so runs of small reads skip the walk.
+ * Dumps do not change under us; kvm_write flushes it all the same.
+ */
+#define KVM_TLB_SIZE 256
+struct kvm_tlb_entry {
+	uint64_t vpage;	   /* va & ~0xfff, or 1 (never a page) if empty */
+	uint64_t ppage;	   /* physical address of vpage */
+	uint64_t vend;	   /* end of the (large) page that maps vpage */
+};
+
 /* ----------------------------------------------------------------- kvm_t */
 
 struct __kvm {
@@ -211,6 +223,7 @@ struct __kvm {
 	const struct kvm_arch_ops *arch;
 	void *arch_priv;
 	struct kvm_xlat xlat;
+	struct kvm_tlb_entry tlb[KVM_TLB_SIZE];
 	char xlat_reason[_POSIX2_LINE_MAX];	/* why arch init failed, for kvm_read */
 	int xlat_errcode;
 	bool kaslr_known;
@@ -221,6 +234,10 @@ struct __kvm {
 /* Physical read through the format, for arch and core code. */
 int kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 		  size_t *done_ret);
+/* Kernel VA -> PA through the translation cache and the arch plug-in. */
+int kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
+		      uint64_t *len_ret);
+void kvm_tlb_flush(kvm_t *kd);
 /* Kernel virtual read; same contract as kvm_phys_read. */
 int kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 		  size_t *done_ret);
