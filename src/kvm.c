@@ -302,15 +302,19 @@ kvm_cpu_add(kvm_t *kd)
 			  KVM_MAX_CPUS);
 		return NULL;
 	}
-	struct kvm_cpu_state *n =
-		realloc(kd->cpus, (kd->ncpus + 1) * sizeof(*n));
-	if (!n) {
-		kvm_error(kd, KVM_ENOMEM, "out of memory for CPU notes");
-		return NULL;
+	/* Grow by doubling: a dump may carry thousands of CPU notes. */
+	if ((kd->ncpus & (kd->ncpus - 1)) == 0) {
+		size_t cap = kd->ncpus ? kd->ncpus * 2 : 4;
+		struct kvm_cpu_state *n = realloc(kd->cpus, cap * sizeof(*n));
+		if (!n) {
+			kvm_error(kd, KVM_ENOMEM, "out of memory for CPU notes");
+			return NULL;
+		}
+		kd->cpus = n;
 	}
-	kd->cpus = n;
-	memset(&n[kd->ncpus], 0, sizeof(*n));
-	return &n[kd->ncpus++];
+	struct kvm_cpu_state *c = &kd->cpus[kd->ncpus++];
+	memset(c, 0, sizeof(*c));
+	return c;
 }
 
 int
