@@ -10,7 +10,7 @@
 
 #include "kvm_private.h"
 
-static int
+static int __attribute__((format(printf, 3, 0)))
 verror(kvm_t *kd, int code, const char *fmt, va_list ap)
 {
 	if (code < 0)

@@ -99,7 +99,7 @@ struct kvm_memmap {
 
 int kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa,
 		   uint64_t memsz, uint64_t offset, uint64_t filesz);
-/* Sort, then merge or trim overlaps (the first segment added wins). */
+/* Sort, then trim overlaps: the segment that starts lower keeps them. */
 int kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m);
 void kvm_memmap_deinit(struct kvm_memmap *m);
 /*

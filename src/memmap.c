@@ -60,6 +60,8 @@ int
 kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
 {
 	(void)kd;
+	if (m->nsegs == 0)
+		return 0;
 	/*
 	 * A stable order is not needed for correctness: where segments
 	 * overlap (a kdump ELF has a kernel-text PT_LOAD inside a RAM one,

@@ -4,7 +4,6 @@
  * dump, so sizes are capped and numbers are parsed strictly: a value with
  * trailing garbage is treated as absent rather than half-read.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -114,8 +113,9 @@ parse_u64(const char *s, int base, uint64_t *ret)
 		return false;
 	if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
-	if (base == 16 ? !isxdigit((unsigned char)*s)
-		       : !isdigit((unsigned char)*s))
+	/* Digits only: strtoull would take a sign, blanks or a second 0x. */
+	if (!*s || strspn(s, base == 16 ? "0123456789abcdefABCDEF"
+				       : "0123456789") != strlen(s))
 		return false;
 	errno = 0;
 	unsigned long long x = strtoull(s, &end, base);

@@ -27,9 +27,10 @@ struct kvm_vmcoreinfo {
 };
 
 /*
- * Parse len bytes of text (not necessarily NUL-terminated).  Lines without
- * '=' are skipped; a later duplicate key wins.  Returns 0, -KVM_ENOMEM, or
- * -KVM_ECORRUPT (too large, NUL bytes inside).
+ * Parse len bytes of text (not necessarily NUL-terminated; it ends at the
+ * first NUL, as the kernel pads its note).  Lines without '=' are skipped;
+ * a later duplicate key wins.  Returns 0, -KVM_ENOMEM, or -KVM_ECORRUPT
+ * (more than KVM_VMCOREINFO_MAX bytes).
  */
 int kvm_vmcoreinfo_parse(struct kvm_vmcoreinfo *v, const char *text,
 			 size_t len);
