@@ -17,8 +17,8 @@ libelf-dev:pkg-config --exists libelf
 libcmocka-dev:pkg-config --exists cmocka
 zlib1g-dev:pkg-config --exists zlib
 libzstd-dev:pkg-config --exists libzstd
-liblzo2-dev:test -e /usr/include/lzo/lzo1x.h
-libsnappy-dev:test -e /usr/include/snappy-c.h
+liblzo2-dev:pkg-config --exists lzo2
+libsnappy-dev:pkg-config --exists snappy
 liblz4-dev:pkg-config --exists liblz4
 libbpf-dev:pkg-config --exists libbpf
 "

@@ -11,6 +11,7 @@
 #include <libelf.h>
 #include <string.h>
 
+#include "../notes.h"
 #include "format.h"
 
 /* Notes beyond this are not a dump header but an attack on our memory. */
@@ -45,41 +46,8 @@ elf_type_name(unsigned type)
 	}
 }
 
-/*
- * QEMU's x86 CPU-state note ("QEMU", type 0), QEMUCPUState in QEMU's
- * target/i386/arch_dump.c (version 1 since QEMU 1.7): u32 version, u32 size,
- * 16 GPRs, rip, rflags (8 bytes each), 10 segment records of 24 bytes, then
- * cr[0..4].  Later QEMUs append fields and grow "size".
- */
-#define QEMU_CPUSTATE_CR0 392
-#define QEMU_CPUSTATE_MIN (QEMU_CPUSTATE_CR0 + 5 * 8)
-
-static void
-elf_qemu_note(kvm_t *kd, const uint8_t *desc, size_t len, size_t idx)
-{
-	uint64_t cr[5];
-	uint32_t size;
-
-	if (kd->e_machine != EM_X86_64 || len < QEMU_CPUSTATE_MIN)
-		return;
-	memcpy(&size, desc + 4, 4);
-	size = kvm_tgt32(kd, size);
-	if (size < QEMU_CPUSTATE_MIN || size > len)
-		return;
-	/* The QEMU notes follow the PRSTATUS ones, one per CPU, in order. */
-	if (idx >= kd->ncpus)
-		return;
-	memcpy(cr, desc + QEMU_CPUSTATE_CR0, sizeof(cr));
-	struct kvm_cpu_state *c = &kd->cpus[idx];
-	c->have_cr = true;
-	c->cr0 = kvm_tgt64(kd, cr[0]);
-	c->cr3 = kvm_tgt64(kd, cr[3]);
-	c->cr4 = kvm_tgt64(kd, cr[4]);
-}
-
 static int
-elf_notes(kvm_t *kd, struct elf_priv *p, const GElf_Phdr *ph,
-	  size_t *nqemu)
+elf_notes(kvm_t *kd, const GElf_Phdr *ph, size_t *nqemu)
 {
 	if (ph->p_filesz == 0)
 		return 0;
@@ -95,41 +63,23 @@ elf_notes(kvm_t *kd, struct elf_priv *p, const GElf_Phdr *ph,
 				 "lies past the end of the file",
 				 (unsigned long long)ph->p_offset,
 				 (unsigned long long)ph->p_filesz);
-	Elf_Data *d = elf_getdata_rawchunk(p->elf, ph->p_offset, ph->p_filesz,
-					   ELF_T_NHDR);
-	if (!d)
-		return kvm_error(kd, KVM_ECORRUPT, "ELF: cannot read notes: %s",
-				 elf_errmsg(-1));
-
-	size_t off = 0, name_off, desc_off;
-	GElf_Nhdr nh;
-	/* gelf_getnote checks each note against d; offsets only grow. */
-	while (off < d->d_size) {
-		size_t next = gelf_getnote(d, off, &nh, &name_off, &desc_off);
-		if (next == 0 || next <= off)
-			break;
-		off = next;
-		const char *name = (const char *)d->d_buf + name_off;
-		const uint8_t *desc = (const uint8_t *)d->d_buf + desc_off;
-		size_t namesz = nh.n_namesz;
-		/* n_namesz counts the NUL; tolerate writers that omit it. */
-		if (namesz > 0 && name[namesz - 1] == '\0')
-			namesz--;
-#define NAME_IS(s) (namesz == sizeof(s) - 1 && memcmp(name, s, namesz) == 0)
-		int err = 0;
-		if (NAME_IS("VMCOREINFO")) {
-			err = kvm_set_vmcoreinfo(kd, (const char *)desc,
-						 nh.n_descsz);
-		} else if (NAME_IS("CORE") && nh.n_type == NT_PRSTATUS) {
-			if (!kvm_cpu_add(kd))
-				err = -kd->errcode;
-		} else if (NAME_IS("QEMU")) {
-			elf_qemu_note(kd, desc, nh.n_descsz, (*nqemu)++);
-		}
-#undef NAME_IS
+	const uint8_t *buf = kvm_file_ptr(&kd->core, ph->p_offset,
+					  ph->p_filesz);
+	_cleanup_free_ uint8_t *copy = NULL;
+	if (!buf) {
+		copy = malloc(ph->p_filesz);
+		if (!copy)
+			return kvm_error(kd, KVM_ENOMEM, "out of memory for notes");
+		int err = kvm_file_read(kd, &kd->core, ph->p_offset, copy,
+					ph->p_filesz);
 		if (err)
 			return err;
+		buf = copy;
 	}
+	int err = kvm_notes_parse(kd, buf, ph->p_filesz, nqemu);
+	if (err)
+		return kvm_error_ctx(kd, "ELF: PT_NOTE at offset 0x%llx",
+				     (unsigned long long)ph->p_offset);
 	return 0;
 }
 
@@ -190,7 +140,7 @@ elf_open(kvm_t *kd)
 					 "ELF: program header %zu: %s", i,
 					 elf_errmsg(-1));
 		if (ph.p_type == PT_NOTE) {
-			err = elf_notes(kd, p, &ph, &nqemu);
+			err = elf_notes(kd, &ph, &nqemu);
 			if (err)
 				return err;
 		} else if (ph.p_type == PT_LOAD) {

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * ELF note walking shared by the formats that carry notes (ELF vmcore and
+ * kdump-compressed, whose sub-header holds the same notes).  Each note is
+ * a 12-byte header (namesz, descsz, type), the name and the descriptor,
+ * each padded to 4 bytes (the ELF gABI; Linux uses 4 on 64-bit too).
+ */
+#include <elf.h>
+#include <string.h>
+
+#include "notes.h"
+
+/*
+ * QEMU's x86 CPU-state note ("QEMU", type 0), QEMUCPUState in QEMU's
+ * target/i386/arch_dump.c (version 1 since QEMU 1.7): u32 version, u32 size,
+ * 16 GPRs, rip, rflags (8 bytes each), 10 segment records of 24 bytes, then
+ * cr[0..4].  Later QEMUs append fields and grow "size".
+ */
+#define QEMU_CPUSTATE_CR0 392
+#define QEMU_CPUSTATE_MIN (QEMU_CPUSTATE_CR0 + 5 * 8)
+
+static void
+qemu_note(kvm_t *kd, const uint8_t *desc, size_t len, size_t idx)
+{
+	uint64_t cr[5];
+	uint32_t size;
+
+	if (kd->e_machine != EM_X86_64 || len < QEMU_CPUSTATE_MIN)
+		return;
+	memcpy(&size, desc + 4, 4);
+	size = kvm_tgt32(kd, size);
+	if (size < QEMU_CPUSTATE_MIN || size > len)
+		return;
+	/* The QEMU notes follow the PRSTATUS ones, one per CPU, in order. */
+	if (idx >= kd->ncpus)
+		return;
+	memcpy(cr, desc + QEMU_CPUSTATE_CR0, sizeof(cr));
+	struct kvm_cpu_state *c = &kd->cpus[idx];
+	c->have_cr = true;
+	c->cr0 = kvm_tgt64(kd, cr[0]);
+	c->cr3 = kvm_tgt64(kd, cr[3]);
+	c->cr4 = kvm_tgt64(kd, cr[4]);
+}
+
+static inline size_t
+pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+int
+kvm_notes_parse(kvm_t *kd, const uint8_t *buf, size_t len, size_t *nqemu)
+{
+	size_t off = 0;
+
+	/* Each step consumes at least 12 bytes: the walk ends. */
+	while (len - off >= 12) {
+		uint32_t h[3];
+		memcpy(h, buf + off, sizeof(h));
+		uint32_t namesz = kvm_tgt32(kd, h[0]);
+		uint32_t descsz = kvm_tgt32(kd, h[1]);
+		uint32_t type = kvm_tgt32(kd, h[2]);
+		size_t name_off = off + 12;
+		if (namesz == 0 && descsz == 0 && type == 0)
+			break; /* zero padding after the last note */
+		if (pad4(namesz) > len - name_off)
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "note at offset %zu: name of %u bytes "
+					 "runs past the notes (%zu bytes)",
+					 off, namesz, len);
+		size_t desc_off = name_off + pad4(namesz);
+		if (pad4(descsz) > len - desc_off &&
+		    descsz > len - desc_off)
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "note at offset %zu: descriptor of %u "
+					 "bytes runs past the notes (%zu bytes)",
+					 off, descsz, len);
+		const char *name = (const char *)buf + name_off;
+		const uint8_t *desc = buf + desc_off;
+		size_t nlen = namesz;
+		/* n_namesz counts the NUL; tolerate writers that omit it. */
+		if (nlen > 0 && name[nlen - 1] == '\0')
+			nlen--;
+#define NAME_IS(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
+		int err = 0;
+		if (NAME_IS("VMCOREINFO")) {
+			err = kvm_set_vmcoreinfo(kd, (const char *)desc, descsz);
+		} else if (NAME_IS("CORE") && type == NT_PRSTATUS) {
+			if (!kvm_cpu_add(kd))
+				err = -kd->errcode;
+		} else if (NAME_IS("QEMU")) {
+			qemu_note(kd, desc, descsz, (*nqemu)++);
+		}
+#undef NAME_IS
+		if (err)
+			return err;
+		/* The last descriptor may lack its padding. */
+		off = desc_off + KVM_MIN(pad4(descsz), len - desc_off);
+	}
+	return 0;
+}
