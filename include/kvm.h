@@ -45,6 +45,18 @@ typedef int64_t kssize_t;
  */
 #define KVM_NO_FILES ((int)0x80000000)
 
+/**
+ * kvm_open() flag (extension): read pages that a filtered dump excluded
+ * (makedumpfile -d) as zeros instead of failing with KVM_ENODATA.
+ */
+#define KVM_ZERO_EXCLUDED 0x40000000
+
+/**
+ * kvm_open() flag (extension): the core is a raw image of physical memory
+ * starting at physical address 0 (no header to recognise it by).
+ */
+#define KVM_RAW_PHYS 0x20000000
+
 #ifndef _POSIX2_LINE_MAX
 #define _POSIX2_LINE_MAX 2048
 #endif
@@ -170,6 +182,19 @@ ssize_t kvm_write(kvm_t *kd, unsigned long addr, const void *buf,
 
 /** kvm_write() with a 64-bit target address. */
 ssize_t kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len);
+
+/**
+ * Extension: bound the cache of decoded pages (of compressed dumps) to
+ * bytes.  0 selects the default (KVM_CACHE_DEFAULT); larger than
+ * KVM_CACHE_MAX is refused.  Reads of a megabyte or more bypass the cache.
+ *
+ * @return 0, or -1.
+ */
+int kvm_set_cache_size(kvm_t *kd, size_t bytes);
+/** Default size of the decoded-page cache: 64 MiB. */
+#define KVM_CACHE_DEFAULT (64u << 20)
+/** Largest accepted size of the decoded-page cache: 16 GiB. */
+#define KVM_CACHE_MAX (16ULL << 30)
 
 /**
  * Extension: read the target's physical memory.

@@ -181,13 +181,21 @@ open_common(const char *execfile, const char *corefile, int flags,
 		return NULL;
 	}
 	kd->core.fd = -1;
+	kd->cache_bytes = KVM_CACHE_DEFAULT;
 	kvm_tlb_flush(kd);
 	kd->program = program;
 	kd->flags = flags;
 
-	if (flags != KVM_NO_FILES && (flags & ~O_ACCMODE) != 0) {
+	if (flags != KVM_NO_FILES &&
+	    (flags & ~(O_ACCMODE | KVM_ZERO_EXCLUDED | KVM_RAW_PHYS)) != 0) {
 		err = kvm_error(kd, KVM_EINVAL, "bad flags arg");
 		goto fail;
+	}
+	if (flags != KVM_NO_FILES) {
+		kd->zero_excluded = flags & KVM_ZERO_EXCLUDED;
+		kd->raw_phys = flags & KVM_RAW_PHYS;
+		flags &= O_ACCMODE;
+		kd->flags = flags;
 	}
 	if (flags != KVM_NO_FILES && (flags & O_ACCMODE) == O_ACCMODE) {
 		err = kvm_error(kd, KVM_EINVAL, "bad flags arg");
@@ -656,4 +664,21 @@ kvm_get_vmcoreinfo(kvm_t *kd)
 	if (!kd->vmcoreinfo_text)
 		kvm_error(kd, KVM_ENOENT, "the target carries no VMCOREINFO");
 	return kd->vmcoreinfo_text;
+}
+
+KVM_EXPORT int
+kvm_set_cache_size(kvm_t *kd, size_t bytes)
+{
+	KVM_CHECK_KD(kd, -1);
+	if ((uint64_t)bytes > KVM_CACHE_MAX) {
+		kvm_error(kd, KVM_EINVAL,
+			  "cache size %zu exceeds the maximum %llu", bytes,
+			  (unsigned long long)KVM_CACHE_MAX);
+		return -1;
+	}
+	kd->cache_bytes = bytes ? bytes : KVM_CACHE_DEFAULT;
+	/* A format that holds a cache now trims it to the new bound. */
+	if (kd->format && kd->format->cache_resize)
+		kd->format->cache_resize(kd);
+	return 0;
 }

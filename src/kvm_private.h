@@ -136,6 +136,8 @@ struct kvm_format_ops {
 			 size_t *done_ret);
 	int (*write_phys)(kvm_t *kd, uint64_t pa, const void *buf,
 			  size_t len, size_t *done_ret);
+	/* kd->cache_bytes changed: trim the decoded-page cache (optional). */
+	void (*cache_resize)(kvm_t *kd);
 	/* Free format state; must accept a half-opened kd. */
 	void (*close)(kvm_t *kd);
 };
@@ -208,6 +210,9 @@ struct __kvm {
 	const struct kvm_format_ops *format;
 	void *fmt_priv;		/* the format's own state */
 	bool live;
+	bool zero_excluded;	/* KVM_ZERO_EXCLUDED */
+	bool raw_phys;		/* KVM_RAW_PHYS: use the raw format only */
+	size_t cache_bytes;	/* kvm_set_cache_size(); 0: default */
 
 	/* What the format found (filled by its open). */
 	uint16_t e_machine;
