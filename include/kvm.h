@@ -334,6 +334,32 @@ int kvm_nlist(kvm_t *kd, struct nlist *nl);
 /** kvm_nlist() with 64-bit values (FreeBSD extension). */
 int kvm_nlist2(kvm_t *kd, struct kvm_nlist *nl);
 
+/** A symbol, as kvm_sym_byaddr() and kvm_sym_get() report it. */
+struct kvm_symbol {
+	const char *name;  /**< owned by the handle; valid until kvm_close */
+	kvaddr_t value;	   /**< run-time address (KASLR applied) */
+	uint64_t size;	   /**< distance to the next symbol; 0 if unknown */
+	char type;	   /**< nm(1) letter: T t D d R r B b A W V ... */
+};
+
+/**
+ * Extension: reverse lookup, address -> symbol + offset (the symbol at or
+ * below addr; absolute symbols are not considered).
+ *
+ * @param offset_ret receives addr - sym_ret->value; may be NULL.
+ * @return 0, or -1 (KVM_ENOENT when no symbol covers addr).
+ */
+int kvm_sym_byaddr(kvm_t *kd, kvaddr_t addr, struct kvm_symbol *sym_ret,
+		   uint64_t *offset_ret);
+
+/**
+ * Extension: the index-th symbol of the handle's table (in the order the
+ * source lists them), for enumerating every symbol.
+ *
+ * @return 0, or -1 (KVM_ENOENT past the last one).
+ */
+int kvm_sym_get(kvm_t *kd, size_t index, struct kvm_symbol *sym_ret);
+
 /* ------------------------------------------------------------------ */
 /* Processes                                                           */
 /* ------------------------------------------------------------------ */

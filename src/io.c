@@ -3,9 +3,15 @@
  * File access for targets.  A regular file is mapped whole, so that the
  * read path is a bounds check and a memcpy; anything else (block devices,
  * /proc/vmcore, pipes are refused earlier) is read with pread.
+ *
+ * A makedumpfile flattened file (makedumpfile -F, QEMU's kdump output;
+ * see format/flattened.c) is read in place through a record index: the
+ * formats then see the logical file that "makedumpfile -R" would write,
+ * without it ever being written.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

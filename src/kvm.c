@@ -215,6 +215,11 @@ open_common(const char *execfile, const char *corefile, int flags,
 		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
 		goto fail;
 	}
+	/* Symbols load lazily, but a missing exec file is an open error. */
+	if (execfile && access(execfile, R_OK) != 0) {
+		err = kvm_error_sys(kd, "%s", execfile);
+		goto fail;
+	}
 	if (!corefile) {
 		err = kvm_error(kd, KVM_ENOTSUP,
 				"the live kernel (/proc/kcore) is not supported "
@@ -270,9 +275,12 @@ KVM_EXPORT kvm_t *
 kvm_open2(const char *execfile, const char *corefile, int flags,
 	  char *errbuf, kvm_resolver_fn *resolver)
 {
-	/* The resolver serves kvm_nlist, which has no other source yet. */
-	(void)resolver;
-	return open_common(execfile, corefile, flags, NULL, errbuf);
+	kvm_t *kd = open_common(execfile, corefile, flags, NULL, errbuf);
+
+	/* kvm_nlist asks the resolver before the target's own symbols. */
+	if (kd)
+		kd->resolver = resolver;
+	return kd;
 }
 
 KVM_EXPORT int
@@ -284,6 +292,7 @@ kvm_close(kvm_t *kd)
 		errno = EINVAL;
 		return -1;
 	}
+	kvm_sym_fini(kd);
 	if (kd->arch && kd->arch->fini)
 		kd->arch->fini(kd);
 	if (kd->format && kd->format->close)

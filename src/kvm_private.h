@@ -116,6 +116,8 @@ int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
 /* -------------------------------------------------------------- formats */
 
 /* A CPU's state as a dump recorded it (what translation may need). */
+struct kvm_symtab;
+
 struct kvm_cpu_state {
 	bool have_regs;	      /* from NT_PRSTATUS */
 	uint64_t pc, sp;
@@ -177,6 +179,7 @@ struct kvm_xlat {
 	uint64_t root;	   /* physical address of the kernel root table */
 	int levels;	   /* 4 or 5 on x86_64 */
 	bool ready;	   /* root and levels known */
+	uint64_t ktext_start; /* run-time start of kernel text, 0 if unknown */
 };
 
 const struct kvm_arch_ops *kvm_arch_by_machine(uint16_t e_machine);
@@ -234,6 +237,12 @@ struct __kvm {
 	bool kaslr_known;
 	int64_t kaslr_offset;
 	uint32_t page_size;
+
+	/* Symbols (src/sym), loaded on first use. */
+	struct kvm_symtab *symtab; /* src/sym/symtab.h */
+	int sym_state;		/* 0 not loaded, 1 loaded, -code failed */
+	char sym_note[_POSIX2_LINE_MAX]; /* why the preferred source failed */
+	kvm_resolver_fn *resolver;
 };
 
 /* Physical read through the format, for arch and core code. */
@@ -266,5 +275,9 @@ kvm_tgt32(const kvm_t *kd, uint32_t v)
 }
 
 extern const struct kvm_format_ops *const kvm_formats[];
+
+/* src/sym: load symbols once (DESIGN §4 order); free them. */
+int kvm_sym_ensure(kvm_t *kd);
+void kvm_sym_fini(kvm_t *kd);
 
 #endif /* KVM_PRIVATE_H */

@@ -185,6 +185,10 @@ x86_64_init(kvm_t *kd)
 		}
 		kvm_error_clear(kd);
 	}
+	if (have_vmci && kvm_vmcoreinfo_symbol(v, "_stext", &sym))
+		kd->xlat.ktext_start = sym;
+	else if (kd->kaslr_known)
+		kd->xlat.ktext_start = X86_64_START_KERNEL + kd->kaslr_offset;
 	return 0;
 }
 

@@ -39,13 +39,9 @@ cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		kcore_usage_error("usage: kcore read [--raw] ADDR [LEN]");
 		return KCORE_EXIT_USAGE;
 	}
-	if (!kcore_parse_u64(argv[0], &addr)) {
-		/* Symbols need kvm_nlist; say what failed rather than guess. */
-		struct kvm_nlist nl[2] = { { .n_name = argv[0] }, { 0 } };
-		if (kvm_nlist2(kd, nl) != 0)
-			return kcore_fail(kd, argv[0]);
-		addr = nl[0].n_value;
-	}
+	int st = kcore_resolve(kd, argv[0], &addr);
+	if (st)
+		return st;
 	if (argc == 2 && !kcore_parse_u64(argv[1], &len)) {
 		kcore_usage_error("bad length '%s'", argv[1]);
 		return KCORE_EXIT_USAGE;

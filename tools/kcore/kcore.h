@@ -38,6 +38,14 @@ struct kcore_cmd {
 
 int cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_nlist(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_sym(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+
+/*
+ * Resolve "ADDR" or "SYMBOL[+OFF]" (OFF hex with 0x, decimal without).
+ * Returns 0, or an exit status after printing why.
+ */
+int kcore_resolve(kvm_t *kd, const char *arg, uint64_t *ret);
 
 /* Print "kcore: message" and return the exit status for kd's last error. */
 int kcore_fail(kvm_t *kd, const char *what);

@@ -15,7 +15,9 @@
 
 static const struct kcore_cmd commands[] = {
 	{ "info", "info", cmd_info, false },
-	{ "read", "read [--raw] ADDR [LEN]", cmd_read, true },
+	{ "read", "read [--raw] ADDR|SYMBOL[+OFF] [LEN]", cmd_read, true },
+	{ "nlist", "nlist SYMBOL...", cmd_nlist, false },
+	{ "sym", "sym ADDR...", cmd_sym, false },
 };
 
 static void

@@ -116,3 +116,35 @@ kcore_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("\nTry 'kcore --help'.\n", stderr);
 }
+
+int
+kcore_resolve(kvm_t *kd, const char *arg, uint64_t *ret)
+{
+	uint64_t off = 0;
+
+	if (kcore_parse_u64(arg, ret))
+		return KCORE_EXIT_OK;
+	char *name = strdup(arg);
+	if (!name) {
+		perror("kcore");
+		return KCORE_EXIT_OSERR;
+	}
+	char *plus = strchr(name, '+');
+	if (plus) {
+		*plus = '\0';
+		if (!kcore_parse_u64(plus + 1, &off)) {
+			kcore_usage_error("bad offset in '%s'", arg);
+			free(name);
+			return KCORE_EXIT_USAGE;
+		}
+	}
+	struct kvm_nlist nl[2] = { { .n_name = name }, { 0 } };
+	int missing = kvm_nlist2(kd, nl);
+	int st = KCORE_EXIT_OK;
+	if (missing != 0)
+		st = kcore_fail(kd, missing < 0 ? "nlist" : NULL);
+	else
+		*ret = nl[0].n_value + off;
+	free(name);
+	return st;
+}

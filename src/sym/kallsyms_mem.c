@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The kernel's own kallsyms tables, decoded from the target's memory
+ * (scripts/kallsyms.c writes them, kernel/kallsyms.c reads them):
+ *
+ *   kallsyms_num_syms        number of symbols (u32; unsigned long < 4.20)
+ *   kallsyms_names           per symbol: length, then that many token
+ *                            numbers; a length byte with bit 7 set is the
+ *                            low half of a 2-byte length (6.1, 73bbb94466fd)
+ *   kallsyms_token_table     256 NUL-terminated token strings
+ *   kallsyms_token_index     256 u16 offsets into the token table
+ *   kallsyms_addresses       absolute addresses (before 4.6, and on arches
+ *                            without CONFIG_KALLSYMS_BASE_RELATIVE), or
+ *   kallsyms_offsets         s32 per symbol, with kallsyms_relative_base:
+ *                            base-relative (4.6+), absolute-percpu (x86 SMP:
+ *                            offset >= 0 is absolute, else base - 1 - off),
+ *                            or place-relative (7.0: the offset is from the
+ *                            entry's own address)
+ *
+ * The first character of a decoded name is its nm(1) type letter.  The
+ * tables are found through VMCOREINFO (SYMBOL(kallsyms_*), 6.0+,
+ * 5fd8fea935a1) or, without it, by scanning the kernel image for the
+ * token index.  Everything read is hostile: counts are capped, every index
+ * checked, and the encoding chosen is the one whose addresses come out
+ * sorted (kallsyms sorts by address) and agree with VMCOREINFO's _stext.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "symtab.h"
+
+#define KALLSYMS_MAX_SYMS (4u << 20)
+#define KALLSYMS_MAX_NAMES (64u << 20)
+#define TOKEN_TABLE_MAX (64u << 10)
+/* How far the scan looks: kernel images are < 128 MiB. */
+#define KALLSYMS_SCAN_MAX (128u << 20)
+#define SCAN_CHUNK (1u << 20)
+
+struct kallsyms_loc {
+	uint64_t num_syms, names, token_table, token_index;
+	uint64_t offsets, relative_base, addresses;
+	bool have_offsets, have_addresses;
+};
+
+static int
+read_exact(kvm_t *kd, uint64_t va, void *buf, size_t len, const char *what)
+{
+	size_t done;
+	int err = kvm_virt_read(kd, va, buf, len, &done);
+
+	if (err)
+		return kvm_error_ctx(kd, "kallsyms: reading %s at 0x%llx", what,
+				     (unsigned long long)va);
+	return 0;
+}
+
+static uint64_t
+get_uint(const kvm_t *kd, const uint8_t *p, int size)
+{
+	if (size == 2) {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return kd->big_endian ? be16toh(v) : le16toh(v);
+	}
+	if (size == 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return kvm_tgt32(kd, v);
+	}
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return kvm_tgt64(kd, v);
+}
+
+/*
+ * Token table and index: 256 strings whose offsets the index gives.
+ * tokens[i] points into table (NUL-terminated within it).
+ */
+struct kallsyms_tokens {
+	char *table;
+	size_t table_len;
+	uint16_t index[256];
+};
+
+static int
+tokens_load(kvm_t *kd, const struct kallsyms_loc *loc,
+	    struct kallsyms_tokens *tok)
+{
+	uint8_t raw[512];
+	int err = read_exact(kd, loc->token_index, raw, sizeof(raw),
+			     "kallsyms_token_index");
+	if (err)
+		return err;
+	uint16_t maxoff = 0;
+	for (int i = 0; i < 256; i++) {
+		tok->index[i] = (uint16_t)get_uint(kd, raw + 2 * i, 2);
+		if (tok->index[i] > maxoff)
+			maxoff = tok->index[i];
+	}
+	/* The table runs to the end of its last token: read a bit more. */
+	size_t len = (size_t)maxoff + 256;
+	if (len > TOKEN_TABLE_MAX)
+		len = TOKEN_TABLE_MAX;
+	tok->table = malloc(len + 1);
+	if (!tok->table)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	size_t done;
+	err = kvm_virt_read(kd, loc->token_table, tok->table, len, &done);
+	if (err && done <= maxoff)
+		return kvm_error_ctx(kd, "kallsyms: reading the token table");
+	kvm_error_clear(kd);
+	tok->table[done] = '\0';
+	tok->table_len = done;
+	for (int i = 0; i < 256; i++)
+		if (tok->index[i] >= done ||
+		    !memchr(tok->table + tok->index[i], '\0',
+			    done + 1 - tok->index[i]))
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "kallsyms: token %d at offset %u lies "
+					 "outside the token table",
+					 i, tok->index[i]);
+	return 0;
+}
+
+/*
+ * Decode one compressed name at names[*pos] into out (NUL-terminated).
+ * Returns the name's length, or -1 when the entry is malformed.
+ */
+static int
+name_decode(const struct kallsyms_tokens *tok, const uint8_t *names,
+	    size_t names_len, size_t *pos, char *out, size_t outsz)
+{
+	size_t p = *pos;
+
+	if (p >= names_len)
+		return -1;
+	size_t n = names[p++];
+	if (n & 0x80) {
+		if (p >= names_len)
+			return -1;
+		n = (n & 0x7f) | ((size_t)names[p++] << 7);
+	}
+	if (n == 0 || n > names_len - p)
+		return -1;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *t = tok->table + tok->index[names[p + i]];
+		size_t tl = strlen(t);
+		if (o + tl >= outsz)
+			return -1;
+		memcpy(out + o, t, tl);
+		o += tl;
+	}
+	out[o] = '\0';
+	*pos = p + n;
+	return (int)o;
+}
+
+enum kallsyms_enc {
+	ENC_ABS_PERCPU,	 /* x86 SMP: off >= 0 absolute, else base - 1 - off */
+	ENC_BASE_REL,	 /* base + (u32)off */
+	ENC_PLACE_REL,	 /* address of the entry + off */
+	ENC_ABSOLUTE,	 /* kallsyms_addresses[] */
+	ENC_COUNT,
+};
+
+static uint64_t
+decode_addr(enum kallsyms_enc enc, int32_t off, uint64_t base,
+	    uint64_t entry_va)
+{
+	switch (enc) {
+	case ENC_ABS_PERCPU:
+		return off >= 0 ? (uint64_t)off : base - 1 - (uint64_t)off;
+	case ENC_BASE_REL:
+		return base + (uint32_t)off;
+	case ENC_PLACE_REL:
+		return entry_va + (uint64_t)(int64_t)off;
+	default:
+		return 0;
+	}
+}
+
+static int
+load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
+{
+	struct kallsyms_tokens tok = { 0 };
+	_cleanup_free_ uint8_t *names = NULL;
+	_cleanup_free_ uint8_t *raw = NULL;
+	_cleanup_free_ uint64_t *addrs = NULL;
+	uint8_t buf[8];
+	int err;
+
+	err = read_exact(kd, loc->num_syms, buf, 4, "kallsyms_num_syms");
+	if (err)
+		return err;
+	uint64_t num = get_uint(kd, buf, 4);
+	if (num == 0 && kd->ptr_size == 8 && kd->big_endian) {
+		/* Before 4.20 an unsigned long: the low half comes second. */
+		if ((err = read_exact(kd, loc->num_syms, buf, 8,
+				      "kallsyms_num_syms")))
+			return err;
+		num = get_uint(kd, buf, 8);
+	}
+	if (num == 0 || num > KALLSYMS_MAX_SYMS)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kallsyms: implausible symbol count %llu",
+				 (unsigned long long)num);
+
+	err = tokens_load(kd, loc, &tok);
+	if (err)
+		goto out;
+
+	/*
+	 * The names end where the markers begin, before the token table;
+	 * read up to the token table (bounded) in one go.
+	 */
+	size_t names_len = KALLSYMS_MAX_NAMES;
+	if (loc->token_table > loc->names &&
+	    loc->token_table - loc->names < names_len)
+		names_len = loc->token_table - loc->names;
+	names = malloc(names_len);
+	if (!names) {
+		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
+		goto out;
+	}
+	size_t got;
+	err = kvm_virt_read(kd, loc->names, names, names_len, &got);
+	if (err && got == 0)
+		goto out;
+	kvm_error_clear(kd);
+	names_len = got;
+
+	/* Addresses or offsets, one per symbol. */
+	int esz = loc->have_addresses ? kd->ptr_size : 4;
+	uint64_t array = loc->have_addresses ? loc->addresses : loc->offsets;
+	raw = malloc(num * esz);
+	addrs = malloc(num * sizeof(*addrs));
+	if (!raw || !addrs) {
+		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
+		goto out;
+	}
+	err = read_exact(kd, array, raw, num * esz,
+			 loc->have_addresses ? "kallsyms_addresses"
+					     : "kallsyms_offsets");
+	if (err)
+		goto out;
+	uint64_t base = 0;
+	if (!loc->have_addresses) {
+		err = read_exact(kd, loc->relative_base, buf, kd->ptr_size,
+				 "kallsyms_relative_base");
+		if (err)
+			goto out;
+		base = get_uint(kd, buf, kd->ptr_size);
+	}
+
+	/* Pick the encoding whose addresses are sorted; ties: _stext. */
+	enum kallsyms_enc enc = ENC_ABSOLUTE;
+	if (!loc->have_addresses) {
+		size_t best_unsorted = SIZE_MAX;
+		for (int e = ENC_ABS_PERCPU; e <= ENC_PLACE_REL; e++) {
+			size_t unsorted = 0;
+			uint64_t prev = 0;
+			for (uint64_t i = 0; i < num; i++) {
+				int32_t off = (int32_t)get_uint(kd, raw + 4 * i, 4);
+				uint64_t a = decode_addr(e, off, base,
+							 array + 4 * i);
+				unsorted += a < prev;
+				prev = a;
+			}
+			if (unsorted < best_unsorted) {
+				best_unsorted = unsorted;
+				enc = e;
+			}
+		}
+	}
+	for (uint64_t i = 0; i < num; i++)
+		addrs[i] = enc == ENC_ABSOLUTE
+			? get_uint(kd, raw + (size_t)esz * i, esz)
+			: decode_addr(enc, (int32_t)get_uint(kd, raw + 4 * i, 4),
+				      base, array + 4 * i);
+
+	size_t pos = 0;
+	char name[KVM_SYM_NAME_MAX + 2];
+	for (uint64_t i = 0; i < num; i++) {
+		int n = name_decode(&tok, names, names_len, &pos, name,
+				    sizeof(name));
+		if (n < 1) {
+			err = kvm_error(kd, KVM_ECORRUPT,
+					"kallsyms: symbol %llu of %llu is "
+					"malformed (names offset %zu)",
+					(unsigned long long)i,
+					(unsigned long long)num, pos);
+			goto out;
+		}
+		err = kvm_symtab_add(kd, out, name + 1, n - 1, addrs[i],
+				     name[0]);
+		if (err)
+			goto out;
+	}
+out:
+	free(tok.table);
+	return err;
+}
+
+/* VMCOREINFO names the tables on 6.0+ kernels. */
+static bool
+locate_vmcoreinfo(kvm_t *kd, struct kallsyms_loc *loc)
+{
+	const struct kvm_vmcoreinfo *v = &kd->vmci;
+
+	if (!kd->vmcoreinfo_text)
+		return false;
+	if (!kvm_vmcoreinfo_symbol(v, "kallsyms_num_syms", &loc->num_syms) ||
+	    !kvm_vmcoreinfo_symbol(v, "kallsyms_names", &loc->names) ||
+	    !kvm_vmcoreinfo_symbol(v, "kallsyms_token_table",
+				   &loc->token_table) ||
+	    !kvm_vmcoreinfo_symbol(v, "kallsyms_token_index",
+				   &loc->token_index))
+		return false;
+	loc->have_offsets =
+		kvm_vmcoreinfo_symbol(v, "kallsyms_offsets", &loc->offsets) &&
+		kvm_vmcoreinfo_symbol(v, "kallsyms_relative_base",
+				      &loc->relative_base);
+	loc->have_addresses = !loc->have_offsets &&
+		kvm_vmcoreinfo_symbol(v, "kallsyms_addresses", &loc->addresses);
+	return loc->have_offsets || loc->have_addresses;
+}
+
+/* A plausible kallsyms_token_index: 0, then 255 small rising steps. */
+static bool
+token_index_at(const kvm_t *kd, const uint8_t *p)
+{
+	if (get_uint(kd, p, 2) != 0)
+		return false;
+	uint64_t prev = 0;
+	for (int i = 1; i < 256; i++) {
+		uint64_t v = get_uint(kd, p + 2 * i, 2);
+		if (v <= prev + 1 || v > prev + 64)
+			return false;
+		prev = v;
+	}
+	return true;
+}
+
+/*
+ * Without VMCOREINFO: find the token index in the kernel image, the token
+ * table just before it, then walk back over the markers to the names and
+ * the count (the order scripts/kallsyms.c has written since 4.6: offsets,
+ * relative_base, num_syms, names, markers, token_table, token_index).
+ */
+static int
+locate_scan(kvm_t *kd, struct kallsyms_loc *loc)
+{
+	if (!kd->xlat.ktext_start)
+		return kvm_error(kd, KVM_ENOENT,
+				 "kallsyms: no VMCOREINFO and no known kernel "
+				 "text address to scan from");
+	_cleanup_free_ uint8_t *chunk = malloc(SCAN_CHUNK + 512);
+	if (!chunk)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	uint64_t start = kd->xlat.ktext_start;
+	for (uint64_t off = 0; off < KALLSYMS_SCAN_MAX; off += SCAN_CHUNK) {
+		size_t got;
+		kvm_virt_read(kd, start + off, chunk, SCAN_CHUNK + 512, &got);
+		kvm_error_clear(kd);
+		if (got < 512)
+			continue;
+		for (size_t i = 0; i + 512 <= got && i < SCAN_CHUNK; i += 4) {
+			if (!token_index_at(kd, chunk + i))
+				continue;
+			uint64_t ti = start + off + i;
+			uint64_t last = get_uint(kd, chunk + i + 510, 2);
+			/* The table ends right before the index (aligned). */
+			for (uint64_t pad = 0; pad < 8; pad++) {
+				uint8_t tail[64];
+				uint64_t tt_end = ti - pad;
+				if (read_exact(kd, tt_end - sizeof(tail), tail,
+					       sizeof(tail), "token table")) {
+					kvm_error_clear(kd);
+					break;
+				}
+				if (tail[sizeof(tail) - 1] != '\0')
+					continue;
+				/* Last token: from its offset to tt_end. */
+				uint64_t tt = 0;
+				for (uint64_t l = 1; l < 64 && !tt; l++)
+					if (tail[sizeof(tail) - 1 - l] == '\0' ||
+					    l == 63)
+						tt = tt_end - l - last;
+				if (!tt)
+					continue;
+				loc->token_table = tt;
+				loc->token_index = ti;
+				return 0;
+			}
+		}
+	}
+	return kvm_error(kd, KVM_ENOENT,
+			 "kallsyms: tables not found in the kernel image "
+			 "(no VMCOREINFO to locate them)");
+}
+
+int
+kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out)
+{
+	struct kallsyms_loc loc = { 0 };
+
+	if (!locate_vmcoreinfo(kd, &loc)) {
+		int err = locate_scan(kd, &loc);
+		if (err)
+			return err;
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "kallsyms: token tables found at 0x%llx but "
+				 "locating the names without VMCOREINFO is not "
+				 "supported",
+				 (unsigned long long)loc.token_table);
+	}
+	return load_from(kd, out, &loc);
+}

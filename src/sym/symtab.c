@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Symbol table storage and lookups.  Adding is append-only; the name hash
+ * and the address order are built when first needed, so a caller that only
+ * looks up names never sorts 100k symbols, and one that never looks up
+ * anything pays nothing but the load.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "symtab.h"
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+int
+kvm_symtab_add(kvm_t *kd, struct kvm_symtab *t, const char *name,
+	       size_t len, uint64_t addr, char type)
+{
+	if (len == 0 || len > KVM_SYM_NAME_MAX)
+		return 0; /* not a name anyone can look up: skip */
+	if (t->n >= KVM_SYMTAB_MAX_SYMS ||
+	    t->pool_len + len + 1 > KVM_SYMTAB_MAX_NAMES)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "more than %u symbols or %u MiB of names",
+				 KVM_SYMTAB_MAX_SYMS,
+				 KVM_SYMTAB_MAX_NAMES >> 20);
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		struct kvm_sym *n = realloc(t->syms, cap * sizeof(*n));
+		if (!n)
+			return kvm_error(kd, KVM_ENOMEM,
+					 "out of memory for symbols");
+		t->syms = n;
+		t->cap = cap;
+	}
+	if (t->pool_len + len + 1 > t->pool_cap) {
+		size_t cap = t->pool_cap ? t->pool_cap * 2 : 65536;
+		while (cap < t->pool_len + len + 1)
+			cap *= 2;
+		char *p = realloc(t->pool, cap);
+		if (!p)
+			return kvm_error(kd, KVM_ENOMEM,
+					 "out of memory for symbol names");
+		t->pool = p;
+		t->pool_cap = cap;
+	}
+	memcpy(t->pool + t->pool_len, name, len);
+	t->pool[t->pool_len + len] = '\0';
+	t->syms[t->n++] = (struct kvm_sym){
+		.addr = addr,
+		.name = (uint32_t)t->pool_len,
+		.type = type,
+	};
+	t->pool_len += len + 1;
+	/* The address order is rebuilt when symbols were added after it. */
+	free(t->by_addr);
+	t->by_addr = NULL;
+	return 0;
+}
+
+static int
+hash_insert(struct kvm_symtab *t, uint32_t idx)
+{
+	const char *name = t->pool + t->syms[idx].name;
+	size_t i = name_hash(name) & t->hash_mask;
+
+	for (;;) {
+		uint32_t e = t->hash[i];
+		if (e == 0) {
+			t->hash[i] = idx + 1;
+			return 0;
+		}
+		/* First added wins: a later duplicate is not inserted. */
+		if (strcmp(t->pool + t->syms[e - 1].name, name) == 0)
+			return 0;
+		i = (i + 1) & t->hash_mask;
+	}
+}
+
+static int
+hash_build(kvm_t *kd, struct kvm_symtab *t)
+{
+	if (t->hash && t->hashed == t->n)
+		return 0;
+	size_t want = 16;
+	while (want < t->n * 2)
+		want *= 2;
+	if (!t->hash || want - 1 != t->hash_mask) {
+		uint32_t *h = calloc(want, sizeof(*h));
+		if (!h)
+			return kvm_error(kd, KVM_ENOMEM,
+					 "out of memory for the symbol hash");
+		free(t->hash);
+		t->hash = h;
+		t->hash_mask = want - 1;
+		t->hashed = 0;
+	}
+	for (; t->hashed < t->n; t->hashed++)
+		hash_insert(t, (uint32_t)t->hashed);
+	return 0;
+}
+
+const struct kvm_sym *
+kvm_symtab_find(kvm_t *kd, struct kvm_symtab *t, const char *name, int *err)
+{
+	*err = 0;
+	if (t->n == 0)
+		return NULL;
+	*err = hash_build(kd, t);
+	if (*err)
+		return NULL;
+	for (size_t i = name_hash(name) & t->hash_mask;;
+	     i = (i + 1) & t->hash_mask) {
+		uint32_t e = t->hash[i];
+		if (e == 0)
+			return NULL;
+		if (strcmp(t->pool + t->syms[e - 1].name, name) == 0)
+			return &t->syms[e - 1];
+	}
+}
+
+/* qsort_r-free ordering: indices compared through a file-local table. */
+static int
+byaddr_cmp(const void *a, const void *b, void *arg)
+{
+	const struct kvm_sym *s = arg;
+	const struct kvm_sym *x = &s[*(const uint32_t *)a];
+	const struct kvm_sym *y = &s[*(const uint32_t *)b];
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	/* Same address: the first added comes first (stable by index). */
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+static bool
+reverse_lookup_candidate(const struct kvm_sym *s)
+{
+	/* Absolute symbols (per-CPU offsets, constants) are not places. */
+	return s->type != 'A' && s->type != 'a' && s->type != 'U' &&
+	       s->type != 'u';
+}
+
+static int
+order_build(kvm_t *kd, struct kvm_symtab *t)
+{
+	if (t->by_addr)
+		return 0;
+	uint32_t *o = malloc((t->n ? t->n : 1) * sizeof(*o));
+	if (!o)
+		return kvm_error(kd, KVM_ENOMEM,
+				 "out of memory for the address index");
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (reverse_lookup_candidate(&t->syms[i]))
+			o[n++] = (uint32_t)i;
+	qsort_r(o, n, sizeof(*o), byaddr_cmp, t->syms);
+	t->by_addr = o;
+	t->n_by_addr = n;
+	return 0;
+}
+
+const struct kvm_sym *
+kvm_symtab_byaddr(kvm_t *kd, struct kvm_symtab *t, uint64_t addr,
+		  uint64_t *size_ret, int *err)
+{
+	*err = order_build(kd, t);
+	if (*err || t->n_by_addr == 0)
+		return NULL;
+	/* Last symbol with address <= addr. */
+	size_t lo = 0, hi = t->n_by_addr;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->syms[t->by_addr[mid]].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	size_t k = lo - 1;
+	const struct kvm_sym *s = &t->syms[t->by_addr[k]];
+	/* Prefer the first name at this address (aliases: _text, _stext). */
+	while (k > 0 && t->syms[t->by_addr[k - 1]].addr == s->addr)
+		s = &t->syms[t->by_addr[--k]];
+	/* Size: distance to the next different address, 0 if last. */
+	*size_ret = lo < t->n_by_addr ? t->syms[t->by_addr[lo]].addr - s->addr
+				      : 0;
+	return s;
+}
+
+void
+kvm_symtab_deinit(struct kvm_symtab *t)
+{
+	free(t->syms);
+	free(t->pool);
+	free(t->hash);
+	free(t->by_addr);
+	memset(t, 0, sizeof(*t));
+}

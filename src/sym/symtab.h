@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The symbol table every source feeds (vmlinux symtab, System.map or
+ * kallsyms text, kallsyms decoded from the target, VMCOREINFO SYMBOL()s):
+ * names in one string pool, a hash for name lookups and an address-sorted
+ * index for reverse lookups, both built on first use.
+ */
+#ifndef KVM_SYMTAB_H
+#define KVM_SYMTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../kvm_private.h"
+
+/* Bounds for hostile sources: far above any kernel (~200k symbols). */
+#define KVM_SYMTAB_MAX_SYMS (8u << 20)
+#define KVM_SYMTAB_MAX_NAMES (512u << 20)
+#define KVM_SYM_NAME_MAX 1024
+
+struct kvm_sym {
+	uint64_t addr;
+	uint32_t name; /* offset in the pool */
+	char type;     /* nm(1) letter: T t D d R r B b A W V ... */
+};
+
+struct kvm_symtab {
+	struct kvm_sym *syms;
+	size_t n, cap;
+	char *pool;
+	size_t pool_len, pool_cap;
+	/* Built lazily: open-addressed hash of index+1 (0 = empty). */
+	uint32_t *hash;
+	size_t hash_mask;
+	size_t hashed; /* syms[0..hashed) are in the hash */
+	/* Built lazily: indices sorted by address (absolute symbols out). */
+	uint32_t *by_addr;
+	size_t n_by_addr;
+};
+
+int kvm_symtab_add(kvm_t *kd, struct kvm_symtab *t, const char *name,
+		   size_t len, uint64_t addr, char type);
+/* First symbol added under name, or NULL (may return -ENOMEM via err). */
+const struct kvm_sym *kvm_symtab_find(kvm_t *kd, struct kvm_symtab *t,
+				      const char *name, int *err);
+/* Symbol at or below addr, or NULL. */
+const struct kvm_sym *kvm_symtab_byaddr(kvm_t *kd, struct kvm_symtab *t,
+					uint64_t addr, uint64_t *size_ret,
+					int *err);
+static inline const char *
+kvm_symtab_name(const struct kvm_symtab *t, const struct kvm_sym *s)
+{
+	return t->pool + s->name;
+}
+void kvm_symtab_deinit(struct kvm_symtab *t);
+
+/*
+ * Sources, each adding to t with the addresses as the source holds them;
+ * errors are recorded in kd.  *modules_ret: the text had "[module]" tags
+ * (so it is /proc/kallsyms, with run-time addresses).
+ */
+int kvm_sym_parse_text(kvm_t *kd, struct kvm_symtab *t, const char *path,
+		       const char *buf, size_t len, bool *modules_ret);
+int kvm_sym_parse_elf(kvm_t *kd, struct kvm_symtab *t, const char *path,
+		      int fd);
+int kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out);
+
+#endif
