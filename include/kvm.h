@@ -361,6 +361,41 @@ int kvm_sym_byaddr(kvm_t *kd, kvaddr_t addr, struct kvm_symbol *sym_ret,
 int kvm_sym_get(kvm_t *kd, size_t index, struct kvm_symbol *sym_ret);
 
 /* ------------------------------------------------------------------ */
+/* Types (extension)                                                   */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Extension: the size in bytes of a kernel type ("task_struct",
+ * "struct task_struct", "union ...", a typedef), from BTF: a file named by
+ * kvm_set_btf_file(), else the exec file when it holds BTF, else the .BTF
+ * data in the target's memory; without BTF, VMCOREINFO's SIZE().
+ *
+ * @return 0, or -1 (KVM_ENOENT: unknown type or no source).
+ */
+int kvm_type_size(kvm_t *kd, const char *type, uint64_t *size_ret);
+
+/**
+ * Extension: the byte offset and size of a member of a kernel struct or
+ * union.  member may be a dotted path into nested members ("se.vruntime");
+ * members of anonymous structs and unions are found by name.  Without BTF,
+ * VMCOREINFO's OFFSET(type.member) answers and *size_ret is 0 (unknown).
+ *
+ * @param size_ret may be NULL.
+ * @return 0, or -1 (KVM_ENOENT: no such type or member).
+ */
+int kvm_type_offsetof(kvm_t *kd, const char *type, const char *member,
+		      uint64_t *offset_ret, uint64_t *size_ret);
+
+/**
+ * Extension: take types from this BTF file (raw BTF such as
+ * /sys/kernel/btf/vmlinux, or an ELF file with a .BTF section) instead of
+ * the target's own.  Read on first use.
+ *
+ * @return 0, or -1.
+ */
+int kvm_set_btf_file(kvm_t *kd, const char *path);
+
+/* ------------------------------------------------------------------ */
 /* Processes                                                           */
 /* ------------------------------------------------------------------ */
 

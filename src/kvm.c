@@ -292,6 +292,7 @@ kvm_close(kvm_t *kd)
 		errno = EINVAL;
 		return -1;
 	}
+	kvm_types_fini(kd);
 	kvm_sym_fini(kd);
 	if (kd->arch && kd->arch->fini)
 		kd->arch->fini(kd);

@@ -117,6 +117,7 @@ int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
 
 /* A CPU's state as a dump recorded it (what translation may need). */
 struct kvm_symtab;
+struct btf;
 
 struct kvm_cpu_state {
 	bool have_regs;	      /* from NT_PRSTATUS */
@@ -243,6 +244,12 @@ struct __kvm {
 	int sym_state;		/* 0 not loaded, 1 loaded, -code failed */
 	char sym_note[_POSIX2_LINE_MAX]; /* why the preferred source failed */
 	kvm_resolver_fn *resolver;
+
+	/* Types (src/types), loaded on first use. */
+	struct btf *btf;	/* libbpf; NULL: VMCOREINFO OFFSET/SIZE only */
+	char *btf_path;		/* kvm_set_btf_file() */
+	int btf_state;		/* 0 not loaded, 1 loaded, -code failed */
+	char btf_note[_POSIX2_LINE_MAX]; /* why there is no BTF */
 };
 
 /* Physical read through the format, for arch and core code. */
@@ -279,5 +286,8 @@ extern const struct kvm_format_ops *const kvm_formats[];
 /* src/sym: load symbols once (DESIGN §4 order); free them. */
 int kvm_sym_ensure(kvm_t *kd);
 void kvm_sym_fini(kvm_t *kd);
+/* src/types: load BTF once; free it. */
+int kvm_types_ensure(kvm_t *kd);
+void kvm_types_fini(kvm_t *kd);
 
 #endif /* KVM_PRIVATE_H */

@@ -24,6 +24,7 @@ enum {
 struct kcore_opts {
 	const char *core;   /* -M */
 	const char *system; /* -N */
+	const char *btf;    /* --btf */
 	bool json;
 	bool raw;
 };
@@ -40,6 +41,9 @@ int cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_nlist(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_sym(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_offsetof(kvm_t *kd, const struct kcore_opts *o, int argc,
+		 char **argv);
+int cmd_sizeof(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 
 /*
  * Resolve "ADDR" or "SYMBOL[+OFF]" (OFF hex with 0x, decimal without).

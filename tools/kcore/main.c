@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
 #include "kcore.h"
 
 static const struct kcore_cmd commands[] = {
@@ -18,6 +20,8 @@ static const struct kcore_cmd commands[] = {
 	{ "read", "read [--raw] ADDR|SYMBOL[+OFF] [LEN]", cmd_read, true },
 	{ "nlist", "nlist SYMBOL...", cmd_nlist, false },
 	{ "sym", "sym ADDR...", cmd_sym, false },
+	{ "offsetof", "offsetof TYPE.MEMBER...", cmd_offsetof, false },
+	{ "sizeof", "sizeof TYPE...", cmd_sizeof, false },
 };
 
 static void
@@ -28,6 +32,7 @@ usage(FILE *f)
 	      "  -M, --core FILE     dump to read (default: the live kernel)\n"
 	      "  -N, --system FILE   vmlinux, System.map or kallsyms file\n"
 	      "      --json          one JSON document on stdout\n"
+	      "      --btf FILE      kernel types from this BTF or ELF file\n"
 	      "\n"
 	      "commands:\n",
 	      f);
@@ -66,12 +71,19 @@ main(int argc, char **argv)
 		{ "core", required_argument, NULL, 'M' },
 		{ "system", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "btf", required_argument, NULL, 'b' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kcore_opts o = { 0 };
 	int c;
+
+	/*
+	 * libbpf prints its parse diagnostics by default; kcore reports
+	 * errors itself, through kvm_geterr().
+	 */
+	libbpf_set_print(NULL);
 
 	/* GNU getopt permutes: options may follow the command and its args. */
 	opterr = 0;
@@ -85,6 +97,9 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'b':
+			o.btf = optarg;
 			break;
 		case 'r':
 			o.raw = true;
@@ -129,6 +144,11 @@ main(int argc, char **argv)
 		int err = errno;
 		fprintf(stderr, "kcore: %s\n", errbuf);
 		return open_exit(err);
+	}
+	if (o.btf && kvm_set_btf_file(kd, o.btf) < 0) {
+		int st = kcore_fail(kd, "--btf");
+		kvm_close(kd);
+		return st;
 	}
 	int ret = cmd->run(kd, &o, argc - optind - 1, argv + optind + 1);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Kernel type layouts without DWARF: BTF (Documentation/bpf/btf.rst, in
+ * every distribution kernel since ~5.2 with CONFIG_DEBUG_INFO_BTF) parsed
+ * by libbpf.  Sources, first found wins: a file the caller names
+ * (kvm_set_btf_file, or an exec file that is raw BTF or an ELF with .BTF),
+ * the .BTF section in the target's memory (__start_BTF..__stop_BTF), and
+ * VMCOREINFO's OFFSET()/SIZE() entries where there is no BTF at all.
+ */
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kvm_private.h"
+
+/* vmlinux BTF is ~5 MiB; refuse what no kernel has. */
+#define KVM_BTF_MAX (256u << 20)
+/* Nesting of anonymous structs and unions we follow, and dotted depth. */
+#define KVM_BTF_MAX_DEPTH 32
+
+/* What struct btf_header says (include/uapi/linux/btf.h). */
+#define BTF_MAGIC_LE 0xeB9F
+
+static int
+btf_check_header(kvm_t *kd, const uint8_t *p, size_t len, const char *what)
+{
+	uint16_t magic;
+	uint32_t hdr_len, type_off, type_len, str_off, str_len;
+
+	if (len < 24)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "%s: %zu bytes are too few for BTF", what, len);
+	memcpy(&magic, p, 2);
+	if (magic != BTF_MAGIC_LE && magic != 0x9FeB)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "%s: no BTF magic (0x%04x)", what, magic);
+	bool swap = magic != BTF_MAGIC_LE;
+	uint32_t f[5];
+	memcpy(f, p + 4, sizeof(f));
+	for (int i = 0; i < 5; i++)
+		if (swap)
+			f[i] = __builtin_bswap32(f[i]);
+	hdr_len = f[0], type_off = f[1], type_len = f[2], str_off = f[3],
+	str_len = f[4];
+	if (hdr_len < 24 || hdr_len > len ||
+	    !kvm_range_ok((uint64_t)hdr_len + type_off, type_len, len) ||
+	    !kvm_range_ok((uint64_t)hdr_len + str_off, str_len, len))
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "%s: BTF header sections lie outside its %zu "
+				 "bytes",
+				 what, len);
+	return 0;
+}
+
+/* Wrap libbpf's NULL + errno convention at the call (STYLE B3). */
+static int
+btf_from_buf(kvm_t *kd, const void *p, size_t len, const char *what)
+{
+	int err = btf_check_header(kd, p, len, what);
+
+	if (err)
+		return err;
+	struct btf *b = btf__new(p, len);
+	if (!b)
+		return kvm_error(kd, KVM_ECORRUPT, "%s: BTF rejected: %s", what,
+				 strerror(errno));
+	kd->btf = b;
+	return 0;
+}
+
+static int
+btf_from_file(kvm_t *kd, const char *path)
+{
+	struct btf *b = btf__parse(path, NULL);
+
+	if (!b)
+		return kvm_error(kd, errno == ENOENT ? KVM_ENOENT : KVM_ECORRUPT,
+				 "%s: no usable BTF: %s", path, strerror(errno));
+	kd->btf = b;
+	return 0;
+}
+
+static int
+btf_from_memory(kvm_t *kd)
+{
+	struct kvm_nlist nl[3] = {
+		{ .n_name = "__start_BTF" },
+		{ .n_name = "__stop_BTF" },
+		{ 0 },
+	};
+	int missing = kvm_nlist2(kd, nl);
+
+	if (missing != 0)
+		return kvm_error(kd, KVM_ENOENT,
+				 "no BTF: the symbols __start_BTF/__stop_BTF are "
+				 "not known (%s)",
+				 missing < 0 ? kd->errbuf : "not in the symbols");
+	uint64_t start = nl[0].n_value, stop = nl[1].n_value;
+	if (stop <= start || stop - start > KVM_BTF_MAX)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "no BTF: __start_BTF 0x%llx .. __stop_BTF 0x%llx "
+				 "is not a plausible range",
+				 (unsigned long long)start,
+				 (unsigned long long)stop);
+	size_t len = stop - start, done;
+	_cleanup_free_ uint8_t *buf = malloc(len);
+	if (!buf)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory for BTF");
+	int err = kvm_virt_read(kd, start, buf, len, &done);
+	if (err)
+		return kvm_error_ctx(kd, "reading BTF from the dump");
+	return btf_from_buf(kd, buf, len, "BTF in the dump");
+}
+
+int
+kvm_types_ensure(kvm_t *kd)
+{
+	if (kd->btf_state == 1)
+		return 0;
+	if (kd->btf_state < 0)
+		return kvm_error(kd, -kd->btf_state, "%s", kd->btf_note);
+	int err;
+	if (kd->btf_path) {
+		/* The user named it: its failure is the answer. */
+		err = btf_from_file(kd, kd->btf_path);
+	} else {
+		err = -KVM_ENOENT;
+		if (kd->execpath) {
+			err = btf_from_file(kd, kd->execpath);
+			if (err)
+				kvm_error_clear(kd);
+		}
+		if (err && kd->flags != KVM_NO_FILES)
+			err = btf_from_memory(kd);
+		if (err && kd->vmcoreinfo_text) {
+			/* VMCOREINFO's OFFSET()/SIZE() answer what they can. */
+			memcpy(kd->btf_note, kd->errbuf, sizeof(kd->btf_note));
+			kvm_error_clear(kd);
+			kd->btf_state = 1;
+			return 0;
+		}
+	}
+	if (err) {
+		memcpy(kd->btf_note, kd->errbuf, sizeof(kd->btf_note));
+		kd->btf_state = err;
+		return err;
+	}
+	kd->btf_state = 1;
+	return 0;
+}
+
+void
+kvm_types_fini(kvm_t *kd)
+{
+	btf__free(kd->btf);
+	kd->btf = NULL;
+	free(kd->btf_path);
+	kd->btf_path = NULL;
+}
+
+/* "struct x", "union x" or a bare name -> a BTF type id (typedefs kept). */
+static int
+find_type(kvm_t *kd, const char *spec, int32_t *id_ret)
+{
+	const char *name = spec;
+	int kinds[4] = { BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_TYPEDEF,
+			 BTF_KIND_INT };
+	int nk = 4;
+
+	if (strncmp(spec, "struct ", 7) == 0) {
+		name = spec + 7;
+		nk = 1;
+	} else if (strncmp(spec, "union ", 6) == 0) {
+		name = spec + 6;
+		kinds[0] = BTF_KIND_UNION;
+		nk = 1;
+	} else if (strncmp(spec, "enum ", 5) == 0) {
+		name = spec + 5;
+		kinds[0] = BTF_KIND_ENUM;
+		nk = 1;
+	}
+	for (int i = 0; i < nk; i++) {
+		int32_t id = btf__find_by_name_kind(kd->btf, name, kinds[i]);
+		if (id > 0) {
+			*id_ret = id;
+			return 0;
+		}
+	}
+	return kvm_error(kd, KVM_ENOENT, "no type %s in the BTF", spec);
+}
+
+/*
+ * Find member name in composite id (following anonymous members), adding
+ * its bit offset to *bits.  Returns the member's type id, or 0.
+ */
+static int32_t
+find_member(const struct btf *btf, int32_t id, const char *name,
+	    uint64_t *bits, int depth)
+{
+	if (depth > KVM_BTF_MAX_DEPTH)
+		return 0;
+	id = btf__resolve_type(btf, id);
+	if (id < 0)
+		return 0;
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	if (!t || !(btf_is_struct(t) || btf_is_union(t)))
+		return 0;
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		uint64_t off = btf_member_bit_offset(t, i);
+		const char *mn = btf__name_by_offset(btf, m->name_off);
+		if (mn && strcmp(mn, name) == 0) {
+			*bits += off;
+			return m->type;
+		}
+		if (!mn || !*mn) {
+			uint64_t sub = 0;
+			int32_t r = find_member(btf, m->type, name, &sub,
+						depth + 1);
+			if (r) {
+				*bits += off + sub;
+				return r;
+			}
+		}
+	}
+	return 0;
+}
+
+KVM_EXPORT int
+kvm_type_size(kvm_t *kd, const char *type, uint64_t *size_ret)
+{
+	KVM_CHECK_KD(kd, -1);
+	if (kvm_types_ensure(kd))
+		goto fail;
+	if (!kd->btf) {
+		const char *n = strncmp(type, "struct ", 7) == 0 ? type + 7 : type;
+		if (kvm_vmcoreinfo_size(&kd->vmci, n, size_ret))
+			return 0;
+		kvm_error(kd, KVM_ENOENT,
+			  "size of %s unknown: no BTF (%s) and no SIZE(%s) in "
+			  "VMCOREINFO",
+			  type, kd->btf_note, n);
+		goto fail;
+	}
+	int32_t id;
+	if (find_type(kd, type, &id))
+		goto fail;
+	int64_t sz = btf__resolve_size(kd->btf, id);
+	if (sz < 0) {
+		kvm_error(kd, KVM_ECORRUPT, "BTF: size of %s: %s", type,
+			  strerror((int)-sz));
+		goto fail;
+	}
+	*size_ret = (uint64_t)sz;
+	return 0;
+fail:
+	kvm_report(kd);
+	return -1;
+}
+
+KVM_EXPORT int
+kvm_type_offsetof(kvm_t *kd, const char *type, const char *member,
+		  uint64_t *offset_ret, uint64_t *size_ret)
+{
+	KVM_CHECK_KD(kd, -1);
+	if (kvm_types_ensure(kd))
+		goto fail;
+	if (!kd->btf) {
+		const char *n = strncmp(type, "struct ", 7) == 0 ? type + 7 : type;
+		char key[256];
+		snprintf(key, sizeof(key), "%s.%s", n, member);
+		if (kvm_vmcoreinfo_offset(&kd->vmci, key, offset_ret)) {
+			if (size_ret)
+				*size_ret = 0; /* VMCOREINFO has no sizes */
+			return 0;
+		}
+		kvm_error(kd, KVM_ENOENT,
+			  "offset of %s.%s unknown: no BTF (%s) and no "
+			  "OFFSET(%s) in VMCOREINFO",
+			  n, member, kd->btf_note, key);
+		goto fail;
+	}
+	int32_t id;
+	if (find_type(kd, type, &id))
+		goto fail;
+	/* A dotted path walks into nested members: "se.vruntime". */
+	char path[512];
+	if (snprintf(path, sizeof(path), "%s", member) >= (int)sizeof(path)) {
+		kvm_error(kd, KVM_EINVAL, "member path too long");
+		goto fail;
+	}
+	uint64_t bits = 0;
+	int depth = 0;
+	for (char *save = NULL, *part = strtok_r(path, ".", &save); part;
+	     part = strtok_r(NULL, ".", &save)) {
+		if (++depth > KVM_BTF_MAX_DEPTH) {
+			kvm_error(kd, KVM_EINVAL, "member path too deep");
+			goto fail;
+		}
+		int32_t m = find_member(kd->btf, id, part, &bits, 0);
+		if (!m) {
+			kvm_error(kd, KVM_ENOENT, "%s has no member %s", type,
+				  member);
+			goto fail;
+		}
+		id = m;
+	}
+	if (depth == 0) {
+		kvm_error(kd, KVM_EINVAL, "empty member name");
+		goto fail;
+	}
+	int64_t sz = btf__resolve_size(kd->btf, id);
+	*offset_ret = bits / 8;
+	if (size_ret)
+		*size_ret = sz > 0 ? (uint64_t)sz : 0;
+	return 0;
+fail:
+	kvm_report(kd);
+	return -1;
+}
+
+KVM_EXPORT int
+kvm_set_btf_file(kvm_t *kd, const char *path)
+{
+	KVM_CHECK_KD(kd, -1);
+	char *p = strdup(path);
+	if (!p) {
+		kvm_error(kd, KVM_ENOMEM, "out of memory");
+		return -1;
+	}
+	/* Forget what an earlier source gave. */
+	btf__free(kd->btf);
+	kd->btf = NULL;
+	free(kd->btf_path);
+	kd->btf_path = p;
+	kd->btf_state = 0;
+	return 0;
+}
