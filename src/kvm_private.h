@@ -53,6 +53,14 @@ void kvm_report(kvm_t *kd);
 
 /* ---------------------------------------------------------------- files */
 
+/* One extent of a flattened dump: logical [lofs, lofs+len) at file fofs. */
+struct kvm_flat_rec {
+	uint64_t lofs;
+	uint64_t fofs;
+	uint64_t len;
+};
+struct kvm_flat;
+
 /*
  * A file the target reads.  Regular files are mapped whole (reads are then
  * memcpy, no syscall); devices and /proc files fall back to pread.
@@ -64,6 +72,7 @@ struct kvm_file {
 	size_t map_len;
 	bool writable;
 	bool regular;
+	struct kvm_flat *flat; /* flattened dump: logical -> file offsets */
 };
 
 int kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
