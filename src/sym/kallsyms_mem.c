@@ -35,6 +35,11 @@
 /* How far the scan looks: kernel images are < 128 MiB. */
 #define KALLSYMS_SCAN_MAX (128u << 20)
 #define SCAN_CHUNK (1u << 20)
+/* Bytes before the token index that hold the token table, the names'
+ * sequence table and the markers: enough for 1.3 million symbols. */
+#define SCAN_TAIL (4u << 20)
+/* The names of the last 256 symbols fit in this (count window). */
+#define SCAN_WINDOW (64u << 10)
 
 struct kallsyms_loc {
 	uint64_t num_syms, names, token_table, token_index;
@@ -111,14 +116,17 @@ tokens_load(kvm_t *kd, const struct kallsyms_loc *loc,
 	kvm_error_clear(kd);
 	tok->table[done] = '\0';
 	tok->table_len = done;
-	for (int i = 0; i < 256; i++)
-		if (tok->index[i] >= done ||
-		    !memchr(tok->table + tok->index[i], '\0',
-			    done + 1 - tok->index[i]))
+	for (int i = 0; i < 256; i++) {
+		uint16_t o = tok->index[i];
+		/* Tokens are non-empty, NUL-terminated and back to back. */
+		if (o >= done || tok->table[o] == '\0' ||
+		    (i > 0 && (o == 0 || tok->table[o - 1] != '\0')) ||
+		    !memchr(tok->table + o, '\0', done + 1 - o))
 			return kvm_error(kd, KVM_ECORRUPT,
-					 "kallsyms: token %d at offset %u lies "
-					 "outside the token table",
-					 i, tok->index[i]);
+					 "kallsyms: token %d at offset %u is not "
+					 "a string of the token table",
+					 i, o);
+	}
 	return 0;
 }
 
@@ -343,11 +351,183 @@ token_index_at(const kvm_t *kd, const uint8_t *p)
 }
 
 /*
- * Without VMCOREINFO: find the token index in the kernel image, the token
- * table just before it, then walk back over the markers to the names and
- * the count (the order scripts/kallsyms.c has written since 4.6: offsets,
- * relative_base, num_syms, names, markers, token_table, token_index).
+ * Before num_syms: relative_base (one pointer) and before it the N
+ * offsets, or (before 4.6) N absolute addresses and no base.  The
+ * candidate whose addresses come out sorted is taken.
  */
+static int
+scan_offsets(kvm_t *kd, struct kallsyms_loc *loc, uint64_t n)
+{
+	uint64_t ps = kd->ptr_size;
+
+	/* relative_base right before num_syms, the offsets before it. */
+	loc->relative_base = (loc->num_syms - ps) & ~(ps - 1);
+	loc->offsets = (loc->relative_base - 4 * n) & ~7ULL;
+	loc->have_offsets = true;
+	return 0;
+}
+
+static uint8_t *read_before(kvm_t *kd, uint64_t end, size_t len,
+			    uint64_t *start_ret);
+static size_t markers_back(const kvm_t *kd, const uint8_t *buf,
+			   uint64_t bstart, uint64_t me, int esz,
+			   uint64_t *ms_ret, uint64_t *last_ret);
+static bool names_fit(kvm_t *kd, const struct kallsyms_tokens *tok,
+		      uint64_t ns, uint64_t ms, uint64_t n);
+
+static int
+scan_from_index(kvm_t *kd, struct kallsyms_loc *loc)
+{
+	uint8_t raw[512];
+	uint64_t ti = loc->token_index;
+
+	if (read_exact(kd, ti, raw, sizeof(raw), "token index"))
+		return -kd->errcode;
+	uint64_t lastoff = get_uint(kd, raw + 510, 2);
+	uint64_t bstart;
+	_cleanup_free_ uint8_t *buf = read_before(kd, ti, SCAN_TAIL, &bstart);
+	if (!buf)
+		return kvm_error(kd, KVM_ENOENT, "kallsyms: unreadable tables");
+	/* Token table: its last token ends with the NUL right before ti. */
+	for (uint64_t pad = 0; pad < 8; pad++) {
+		uint64_t tt_end = ti - pad;
+		if (buf[tt_end - 1 - bstart] != '\0')
+			continue;
+		size_t l = 1;
+		while (l < 64 && buf[tt_end - 1 - l - bstart] != '\0')
+			l++;
+		uint64_t tt = tt_end - l - lastoff;
+		if (tt <= bstart + 64)
+			continue;
+		loc->token_table = tt;
+		struct kallsyms_tokens tok = { 0 };
+		if (tokens_load(kd, loc, &tok)) {
+			free(tok.table);
+			kvm_error_clear(kd);
+			continue;
+		}
+		/*
+		 * Markers, then names and the count before them.  Between
+		 * the markers and the token table there may be
+		 * kallsyms_seqs_of_names, 3 bytes a symbol (6.2, and stable
+		 * kernels with its backport).
+		 */
+		for (int esz = 4; esz <= 8; esz += 4) {
+			for (uint64_t me = tt & ~3ULL;
+			     me > bstart + SCAN_WINDOW; me -= 4) {
+				uint64_t ms, lastm, gap = tt - me;
+				size_t m = markers_back(kd, buf, bstart, me, esz,
+							&ms, &lastm);
+				if (m == 0 || ms < lastm + SCAN_WINDOW)
+					continue;
+				uint64_t nmin = 256 * (m - 1) + 1, nmax = 256 * m;
+				if (gap >= 8 &&
+				    (gap < 3 * nmin || gap >= 3 * nmax + 16))
+					continue;
+				uint64_t hi = (ms - lastm) & ~3ULL, wstart;
+				_cleanup_free_ uint8_t *w = read_before(
+					kd, hi, SCAN_WINDOW, &wstart);
+				if (!w)
+					continue;
+				for (uint64_t ns = hi; ns >= wstart + 16; ns -= 4) {
+					for (int cg = 4; cg <= 16; cg += 4) {
+						uint64_t n = get_uint(kd,
+							w + (ns - cg - wstart), 4);
+						if (n < nmin || n > nmax ||
+						    !names_fit(kd, &tok, ns, ms, n))
+							continue;
+						loc->num_syms = ns - cg;
+						loc->names = ns;
+						free(tok.table);
+						return scan_offsets(kd, loc, n);
+					}
+				}
+			}
+		}
+		free(tok.table);
+	}
+	return kvm_error(kd, KVM_ENOENT, "kallsyms: layout not recognised");
+}
+
+/*
+ * Without VMCOREINFO the tables are found from their layout, the order
+ * scripts/kallsyms.c has written since 4.6:
+ *
+ *   offsets[N] | relative_base | num_syms | names | markers | token_table
+ *   | token_index
+ *
+ * each label aligned to at most 8 bytes.  Steps: the token index is 256
+ * rising u16 starting at 0; the token table ends right before it; the
+ * markers (u32 or u64, markers[0] = 0, rising) end right before that; the
+ * last marker bounds where the names start, and a count N that fits the
+ * number of markers sits just before them; decoding N names must end
+ * exactly at the markers.
+ */
+
+/* Read before-end bytes ending at end; returns the buffer start address. */
+static uint8_t *
+read_before(kvm_t *kd, uint64_t end, size_t len, uint64_t *start_ret)
+{
+	uint8_t *buf = malloc(len);
+	size_t done;
+
+	if (!buf)
+		return NULL;
+	*start_ret = end - len;
+	if (kvm_virt_read(kd, end - len, buf, len, &done) != 0) {
+		kvm_error_clear(kd);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Markers ending at me: count them back to markers[0] == 0. */
+static size_t
+markers_back(const kvm_t *kd, const uint8_t *buf, uint64_t bstart,
+	     uint64_t me, int esz, uint64_t *ms_ret, uint64_t *last_ret)
+{
+	if ((me - bstart) % esz || me - bstart < (uint64_t)esz)
+		return 0;
+	size_t k = (me - bstart) / esz;
+	uint64_t next = UINT64_MAX, last = get_uint(kd, buf + (k - 1) * esz, esz);
+	size_t m = 0;
+	while (k > 0) {
+		uint64_t v = get_uint(kd, buf + (k - 1) * esz, esz);
+		if (v >= next)
+			return 0;
+		m++;
+		k--;
+		if (v == 0) {
+			*ms_ret = bstart + k * esz;
+			*last_ret = last;
+			return m;
+		}
+		next = v;
+	}
+	return 0;
+}
+
+/* Do N names decoded from ns end within 8 bytes before ms? */
+static bool
+names_fit(kvm_t *kd, const struct kallsyms_tokens *tok, uint64_t ns,
+	  uint64_t ms, uint64_t n)
+{
+	size_t len = ms - ns, pos = 0;
+	_cleanup_free_ uint8_t *names = malloc(len ? len : 1);
+	char name[KVM_SYM_NAME_MAX + 2];
+	size_t done;
+
+	if (!names || kvm_virt_read(kd, ns, names, len, &done) != 0) {
+		kvm_error_clear(kd);
+		return false;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		if (name_decode(tok, names, len, &pos, name, sizeof(name)) < 1)
+			return false;
+	return len - pos < 8;
+}
+
 static int
 locate_scan(kvm_t *kd, struct kallsyms_loc *loc)
 {
@@ -363,41 +543,18 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc)
 		size_t got;
 		kvm_virt_read(kd, start + off, chunk, SCAN_CHUNK + 512, &got);
 		kvm_error_clear(kd);
-		if (got < 512)
-			continue;
 		for (size_t i = 0; i + 512 <= got && i < SCAN_CHUNK; i += 4) {
 			if (!token_index_at(kd, chunk + i))
 				continue;
-			uint64_t ti = start + off + i;
-			uint64_t last = get_uint(kd, chunk + i + 510, 2);
-			/* The table ends right before the index (aligned). */
-			for (uint64_t pad = 0; pad < 8; pad++) {
-				uint8_t tail[64];
-				uint64_t tt_end = ti - pad;
-				if (read_exact(kd, tt_end - sizeof(tail), tail,
-					       sizeof(tail), "token table")) {
-					kvm_error_clear(kd);
-					break;
-				}
-				if (tail[sizeof(tail) - 1] != '\0')
-					continue;
-				/* Last token: from its offset to tt_end. */
-				uint64_t tt = 0;
-				for (uint64_t l = 1; l < 64 && !tt; l++)
-					if (tail[sizeof(tail) - 1 - l] == '\0' ||
-					    l == 63)
-						tt = tt_end - l - last;
-				if (!tt)
-					continue;
-				loc->token_table = tt;
-				loc->token_index = ti;
+			loc->token_index = start + off + i;
+			if (scan_from_index(kd, loc) == 0)
 				return 0;
-			}
+			kvm_error_clear(kd);
 		}
 	}
 	return kvm_error(kd, KVM_ENOENT,
 			 "kallsyms: tables not found in the kernel image "
-			 "(no VMCOREINFO to locate them)");
+			 "(and no VMCOREINFO to locate them)");
 }
 
 int
@@ -409,11 +566,6 @@ kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out)
 		int err = locate_scan(kd, &loc);
 		if (err)
 			return err;
-		return kvm_error(kd, KVM_ENOTSUP,
-				 "kallsyms: token tables found at 0x%llx but "
-				 "locating the names without VMCOREINFO is not "
-				 "supported",
-				 (unsigned long long)loc.token_table);
 	}
 	return load_from(kd, out, &loc);
 }

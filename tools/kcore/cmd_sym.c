@@ -41,10 +41,11 @@ cmd_nlist(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf(", \"found\": %s}", found ? "true" : "false");
 		} else if (found) {
 			printf("%016" PRIx64 " %s\n", nl[i].n_value, argv[i]);
-		} else {
-			fprintf(stderr, "kcore: %s: not found\n", argv[i]);
 		}
 	}
+	/* The library says why the last missing name was not found. */
+	if (missing && !o->json)
+		fprintf(stderr, "kcore: %s\n", kvm_geterr(kd));
 	if (o->json)
 		puts("]");
 	free(nl);
