@@ -128,6 +128,11 @@ setup_arch(kvm_t *kd)
 	if (!kd->ptr_size)
 		kd->ptr_size = kd->arch->ptr_size;
 	int err = kd->arch->init(kd);
+	uint64_t stext;
+	/* Where kernel text starts, for scans (kallsyms, BTF) of the image. */
+	if (!kd->xlat.ktext_start && kd->vmcoreinfo_text &&
+	    kvm_vmcoreinfo_symbol(&kd->vmci, "_stext", &stext))
+		kd->xlat.ktext_start = stext;
 	if (err) {
 		/*
 		 * A dump whose page tables we cannot set up still has its

@@ -81,6 +81,61 @@ btf_from_file(kvm_t *kd, const char *path)
 	return 0;
 }
 
+/* How far the scan for a BTF header looks into the kernel image. */
+#define KVM_BTF_SCAN_MAX (128u << 20)
+#define KVM_BTF_SCAN_CHUNK (1u << 20)
+
+/*
+ * Without __start_BTF (arm64's kallsyms has no data symbols): look for the
+ * header itself in the kernel image.  vmlinux BTF starts with magic eB9F,
+ * version 1, flags 0, hdr_len 24, and its string section begins with a
+ * NUL; the first header whose sections fit is taken, and libbpf then
+ * checks the whole.
+ */
+static int
+btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
+{
+	static const uint8_t le[8] = { 0x9f, 0xeb, 1, 0, 24, 0, 0, 0 };
+	static const uint8_t be[8] = { 0xeb, 0x9f, 1, 0, 0, 0, 0, 24 };
+	const uint8_t *magic = kd->big_endian ? be : le;
+	uint64_t base = kd->xlat.ktext_start;
+
+	if (!base)
+		return kvm_error(kd, KVM_ENOENT,
+				 "no BTF: __start_BTF unknown and no kernel "
+				 "text address to scan from");
+	_cleanup_free_ uint8_t *chunk = malloc(KVM_BTF_SCAN_CHUNK + 32);
+	if (!chunk)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	for (uint64_t off = 0; off < KVM_BTF_SCAN_MAX;
+	     off += KVM_BTF_SCAN_CHUNK) {
+		size_t got;
+		kvm_virt_read(kd, base + off, chunk, KVM_BTF_SCAN_CHUNK + 32,
+			      &got);
+		kvm_error_clear(kd);
+		for (size_t i = 0; i + 32 <= got && i < KVM_BTF_SCAN_CHUNK;
+		     i += 4) {
+			if (memcmp(chunk + i, magic, 8) != 0)
+				continue;
+			uint32_t f[4];
+			memcpy(f, chunk + i + 8, sizeof(f));
+			for (int k = 0; k < 4; k++)
+				f[k] = kvm_tgt32(kd, f[k]);
+			/* type_off, type_len, str_off, str_len */
+			uint64_t end = 24 + (uint64_t)f[2] + f[3];
+			if (f[0] != 0 || f[2] < f[1] + f[0] || end > KVM_BTF_MAX ||
+			    f[1] == 0 || f[3] == 0)
+				continue;
+			*start_ret = base + off + i;
+			*stop_ret = *start_ret + end;
+			return 0;
+		}
+	}
+	return kvm_error(kd, KVM_ENOENT,
+			 "no BTF in the kernel image (CONFIG_DEBUG_INFO_BTF "
+			 "off?); name a BTF file");
+}
+
 static int
 btf_from_memory(kvm_t *kd)
 {
@@ -90,13 +145,14 @@ btf_from_memory(kvm_t *kd)
 		{ 0 },
 	};
 	int missing = kvm_nlist2(kd, nl);
-
-	if (missing != 0)
-		return kvm_error(kd, KVM_ENOENT,
-				 "no BTF: the symbols __start_BTF/__stop_BTF are "
-				 "not known (%s)",
-				 missing < 0 ? kd->errbuf : "not in the symbols");
 	uint64_t start = nl[0].n_value, stop = nl[1].n_value;
+
+	if (missing != 0) {
+		kvm_error_clear(kd);
+		int err = btf_scan(kd, &start, &stop);
+		if (err)
+			return err;
+	}
 	if (stop <= start || stop - start > KVM_BTF_MAX)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "no BTF: __start_BTF 0x%llx .. __stop_BTF 0x%llx "
