@@ -35,8 +35,8 @@ parse_hex(const char *s, size_t n, uint64_t *ret)
 
 /*
  * Parse buf into t.  Returns 0, or -KVM_ECORRUPT naming the first bad
- * line.  A missing newline at the very end is accepted (the last line is
- * then checked like the others).
+ * line.  nm(1) and /proc/kallsyms end every line with a newline: a file
+ * whose last line has none was cut short, and is refused as such.
  */
 int
 kvm_sym_parse_text(kvm_t *kd, struct kvm_symtab *t, const char *path,
@@ -45,6 +45,15 @@ kvm_sym_parse_text(kvm_t *kd, struct kvm_symtab *t, const char *path,
 	size_t lineno = 0, pos = 0;
 
 	*modules_ret = false;
+	if (len > 0 && buf[len - 1] != '\n') {
+		size_t lines = 1;
+		for (size_t i = 0; i < len; i++)
+			lines += buf[i] == '\n';
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "%s: line %zu ends without a newline: the file "
+				 "is truncated",
+				 path, lines);
+	}
 	while (pos < len) {
 		const char *line = buf + pos;
 		const char *nl = memchr(line, '\n', len - pos);

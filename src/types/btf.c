@@ -8,6 +8,7 @@
  * VMCOREINFO's OFFSET()/SIZE() entries where there is no BTF at all.
  */
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +63,12 @@ btf_from_buf(kvm_t *kd, const void *p, size_t len, const char *what)
 	if (err)
 		return err;
 	struct btf *b = btf__new(p, len);
-	if (!b)
+	if (!b) {
+		char msg[128];
+		libbpf_strerror(errno, msg, sizeof(msg));
 		return kvm_error(kd, KVM_ECORRUPT, "%s: BTF rejected: %s", what,
-				 strerror(errno));
+				 msg);
+	}
 	kd->btf = b;
 	return 0;
 }
@@ -74,9 +78,14 @@ btf_from_file(kvm_t *kd, const char *path)
 {
 	struct btf *b = btf__parse(path, NULL);
 
-	if (!b)
-		return kvm_error(kd, errno == ENOENT ? KVM_ENOENT : KVM_ECORRUPT,
-				 "%s: no usable BTF: %s", path, strerror(errno));
+	if (!b) {
+		int e = errno;
+		char msg[128];
+		/* libbpf's own codes (LIBBPF_ERRNO__*) start at 4000. */
+		libbpf_strerror(e, msg, sizeof(msg));
+		return kvm_error(kd, e == ENOENT ? KVM_ENOENT : KVM_ECORRUPT,
+				 "%s: no usable BTF: %s", path, msg);
+	}
 	kd->btf = b;
 	return 0;
 }
