@@ -6,6 +6,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make check-sanitize   the tests again under ASan + UBSan, -Werror
 #   make fuzz       run the fuzz targets (FUZZ_SECONDS each, clang)
+#   make bench      benchmarks against libkdumpfile on the same dumps
 BUILD ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -15,7 +16,7 @@ FUZZ_SECONDS ?= 60
 SAMPLE = sample/x86_64-6.1
 SAMPLE_DUMP = $(BUILD)/fixtures/sample-x86_64-6.1/vmcore.elf
 
-.PHONY: all deps configure check demo install check-sanitize fuzz clean
+.PHONY: all deps configure check demo install check-sanitize fuzz bench clean
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -45,6 +46,10 @@ demo: all
 
 install: all
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
+
+# Benchmarks against libkdumpfile on every fixture (not a test: prints ratios).
+bench: configure
+	cmake --build $(BUILD) --target bench
 
 fuzz:
 	@scripts/deps.sh --all

@@ -160,7 +160,7 @@ x86_64_init(kvm_t *kd)
 			uint64_t cr3 = kd->cpus[i].cr3 & X86_64_PTE_PFN_MASK;
 			uint64_t cand[2] = { cr3 & ~X86_64_PAGE_SIZE, cr3 };
 			for (int c = 0; c < 2 && !kd->xlat.ready; c++) {
-				uint64_t text;
+				uint64_t text = 0;
 				if (find_text(kd, cand[c], kd->xlat.levels,
 					      &text) == 0) {
 					kd->xlat.root = cand[c];
@@ -177,7 +177,7 @@ x86_64_init(kvm_t *kd)
 	}
 
 	if (!kd->kaslr_known) {
-		uint64_t text;
+		uint64_t text = 0;
 		int err = find_text(kd, kd->xlat.root, kd->xlat.levels, &text);
 		if (err == 0) {
 			kd->kaslr_offset = (int64_t)(text - X86_64_START_KERNEL);
