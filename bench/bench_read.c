@@ -1295,6 +1295,76 @@ warm_file(const char *path)
 		close(fd);
 }
 
+/*
+ * Symbols (ours only: libkdumpfile has no symbol tables): the time to
+ * load the kernel's symbols from the dump (kallsyms decoded from memory)
+ * and to resolve every one of them by name and by address.
+ */
+static void
+bench_symbols(struct sides *s)
+{
+	struct cell na = { .why = "n/a" };
+	struct cell c = { 0 };
+	struct kvm_nlist nl[2] = { { .n_name = "linux_banner" }, { 0 } };
+	struct kvm_symbol sym;
+
+	phase("symbols");
+	double t0 = now();
+	if (kvm_nlist2(s->kd, nl) < 0) {
+		note("ours: symbols: %s", kvm_geterr(s->kd));
+		return;
+	}
+	c = (struct cell){ .ok = true, .val = (now() - t0) * 1e3 };
+	row(s->format, "symbols load (ms)", "ms", &c, &na);
+
+	size_t n = 0;
+	while (kvm_sym_get(s->kd, n, &sym) == 0)
+		n++;
+	if (n == 0)
+		return;
+	const char **names = malloc(n * sizeof(*names));
+	uint64_t *vals = malloc(n * sizeof(*vals));
+	if (names == NULL || vals == NULL) {
+		free(names);
+		free(vals);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		kvm_sym_get(s->kd, i, &sym);
+		names[i] = sym.name;
+		vals[i] = sym.value;
+	}
+	double best = 0;
+	for (int run = 0; run < 3; run++) {
+		t0 = now();
+		for (size_t i = 0; i < n; i++) {
+			nl[0].n_name = names[i];
+			kvm_nlist2(s->kd, nl);
+			sink += nl[0].n_value;
+		}
+		double r = n / (now() - t0);
+		best = r > best ? r : best;
+	}
+	c = (struct cell){ .ok = true, .val = best };
+	row(s->format, "nlist every symbol (names/s)", "rate", &c, &na);
+	best = 0;
+	for (int run = 0; run < 3; run++) {
+		t0 = now();
+		for (size_t i = 0; i < n; i++) {
+			uint64_t off;
+			if (kvm_sym_byaddr(s->kd, vals[i], &sym, &off) == 0)
+				sink += off;
+		}
+		double r = n / (now() - t0);
+		best = r > best ? r : best;
+	}
+	c = (struct cell){ .ok = true, .val = best };
+	row(s->format, "sym every address (addrs/s)", "rate", &c, &na);
+	note("symbols: %zu resolved by name and by address", n);
+	free(names);
+	free(vals);
+}
+
 /* The child's whole job: open, three tests, close. */
 static int
 run_job(const char *path, const char *ksyms_path, const char *peer_why)
@@ -1370,6 +1440,9 @@ run_job(const char *path, const char *ksyms_path, const char *peer_why)
 		bench_seq(&s, rg, nr);
 	else
 		row(s.format, "seq phys 1MiB (MB/s)", "MB/s", &no_o, &no_t);
+
+	if (s.kd != NULL)
+		bench_symbols(&s);
 
 	if (s.kd != NULL)
 		kvm_close(s.kd);
