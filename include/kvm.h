@@ -235,7 +235,8 @@ int kvm_native(kvm_t *kd);
 /** A range of physical memory present in the target. */
 struct kvm_phys_range {
 	kpaddr_t start; /**< first byte */
-	kpaddr_t end;	/**< one past the last byte */
+	kpaddr_t end;	/**< one past the last byte (UINT64_MAX for a range
+			     that runs to the top of the address space) */
 };
 
 /**

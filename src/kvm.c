@@ -351,7 +351,10 @@ kvm_set_phys_ranges(kvm_t *kd, const struct kvm_memmap *m)
 	/* Adjacent segments read as one range. */
 	for (size_t i = 0; i < m->nsegs; i++) {
 		uint64_t start = m->segs[i].pa;
-		uint64_t end = start + m->segs[i].memsz;
+		uint64_t end;
+		/* One past the end cannot say 2^64: the last byte is dropped. */
+		if (kvm_add_overflow(start, m->segs[i].memsz, &end))
+			end = UINT64_MAX;
 		if (n > 0 && r[n - 1].end == start)
 			r[n - 1].end = end;
 		else
@@ -442,14 +445,16 @@ kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 	int err = kd->arch->kvatop(kd, va, pa_ret, len_ret);
 	if (err)
 		return err;
-	uint64_t off = va - vpage;
-	/* Only cache when the mapping covers the whole 4 KiB page. */
-	if (*pa_ret >= off && *len_ret >= 0x1000 - off && *len_ret != 0) {
+	uint64_t off = va - vpage, vend;
+	/*
+	 * Only cache when the mapping covers the whole 4 KiB page, and not
+	 * the top page of the address space (its end, 2^64, has no value).
+	 */
+	if (*pa_ret >= off && *len_ret >= 0x1000 - off &&
+	    !kvm_add_overflow(va, *len_ret, &vend)) {
 		e->vpage = vpage;
 		e->ppage = *pa_ret - off;
-		e->vend = va + *len_ret;
-		if (e->vend < va) /* mapping runs to the top of the space */
-			e->vend = UINT64_MAX;
+		e->vend = vend;
 	}
 	return 0;
 }
@@ -464,9 +469,22 @@ kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 
 	while (!err && done < len) {
 		uint64_t pa, valid;
+		/* va wrapped: the last read ended at the top of the space. */
+		if (done > 0 && va == 0) {
+			err = kvm_error(kd, KVM_EFAULT,
+					"read runs past the top of the address "
+					"space");
+			break;
+		}
 		err = kvm_kvatop_cached(kd, va, &pa, &valid);
 		if (err)
 			break;
+		if (valid == 0) {
+			err = kvm_error(kd, KVM_EFAULT,
+					"%s: empty mapping at 0x%llx",
+					kd->arch->name, (unsigned long long)va);
+			break;
+		}
 		size_t n = KVM_MIN((uint64_t)(len - done), valid);
 		size_t got;
 		err = kvm_phys_read(kd, pa, out + done, n, &got);
@@ -551,9 +569,19 @@ kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
 	while (!err && done < len) {
 		uint64_t pa, valid;
 		size_t got = 0;
+		if (done > 0 && addr + done == 0) {
+			err = kvm_error(kd, KVM_EFAULT,
+					"write runs past the top of the address "
+					"space");
+			break;
+		}
 		err = kd->arch->kvatop(kd, addr + done, &pa, &valid);
 		if (err)
 			break;
+		if (valid == 0) {
+			err = kvm_error(kd, KVM_EFAULT, "empty mapping");
+			break;
+		}
 		size_t n = KVM_MIN((uint64_t)(len - done), valid);
 		err = kd->format->write_phys(kd, pa, in + done, n, &got);
 		done += got;

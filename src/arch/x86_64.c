@@ -171,9 +171,12 @@ x86_64_init(kvm_t *kd)
 		kvm_error_clear(kd);
 		if (!kd->xlat.ready)
 			return kvm_error(kd, KVM_ENOTSUP,
-					 "no page-table root: the dump has no "
-					 "VMCOREINFO (init_top_pgt, phys_base) "
-					 "and no CPU note with a usable CR3");
+					 "no page-table root: %s, and no CPU "
+					 "note with a usable CR3",
+					 have_vmci ? "VMCOREINFO lacks a usable "
+						     "SYMBOL(init_top_pgt) or "
+						     "NUMBER(phys_base)"
+						   : "the dump has no VMCOREINFO");
 	}
 
 	if (!kd->kaslr_known) {
