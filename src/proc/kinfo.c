@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * kvm_getprocs/kvm_getproc2, argv/environ and load average.  Reading them
- * from a dump needs symbols and types, which are not supported yet: each
- * call fails with a message saying so.
+ * kvm_getprocs/kvm_getproc2, argv/environ and load average.  The task-list
+ * walk over symbols and BTF is not supported yet: each call fails with a
+ * message saying so.
  */
 #include "../kvm_private.h"
 

@@ -194,7 +194,6 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 	struct kallsyms_tokens tok = { 0 };
 	_cleanup_free_ uint8_t *names = NULL;
 	_cleanup_free_ uint8_t *raw = NULL;
-	_cleanup_free_ uint64_t *addrs = NULL;
 	uint8_t buf[8];
 	int err;
 
@@ -242,8 +241,7 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 	int esz = loc->have_addresses ? kd->ptr_size : 4;
 	uint64_t array = loc->have_addresses ? loc->addresses : loc->offsets;
 	raw = malloc(num * esz);
-	addrs = malloc(num * sizeof(*addrs));
-	if (!raw || !addrs) {
+	if (!raw) {
 		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -261,38 +259,14 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 		base = get_uint(kd, buf, kd->ptr_size);
 	}
 
-	/* Pick the encoding whose addresses are sorted; ties: _stext. */
-	enum kallsyms_enc enc = ENC_ABSOLUTE;
-	if (!loc->have_addresses) {
-		size_t best_unsorted = SIZE_MAX;
-		for (int e = ENC_ABS_PERCPU; e <= ENC_PLACE_REL; e++) {
-			size_t unsorted = 0;
-			uint64_t prev = 0;
-			for (uint64_t i = 0; i < num; i++) {
-				int32_t off = (int32_t)get_uint(kd, raw + 4 * i, 4);
-				uint64_t a = decode_addr(e, off, base,
-							 array + 4 * i);
-				unsorted += a < prev;
-				prev = a;
-			}
-			if (unsorted < best_unsorted) {
-				best_unsorted = unsorted;
-				enc = e;
-			}
-		}
-	}
-	for (uint64_t i = 0; i < num; i++)
-		addrs[i] = enc == ENC_ABSOLUTE
-			? get_uint(kd, raw + (size_t)esz * i, esz)
-			: decode_addr(enc, (int32_t)get_uint(kd, raw + 4 * i, 4),
-				      base, array + 4 * i);
-
-	size_t pos = 0;
+	/* Names first: choosing the encoding looks at _stext. */
+	size_t first = out->n, pos = 0;
 	char name[KVM_SYM_NAME_MAX + 2];
+	int64_t stext_i = -1;
 	for (uint64_t i = 0; i < num; i++) {
 		int n = name_decode(&tok, names, names_len, &pos, name,
 				    sizeof(name));
-		if (n < 1) {
+		if (n < 2) {
 			err = kvm_error(kd, KVM_ECORRUPT,
 					"kallsyms: symbol %llu of %llu is "
 					"malformed (names offset %zu)",
@@ -300,11 +274,69 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 					(unsigned long long)num, pos);
 			goto out;
 		}
-		err = kvm_symtab_add(kd, out, name + 1, n - 1, addrs[i],
-				     name[0]);
+		if (stext_i < 0 && strcmp(name + 1, "_stext") == 0)
+			stext_i = (int64_t)i;
+		err = kvm_symtab_add(kd, out, name + 1, n - 1, 0, name[0]);
 		if (err)
 			goto out;
 	}
+	if (out->n - first != num) {
+		err = kvm_error(kd, KVM_ECORRUPT,
+				"kallsyms: %zu of %llu names are unusable",
+				(size_t)(num - (out->n - first)),
+				(unsigned long long)num);
+		goto out;
+	}
+
+	/*
+	 * The encoding: the one that puts _stext where VMCOREINFO says,
+	 * else the one whose addresses come out sorted (kallsyms sorts by
+	 * address), ties going to the one with more addresses near the
+	 * kernel text (absolute-percpu and base-relative read the same
+	 * when no offset is negative).
+	 */
+	uint64_t want_stext = 0;
+	if (kd->vmcoreinfo_text)
+		kvm_vmcoreinfo_symbol(&kd->vmci, "_stext", &want_stext);
+	enum kallsyms_enc enc = ENC_ABSOLUTE;
+	if (!loc->have_addresses) {
+		uint64_t best_score = 0;
+		bool have_best = false;
+		for (int e = ENC_ABS_PERCPU; e <= ENC_PLACE_REL; e++) {
+			uint64_t unsorted = 0, near = 0, prev = 0;
+			for (uint64_t i = 0; i < num; i++) {
+				int32_t off = (int32_t)get_uint(kd, raw + 4 * i, 4);
+				uint64_t a = decode_addr(e, off, base,
+							 array + 4 * i);
+				unsorted += a < prev;
+				near += kd->xlat.ktext_start &&
+					a - kd->xlat.ktext_start < (1ULL << 31);
+				prev = a;
+			}
+			bool hit = false;
+			if (want_stext && stext_i >= 0) {
+				int32_t off = (int32_t)get_uint(
+					kd, raw + 4 * stext_i, 4);
+				hit = decode_addr(e, off, base,
+						  array + 4 * stext_i) ==
+				      want_stext;
+			}
+			/* Higher is better: _stext, then sorted, then near. */
+			uint64_t score = ((uint64_t)hit << 62) +
+					 ((num - unsorted) << 24) +
+					 (near * 0xffffff / num);
+			if (!have_best || score > best_score) {
+				have_best = true;
+				best_score = score;
+				enc = e;
+			}
+		}
+	}
+	for (uint64_t i = 0; i < num; i++)
+		out->syms[first + i].addr = enc == ENC_ABSOLUTE
+			? get_uint(kd, raw + (size_t)esz * i, esz)
+			: decode_addr(enc, (int32_t)get_uint(kd, raw + 4 * i, 4),
+				      base, array + 4 * i);
 out:
 	free(tok.table);
 	return err;
@@ -468,9 +500,12 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc)
 static uint8_t *
 read_before(kvm_t *kd, uint64_t end, size_t len, uint64_t *start_ret)
 {
-	uint8_t *buf = malloc(len);
 	size_t done;
 
+	/* Not before the kernel text: nothing of kallsyms lies there. */
+	if (kd->xlat.ktext_start && end - kd->xlat.ktext_start < len)
+		len = end - kd->xlat.ktext_start;
+	uint8_t *buf = malloc(len ? len : 1);
 	if (!buf)
 		return NULL;
 	*start_ret = end - len;

@@ -89,6 +89,15 @@ kvm_sym_parse_text(kvm_t *kd, struct kvm_symtab *t, const char *path,
 		if (err)
 			return err;
 	}
+	/* /proc/kallsyms read without privilege shows every address as 0. */
+	bool all_zero = t->n > 0;
+	for (size_t i = 0; i < t->n && all_zero; i++)
+		all_zero = t->syms[i].addr == 0;
+	if (all_zero && t->n > 16)
+		return kvm_error(kd, KVM_EINVAL,
+				 "%s: every address is 0 (kallsyms read without "
+				 "privilege, or kptr_restrict): use it as root",
+				 path);
 	return 0;
 bad:
 	return kvm_error(kd, KVM_ECORRUPT,

@@ -8,6 +8,10 @@
  * VMCOREINFO's OFFSET()/SIZE() entries where there is no BTF at all.
  */
 #include <bpf/btf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -73,9 +77,58 @@ btf_from_buf(kvm_t *kd, const void *p, size_t len, const char *what)
 	return 0;
 }
 
+/*
+ * An ELF file must carry .BTF with data: libbpf 1.1 reads a SHT_NOBITS
+ * .BTF (a vmlinux reduced to its symbols has one) from a NULL pointer.
+ */
+static int
+btf_elf_check(kvm_t *kd, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t magic[4];
+
+	if (fd < 0)
+		return kvm_error_sys(kd, "%s", path);
+	if (pread(fd, magic, 4, 0) != 4 || memcmp(magic, "\177ELF", 4) != 0) {
+		close(fd);
+		return 0; /* raw BTF: libbpf checks it */
+	}
+	int err = kvm_error(kd, KVM_ENOENT, "%s: no .BTF section with data",
+			    path);
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		close(fd);
+		return err;
+	}
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	size_t shstrndx;
+	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		Elf_Scn *scn = NULL;
+		GElf_Shdr sh;
+		while ((scn = elf_nextscn(elf, scn))) {
+			const char *n;
+			if (!gelf_getshdr(scn, &sh) ||
+			    !(n = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+			    strcmp(n, ".BTF") != 0)
+				continue;
+			if (sh.sh_type != SHT_NOBITS && sh.sh_size > 0) {
+				kvm_error_clear(kd);
+				err = 0;
+			}
+			break;
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
 static int
 btf_from_file(kvm_t *kd, const char *path)
 {
+	int err = btf_elf_check(kd, path);
+	if (err)
+		return err;
 	struct btf *b = btf__parse(path, NULL);
 
 	if (!b) {
@@ -83,7 +136,9 @@ btf_from_file(kvm_t *kd, const char *path)
 		char msg[128];
 		/* libbpf's own codes (LIBBPF_ERRNO__*) start at 4000. */
 		libbpf_strerror(e, msg, sizeof(msg));
-		return kvm_error(kd, e == ENOENT ? KVM_ENOENT : KVM_ECORRUPT,
+		return kvm_error(kd, e == ENOENT ? KVM_ENOENT
+				 : e == EACCES || e == EPERM ? KVM_ESYS
+							     : KVM_ECORRUPT,
 				 "%s: no usable BTF: %s", path, msg);
 	}
 	kd->btf = b;
@@ -224,6 +279,19 @@ kvm_types_fini(kvm_t *kd)
 	kd->btf_path = NULL;
 }
 
+/* "task_struct" of "struct task_struct" (VMCOREINFO's spelling). */
+static const char *
+type_bare_name(const char *spec)
+{
+	if (strncmp(spec, "struct ", 7) == 0)
+		return spec + 7;
+	if (strncmp(spec, "union ", 6) == 0)
+		return spec + 6;
+	if (strncmp(spec, "enum ", 5) == 0)
+		return spec + 5;
+	return spec;
+}
+
 /* "struct x", "union x" or a bare name -> a BTF type id (typedefs kept). */
 static int
 find_type(kvm_t *kd, const char *spec, int32_t *id_ret)
@@ -245,6 +313,11 @@ find_type(kvm_t *kd, const char *spec, int32_t *id_ret)
 		kinds[0] = BTF_KIND_ENUM;
 		nk = 1;
 	}
+	/* An empty name would match an anonymous struct or union. */
+	while (*name == ' ')
+		name++;
+	if (!*name)
+		return kvm_error(kd, KVM_EINVAL, "empty type name");
 	for (int i = 0; i < nk; i++) {
 		int32_t id = btf__find_by_name_kind(kd->btf, name, kinds[i]);
 		if (id > 0) {
@@ -299,7 +372,7 @@ kvm_type_size(kvm_t *kd, const char *type, uint64_t *size_ret)
 	if (kvm_types_ensure(kd))
 		goto fail;
 	if (!kd->btf) {
-		const char *n = strncmp(type, "struct ", 7) == 0 ? type + 7 : type;
+		const char *n = type_bare_name(type);
 		if (kvm_vmcoreinfo_size(&kd->vmci, n, size_ret))
 			return 0;
 		kvm_error(kd, KVM_ENOENT,
@@ -332,7 +405,7 @@ kvm_type_offsetof(kvm_t *kd, const char *type, const char *member,
 	if (kvm_types_ensure(kd))
 		goto fail;
 	if (!kd->btf) {
-		const char *n = strncmp(type, "struct ", 7) == 0 ? type + 7 : type;
+		const char *n = type_bare_name(type);
 		char key[256];
 		snprintf(key, sizeof(key), "%s.%s", n, member);
 		if (kvm_vmcoreinfo_offset(&kd->vmci, key, offset_ret)) {
@@ -389,6 +462,10 @@ KVM_EXPORT int
 kvm_set_btf_file(kvm_t *kd, const char *path)
 {
 	KVM_CHECK_KD(kd, -1);
+	if (!path || !*path) {
+		kvm_error(kd, KVM_EINVAL, "kvm_set_btf_file: no path");
+		return -1;
+	}
 	char *p = strdup(path);
 	if (!p) {
 		kvm_error(kd, KVM_ENOMEM, "out of memory");
