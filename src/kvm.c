@@ -428,6 +428,8 @@ kvm_tlb_flush(kvm_t *kd)
 {
 	for (size_t i = 0; i < KVM_TLB_SIZE; i++)
 		kd->tlb[i].vpage = 1;
+	if (kd->arch && kd->arch->flush)
+		kd->arch->flush(kd);
 }
 
 int

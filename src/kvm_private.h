@@ -180,6 +180,8 @@ struct kvm_arch_ops {
 	int (*uvatop)(kvm_t *kd, uint64_t root, uint64_t va,
 		      uint64_t *pa_ret, uint64_t *len_ret);
 	void (*fini)(kvm_t *kd);
+	/* Forget cached translations (kvm_write may change page tables). */
+	void (*flush)(kvm_t *kd);
 };
 
 /* Page-table walking state shared by the arch plug-ins. */

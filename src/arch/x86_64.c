@@ -6,6 +6,7 @@
  * for dumps without it, from a CPU's CR3 and the kernel image mapping.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "x86_64.h"
@@ -23,9 +24,9 @@ canonical(uint64_t va, int levels)
 	return (uint64_t)s == va;
 }
 
-int
-x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
-	    uint64_t *pa_ret, uint64_t *len_ret)
+static int
+walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
+     uint64_t *len_ret, uint64_t *pmd_ret)
 {
 	uint64_t table = root & X86_64_PTE_PFN_MASK;
 
@@ -53,6 +54,8 @@ x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
 					 "x86_64: %s not present for address "
 					 "0x%" PRIx64 ": %s[%u] = 0x%" PRIx64,
 					 name, va, name, idx, pte);
+		if (lvl == 2 && pmd_ret)
+			*pmd_ret = pte;
 		if ((lvl == 3 || lvl == 2) && (pte & X86_64_PAGE_PSE)) {
 			uint64_t mask = lvl == 3 ? X86_64_PUD_PAGE_MASK
 						 : X86_64_PMD_PAGE_MASK;
@@ -68,6 +71,44 @@ x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
 	*pa_ret = table + off;
 	*len_ret = X86_64_PAGE_SIZE - off;
 	return 0;
+}
+
+int
+x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
+	    uint64_t *pa_ret, uint64_t *len_ret)
+{
+	return walk(kd, root, levels, va, pa_ret, len_ret, NULL);
+}
+
+/*
+ * Kernel walks go through a cache of PMD entries (one per 2 MiB of
+ * virtual space, direct-mapped): a hit costs one PTE read for a 4 KiB page
+ * and none for a 2 MiB one, instead of four or five.  Random reads over
+ * the direct map are the case it is for.
+ */
+#define PMD_CACHE_SIZE 1024
+
+struct x86_64_priv {
+	struct {
+		uint64_t tag; /* (va >> 21) + 1; 0: empty */
+		uint64_t pmd;
+	} pmdc[PMD_CACHE_SIZE];
+};
+
+static void
+x86_64_flush(kvm_t *kd)
+{
+	struct x86_64_priv *p = kd->arch_priv;
+
+	if (p)
+		memset(p->pmdc, 0, sizeof(p->pmdc));
+}
+
+static void
+x86_64_fini(kvm_t *kd)
+{
+	free(kd->arch_priv);
+	kd->arch_priv = NULL;
 }
 
 static int
@@ -116,6 +157,9 @@ x86_64_init(kvm_t *kd)
 
 	kd->xlat.read_pte = read_pte_phys;
 	kd->xlat.arg = kd;
+	/* The PMD cache is an optimisation: without memory, walk fully. */
+	if (!kd->arch_priv)
+		kd->arch_priv = calloc(1, sizeof(struct x86_64_priv));
 	if (!kd->page_size)
 		kd->page_size = X86_64_PAGE_SIZE;
 
@@ -199,8 +243,43 @@ static int
 x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 	      uint64_t *len_ret)
 {
-	return x86_64_walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
-			   len_ret);
+	struct x86_64_priv *p = kd->arch_priv;
+	uint64_t tag = (va >> X86_64_PMD_SHIFT) + 1, pmd = 0;
+
+	if (!p)
+		return walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
+			    len_ret, NULL);
+	typeof(p->pmdc[0]) *e = &p->pmdc[(va >> X86_64_PMD_SHIFT) %
+					 PMD_CACHE_SIZE];
+	if (e->tag == tag) {
+		if (e->pmd & X86_64_PAGE_PSE) {
+			uint64_t off = va & ((1ULL << X86_64_PMD_SHIFT) - 1);
+			*pa_ret = (e->pmd & X86_64_PMD_PAGE_MASK) + off;
+			*len_ret = (1ULL << X86_64_PMD_SHIFT) - off;
+			return 0;
+		}
+		unsigned idx = (va >> X86_64_PAGE_SHIFT) &
+			       (X86_64_PTRS_PER_TABLE - 1);
+		uint64_t pte;
+		int err = kd->xlat.read_pte(kd->xlat.arg,
+					    (e->pmd & X86_64_PTE_PFN_MASK) +
+						    idx * 8,
+					    &pte);
+		if (!err && (pte & X86_64_PAGE_PRESENT)) {
+			uint64_t off = va & (X86_64_PAGE_SIZE - 1);
+			*pa_ret = (pte & X86_64_PTE_PFN_MASK) + off;
+			*len_ret = X86_64_PAGE_SIZE - off;
+			return 0;
+		}
+		/* Not present or unreadable: the full walk says why. */
+	}
+	int err = walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
+		       len_ret, &pmd);
+	if (!err && pmd) {
+		e->tag = tag;
+		e->pmd = pmd;
+	}
+	return err;
 }
 
 static int
@@ -218,5 +297,6 @@ const struct kvm_arch_ops kvm_arch_x86_64 = {
 	.init = x86_64_init,
 	.kvatop = x86_64_kvatop,
 	.uvatop = x86_64_uvatop,
-	.fini = NULL,
+	.fini = x86_64_fini,
+	.flush = x86_64_flush,
 };
