@@ -63,9 +63,28 @@ kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
 	return 0;
 }
 
+/*
+ * The logical file of a flattened dump: disjoint extents sorted by their
+ * logical offset.  Bytes between extents read as zeros (the holes that
+ * "makedumpfile -R" leaves by seeking past them).
+ *
+ *   logical   0      0x1d0       0x1000  0x1068          0x23b0
+ *             [ ext 0 )   zeros   [ ext 1 )[ ext 2        ) ...
+ *   in file   0x1010..0x11e0      0x11f0   0x1268
+ */
+struct kvm_flat {
+	struct kvm_flat_rec *ext; /* sorted by lofs, disjoint, len > 0 */
+	size_t n;
+	size_t last;		  /* extent hit last: reads come in runs */
+};
+
 void
 kvm_file_close(struct kvm_file *f)
 {
+	if (f->flat) {
+		free(f->flat->ext);
+		free(f->flat);
+	}
 	if (f->map)
 		munmap((void *)f->map, f->map_len);
 	if (f->fd >= 0)
@@ -74,27 +93,61 @@ kvm_file_close(struct kvm_file *f)
 	f->fd = -1;
 }
 
+/* Index of the last extent starting at or before off; SIZE_MAX if none. */
+static size_t
+flat_find(struct kvm_flat *fl, uint64_t off)
+{
+	size_t i = fl->last;
+
+	/* The extent hit last, or the one after it: sequential reads. */
+	for (size_t k = 0; k < 2 && i < fl->n; k++, i++)
+		if (fl->ext[i].lofs <= off &&
+		    (i + 1 == fl->n || off < fl->ext[i + 1].lofs)) {
+			fl->last = i;
+			return i;
+		}
+	size_t lo = 0, hi = fl->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (fl->ext[mid].lofs <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return SIZE_MAX;
+	fl->last = lo - 1;
+	return lo - 1;
+}
+
 const void *
 kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len)
 {
-	if (!f->map || !kvm_range_ok(off, len, f->map_len))
+	if (!f->map)
+		return NULL;
+	if (f->flat) {
+		size_t i = flat_find(f->flat, off);
+		if (i == SIZE_MAX)
+			return NULL;
+		const struct kvm_flat_rec *e = &f->flat->ext[i];
+		uint64_t rel = off - e->lofs;
+		/* Only a range inside one extent is contiguous in the file. */
+		if (rel >= e->len || len > e->len - rel)
+			return NULL;
+		off = e->fofs + rel;
+	}
+	if (!kvm_range_ok(off, len, f->map_len))
 		return NULL;
 	return f->map + off;
 }
 
-int
-kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
-	      void *buf, size_t len)
+/* Read exactly len bytes at offset off of the file itself. */
+static int
+file_read_raw(kvm_t *kd, const struct kvm_file *f, uint64_t off, void *buf,
+	      size_t len)
 {
-	if (!kvm_range_ok(off, len, f->size))
-		return kvm_error(kd, KVM_ETRUNC,
-				 "read of %zu bytes at file offset 0x%llx is "
-				 "past the end of the file (%llu bytes)",
-				 len, (unsigned long long)off,
-				 (unsigned long long)f->size);
-	const void *p = kvm_file_ptr(f, off, len);
-	if (p) {
-		memcpy(buf, p, len);
+	if (f->map && kvm_range_ok(off, len, f->map_len)) {
+		memcpy(buf, f->map + off, len);
 		return 0;
 	}
 	uint8_t *out = buf;
@@ -121,6 +174,59 @@ kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
 	return 0;
 }
 
+/*
+ * Read the logical file of a flattened dump: extent by extent, and zeros
+ * in the holes between them (what "makedumpfile -R" leaves there).
+ */
+static int
+flat_read(kvm_t *kd, const struct kvm_file *f, uint64_t off, void *buf,
+	  size_t len)
+{
+	struct kvm_flat *fl = f->flat;
+	uint8_t *out = buf;
+
+	while (len > 0) {
+		size_t i = flat_find(fl, off);
+		size_t n;
+		if (i != SIZE_MAX && off - fl->ext[i].lofs < fl->ext[i].len) {
+			const struct kvm_flat_rec *e = &fl->ext[i];
+			uint64_t rel = off - e->lofs;
+			n = KVM_MIN((uint64_t)len, e->len - rel);
+			int err = file_read_raw(kd, f, e->fofs + rel, out, n);
+			if (err)
+				return kvm_error_ctx(kd, "flattened offset "
+						     "0x%llx",
+						     (unsigned long long)off);
+		} else {
+			/* A hole up to the next extent (or the end). */
+			size_t next = i == SIZE_MAX ? 0 : i + 1;
+			uint64_t gap = next < fl->n ? fl->ext[next].lofs - off
+						    : UINT64_MAX;
+			n = KVM_MIN((uint64_t)len, gap);
+			memset(out, 0, n);
+		}
+		out += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
+	      void *buf, size_t len)
+{
+	if (!kvm_range_ok(off, len, f->size))
+		return kvm_error(kd, KVM_ETRUNC,
+				 "read of %zu bytes at file offset 0x%llx is "
+				 "past the end of the file (%llu bytes)",
+				 len, (unsigned long long)off,
+				 (unsigned long long)f->size);
+	if (f->flat)
+		return flat_read(kd, f, off, buf, len);
+	return file_read_raw(kd, f, off, buf, len);
+}
+
 int
 kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
 	       const void *buf, size_t len)
@@ -129,6 +235,11 @@ kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
 
 	if (!f->writable)
 		return kvm_error(kd, KVM_EINVAL, "file not opened for writing");
+	if (f->flat)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "writing into a flattened dump is not "
+				 "supported (rearrange it with makedumpfile "
+				 "-R first)");
 	if (!kvm_range_ok(off, len, f->size))
 		return kvm_error(kd, KVM_ETRUNC,
 				 "write past the end of the file");
@@ -145,5 +256,184 @@ kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
 		off += n;
 		len -= n;
 	}
+	return 0;
+}
+
+/* ------------------------------------------------------- flattened map */
+
+/* Append an extent, merging it with the previous one when contiguous. */
+static void
+flat_append(struct kvm_flat *fl, uint64_t lofs, uint64_t len, uint64_t fofs)
+{
+	if (fl->n > 0) {
+		struct kvm_flat_rec *p = &fl->ext[fl->n - 1];
+		if (p->lofs + p->len == lofs && p->fofs + p->len == fofs) {
+			p->len += len;
+			return;
+		}
+	}
+	fl->ext[fl->n++] = (struct kvm_flat_rec){
+		.lofs = lofs, .fofs = fofs, .len = len };
+}
+
+/* A record boundary for the sweep in flat_resolve(). */
+struct flat_event {
+	uint64_t pos;
+	size_t rec;	/* index in stream order */
+	bool start;
+};
+
+static int
+event_cmp(const void *a, const void *b)
+{
+	const struct flat_event *x = a, *y = b;
+
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Max-heap of record indices: the latest record covering the sweep. */
+static void
+heap_push(size_t *h, size_t *n, size_t v)
+{
+	size_t i = (*n)++;
+
+	while (i > 0 && h[(i - 1) / 2] < v) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = v;
+}
+
+static void
+heap_pop(size_t *h, size_t *n)
+{
+	size_t v = h[--*n], i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && h[c + 1] > h[c])
+			c++;
+		if (h[c] <= v)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n > 0)
+		h[i] = v;
+}
+
+/*
+ * Overlapping records: sweep over the sorted record boundaries keeping
+ * the records that cover the current position in a heap; each piece
+ * between two boundaries belongs to the latest of them.  O(n log n).
+ * fl->ext has room for 2n extents (each boundary starts at most one).
+ */
+static int
+flat_resolve(kvm_t *kd, struct kvm_flat *fl, const struct kvm_flat_rec *recs,
+	     size_t n)
+{
+	struct flat_event *ev = calloc(2 * n, sizeof(*ev));
+	size_t *heap = calloc(n, sizeof(*heap));
+	bool *ended = calloc(n, sizeof(*ended));
+	size_t nev = 0, nheap = 0;
+	int err = 0;
+
+	if (!ev || !heap || !ended) {
+		err = kvm_error(kd, KVM_ENOMEM,
+				"out of memory for %zu flattened records", n);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].len == 0)
+			continue;
+		ev[nev++] = (struct flat_event){ recs[i].lofs, i, true };
+		ev[nev++] = (struct flat_event){ recs[i].lofs + recs[i].len, i,
+						 false };
+	}
+	qsort(ev, nev, sizeof(*ev), event_cmp);
+	for (size_t k = 0; k < nev;) {
+		uint64_t pos = ev[k].pos;
+		for (; k < nev && ev[k].pos == pos; k++) {
+			if (ev[k].start)
+				heap_push(heap, &nheap, ev[k].rec);
+			else
+				ended[ev[k].rec] = true;
+		}
+		while (nheap > 0 && ended[heap[0]])
+			heap_pop(heap, &nheap);
+		if (nheap == 0 || k == nev)
+			continue;
+		const struct kvm_flat_rec *r = &recs[heap[0]];
+		flat_append(fl, pos, ev[k].pos - pos,
+			    r->fofs + (pos - r->lofs));
+	}
+out:
+	free(ev);
+	free(heap);
+	free(ended);
+	return err;
+}
+
+int
+kvm_file_set_flat(kvm_t *kd, struct kvm_file *f,
+		  const struct kvm_flat_rec *recs, size_t n)
+{
+	uint64_t lsize = 0, prev_end = 0;
+	bool sorted = true;
+	size_t cap;
+
+	if (f->flat)
+		return kvm_error(kd, KVM_EINVAL, "file is already flattened");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t lend, fend;
+		if (kvm_add_overflow(recs[i].lofs, recs[i].len, &lend) ||
+		    kvm_add_overflow(recs[i].fofs, recs[i].len, &fend) ||
+		    lend > INT64_MAX)
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "flattened record %zu (offset 0x%llx, "
+					 "%llu bytes) overflows",
+					 i, (unsigned long long)recs[i].lofs,
+					 (unsigned long long)recs[i].len);
+		if (fend > f->size)
+			return kvm_error(kd, KVM_ETRUNC,
+					 "flattened record %zu ends at file "
+					 "offset 0x%llx, past the end of the "
+					 "file (%llu bytes)",
+					 i, (unsigned long long)fend,
+					 (unsigned long long)f->size);
+		if (recs[i].len == 0)
+			continue;
+		if (recs[i].lofs < prev_end)
+			sorted = false;
+		prev_end = lend;
+		lsize = KVM_MAX(lsize, lend);
+	}
+	if (kvm_mul_overflow(n, (sorted ? 1 : 2) * sizeof(struct kvm_flat_rec),
+			     &cap))
+		return kvm_error(kd, KVM_ENOMEM, "too many flattened records");
+	struct kvm_flat *fl = calloc(1, sizeof(*fl));
+	if (!fl || !(fl->ext = malloc(cap ? cap : 1))) {
+		free(fl);
+		return kvm_error(kd, KVM_ENOMEM,
+				 "out of memory for %zu flattened records", n);
+	}
+	if (sorted) {
+		/* Writers emit records in order, with no overlap. */
+		for (size_t i = 0; i < n; i++)
+			if (recs[i].len)
+				flat_append(fl, recs[i].lofs, recs[i].len,
+					    recs[i].fofs);
+	} else {
+		int err = flat_resolve(kd, fl, recs, n);
+		if (err) {
+			free(fl->ext);
+			free(fl);
+			return err;
+		}
+	}
+	f->flat = fl;
+	f->size = lsize;
 	return 0;
 }

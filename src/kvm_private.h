@@ -85,6 +85,14 @@ int kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
 const void *kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len);
 int kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
 		   const void *buf, size_t len);
+/*
+ * Make f read the logical file of a flattened dump: n extents in stream
+ * order (where they overlap, the later one wins; bytes no extent covers
+ * read as zeros).  f->size becomes the logical size, the end of the
+ * furthest extent; writes are refused.  The extents are copied.
+ */
+int kvm_file_set_flat(kvm_t *kd, struct kvm_file *f,
+		      const struct kvm_flat_rec *recs, size_t n);
 
 /* ------------------------------------------------------ physical memmap */
 

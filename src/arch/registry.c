@@ -7,9 +7,12 @@
 #include <stddef.h>
 
 #include "../kvm_private.h"
+#include "aarch64.h"
 #include "x86_64.h"
 
+/* Looked up by e_machine, so the order has no meaning: alphabetical. */
 static const struct kvm_arch_ops *const arches[] = {
+	&kvm_arch_aarch64,
 	&kvm_arch_x86_64,
 };
 

@@ -17,8 +17,12 @@
 /* Notes beyond this are not a dump header but an attack on our memory. */
 #define ELF_NOTES_MAX (64u << 20)
 
+/* A flattened ELF's head given to libelf: any real dump's headers fit. */
+#define ELF_FLAT_HEAD_MAX (64u << 20)
+
 struct elf_priv {
 	Elf *elf;
+	uint8_t *head;	/* flattened dump: libelf's copy of the headers */
 	struct kvm_memmap mem;
 };
 
@@ -83,6 +87,51 @@ elf_notes(kvm_t *kd, const GElf_Phdr *ph, size_t *nqemu)
 	return 0;
 }
 
+/* The ELF header and every program header can be read. */
+static bool
+elf_headers_fit(Elf *elf)
+{
+	GElf_Ehdr eh;
+	GElf_Phdr ph;
+	size_t phnum;
+
+	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
+	    elf_getphdrnum(elf, &phnum) != 0)
+		return false;
+	for (size_t i = 0; i < phnum; i++)
+		if (!gelf_getphdr(elf, i, &ph))
+			return false;
+	return true;
+}
+
+/*
+ * libelf reads the file descriptor, but a flattened dump (flattened.c) is
+ * an ELF file only as kd->core reads it: give libelf a copy of the
+ * logical file's head instead, doubled until the program headers fit.
+ * Past the limit, what libelf then says is the error.
+ */
+static int
+elf_begin_flat(kvm_t *kd, struct elf_priv *p)
+{
+	for (uint64_t len = 64u << 10;; len *= 2) {
+		len = KVM_MIN(len, kd->core.size);
+		if (p->elf)
+			elf_end(p->elf);
+		p->elf = NULL;
+		free(p->head);
+		if (!(p->head = malloc(len ? len : 1)))
+			return kvm_error(kd, KVM_ENOMEM,
+					 "out of memory for ELF headers");
+		int err = kvm_file_read(kd, &kd->core, 0, p->head, len);
+		if (err)
+			return kvm_error_ctx(kd, "ELF");
+		p->elf = elf_memory((char *)p->head, len);
+		if ((p->elf && elf_headers_fit(p->elf)) ||
+		    len == kd->core.size || len >= ELF_FLAT_HEAD_MAX)
+			return 0;
+	}
+}
+
 static int
 elf_open(kvm_t *kd)
 {
@@ -97,7 +146,13 @@ elf_open(kvm_t *kd)
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return kvm_error(kd, KVM_ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	/* ELF_C_READ reads headers lazily with pread; the data path is ours. */
-	p->elf = elf_begin(kd->core.fd, ELF_C_READ, NULL);
+	if (kd->core.flat) {
+		err = elf_begin_flat(kd, p);
+		if (err)
+			return err;
+	} else {
+		p->elf = elf_begin(kd->core.fd, ELF_C_READ, NULL);
+	}
 	if (!p->elf || elf_kind(p->elf) != ELF_K_ELF)
 		return kvm_error(kd, KVM_ECORRUPT, "ELF: %s",
 				 p->elf ? "not an ELF object" : elf_errmsg(-1));
@@ -206,6 +261,7 @@ elf_close(kvm_t *kd)
 		return;
 	if (p->elf)
 		elf_end(p->elf);
+	free(p->head);
 	kvm_memmap_deinit(&p->mem);
 	free(p);
 	kd->fmt_priv = NULL;

@@ -5,6 +5,10 @@
 
 #include "../kvm_private.h"
 
+extern const struct kvm_format_ops kvm_format_raw;
+extern const struct kvm_format_ops kvm_format_flattened;
+extern const struct kvm_format_ops kvm_format_kdump;
 extern const struct kvm_format_ops kvm_format_elf;
+extern const struct kvm_format_ops kvm_format_lime;
 
 #endif

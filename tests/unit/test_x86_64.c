@@ -239,6 +239,7 @@ teardown(void **state)
 	kvm_vmcoreinfo_deinit(&f->kd->vmci);
 	free(f->kd->vmcoreinfo_text);
 	free(f->kd->cpus);
+	free(f->kd->arch_priv); /* init's translation cache */
 	free(f->kd);
 	free(f->mem);
 	free(f);
