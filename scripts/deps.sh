@@ -13,6 +13,7 @@ make:command -v make
 gcc:command -v cc
 pkg-config:command -v pkg-config
 zstd:command -v zstd
+python3:command -v python3
 libelf-dev:pkg-config --exists libelf
 libcmocka-dev:pkg-config --exists cmocka
 zlib1g-dev:pkg-config --exists zlib
