@@ -30,7 +30,6 @@
 #include "symtab.h"
 
 #define KALLSYMS_MAX_SYMS (4u << 20)
-#define KALLSYMS_MAX_NAMES (64u << 20)
 #define TOKEN_TABLE_MAX (64u << 10)
 /* How far the scan looks: kernel images are < 128 MiB. */
 #define KALLSYMS_SCAN_MAX (128u << 20)
@@ -164,6 +163,58 @@ name_decode(const struct kallsyms_tokens *tok, const uint8_t *names,
 	return (int)o;
 }
 
+/*
+ * kallsyms_names read through a window, so that no guess of its size is
+ * needed (hostile tables get no 64 MiB buffer) and reads stay large.  An
+ * entry is at most 2 length bytes and 0x7fff tokens.
+ */
+#define NAMES_WINDOW (256u << 10)
+#define NAME_ENTRY_MAX (2 + 0x7fff)
+
+struct names_stream {
+	kvm_t *kd;
+	uint64_t va; /* address of buf[0] */
+	uint8_t *buf;
+	size_t len, pos;
+	bool eof;    /* a read stopped short: no more bytes */
+};
+
+static int
+names_open(struct names_stream *s, kvm_t *kd, uint64_t va)
+{
+	*s = (struct names_stream){ .kd = kd, .va = va };
+	s->buf = malloc(NAMES_WINDOW);
+	return s->buf ? 0 : kvm_error(kd, KVM_ENOMEM, "out of memory");
+}
+
+/* Next name into out (type letter first); its length, or -1. */
+static int
+names_next(struct names_stream *s, const struct kallsyms_tokens *tok,
+	   char *out, size_t outsz)
+{
+	if (s->len - s->pos < NAME_ENTRY_MAX && !s->eof) {
+		memmove(s->buf, s->buf + s->pos, s->len - s->pos);
+		s->va += s->pos;
+		s->len -= s->pos;
+		s->pos = 0;
+		size_t got;
+		if (kvm_virt_read(s->kd, s->va + s->len, s->buf + s->len,
+				  NAMES_WINDOW - s->len, &got) != 0) {
+			kvm_error_clear(s->kd);
+			s->eof = true;
+		}
+		s->len += got;
+	}
+	return name_decode(tok, s->buf, s->len, &s->pos, out, outsz);
+}
+
+/* Bytes consumed since va0. */
+static uint64_t
+names_offset(const struct names_stream *s, uint64_t va0)
+{
+	return s->va + s->pos - va0;
+}
+
 enum kallsyms_enc {
 	ENC_ABS_PERCPU,	 /* x86 SMP: off >= 0 absolute, else base - 1 - off */
 	ENC_BASE_REL,	 /* base + (u32)off */
@@ -192,7 +243,7 @@ static int
 load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 {
 	struct kallsyms_tokens tok = { 0 };
-	_cleanup_free_ uint8_t *names = NULL;
+	struct names_stream ns = { 0 };
 	_cleanup_free_ uint8_t *raw = NULL;
 	uint8_t buf[8];
 	int err;
@@ -217,25 +268,9 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 	if (err)
 		goto out;
 
-	/*
-	 * The names end where the markers begin, before the token table;
-	 * read up to the token table (bounded) in one go.
-	 */
-	size_t names_len = KALLSYMS_MAX_NAMES;
-	if (loc->token_table > loc->names &&
-	    loc->token_table - loc->names < names_len)
-		names_len = loc->token_table - loc->names;
-	names = malloc(names_len);
-	if (!names) {
-		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
+	err = names_open(&ns, kd, loc->names);
+	if (err)
 		goto out;
-	}
-	size_t got;
-	err = kvm_virt_read(kd, loc->names, names, names_len, &got);
-	if (err && got == 0)
-		goto out;
-	kvm_error_clear(kd);
-	names_len = got;
 
 	/* Addresses or offsets, one per symbol. */
 	int esz = loc->have_addresses ? kd->ptr_size : 4;
@@ -260,18 +295,19 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 	}
 
 	/* Names first: choosing the encoding looks at _stext. */
-	size_t first = out->n, pos = 0;
+	size_t first = out->n;
 	char name[KVM_SYM_NAME_MAX + 2];
 	int64_t stext_i = -1;
 	for (uint64_t i = 0; i < num; i++) {
-		int n = name_decode(&tok, names, names_len, &pos, name,
-				    sizeof(name));
+		int n = names_next(&ns, &tok, name, sizeof(name));
 		if (n < 2) {
 			err = kvm_error(kd, KVM_ECORRUPT,
 					"kallsyms: symbol %llu of %llu is "
-					"malformed (names offset %zu)",
+					"malformed (names offset %llu)",
 					(unsigned long long)i,
-					(unsigned long long)num, pos);
+					(unsigned long long)num,
+					(unsigned long long)names_offset(
+						&ns, loc->names));
 			goto out;
 		}
 		if (stext_i < 0 && strcmp(name + 1, "_stext") == 0)
@@ -338,6 +374,7 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 			: decode_addr(enc, (int32_t)get_uint(kd, raw + 4 * i, 4),
 				      base, array + 4 * i);
 out:
+	free(ns.buf);
 	free(tok.table);
 	return err;
 }
@@ -548,19 +585,20 @@ static bool
 names_fit(kvm_t *kd, const struct kallsyms_tokens *tok, uint64_t ns,
 	  uint64_t ms, uint64_t n)
 {
-	size_t len = ms - ns, pos = 0;
-	_cleanup_free_ uint8_t *names = malloc(len ? len : 1);
+	struct names_stream st;
 	char name[KVM_SYM_NAME_MAX + 2];
-	size_t done;
+	bool ok = true;
 
-	if (!names || kvm_virt_read(kd, ns, names, len, &done) != 0) {
+	if (names_open(&st, kd, ns)) {
 		kvm_error_clear(kd);
 		return false;
 	}
-	for (uint64_t i = 0; i < n; i++)
-		if (name_decode(tok, names, len, &pos, name, sizeof(name)) < 1)
-			return false;
-	return len - pos < 8;
+	for (uint64_t i = 0; i < n && ok; i++)
+		ok = names_next(&st, tok, name, sizeof(name)) >= 1 &&
+		     names_offset(&st, ns) <= ms - ns;
+	ok = ok && ms - ns - names_offset(&st, ns) < 8;
+	free(st.buf);
+	return ok;
 }
 
 static int
