@@ -25,6 +25,7 @@ struct kcore_opts {
 	const char *core;   /* -M */
 	const char *system; /* -N */
 	const char *btf;    /* --btf */
+	int oflags;	    /* --zero-excluded, --format raw */
 	bool json;
 	bool raw;
 };

@@ -33,6 +33,8 @@ usage(FILE *f)
 	      "  -N, --system FILE   vmlinux, System.map or kallsyms file\n"
 	      "      --json          one JSON document on stdout\n"
 	      "      --btf FILE      kernel types from this BTF or ELF file\n"
+	      "      --zero-excluded read pages a filtered dump left out as zeros\n"
+	      "      --format raw    the core is raw physical memory from 0\n"
 	      "\n"
 	      "commands:\n",
 	      f);
@@ -72,6 +74,8 @@ main(int argc, char **argv)
 		{ "system", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "btf", required_argument, NULL, 'b' },
+		{ "zero-excluded", no_argument, NULL, 'z' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -100,6 +104,20 @@ main(int argc, char **argv)
 			break;
 		case 'b':
 			o.btf = optarg;
+			break;
+		case 'z':
+			o.oflags |= KVM_ZERO_EXCLUDED;
+			break;
+		case 'f':
+			/* Formats are recognised by content; raw has none. */
+			if (strcmp(optarg, "raw") == 0) {
+				o.oflags |= KVM_RAW_PHYS;
+			} else if (strcmp(optarg, "auto") != 0) {
+				kcore_usage_error("--format takes auto or raw, "
+						  "not '%s'",
+						  optarg);
+				return KCORE_EXIT_USAGE;
+			}
 			break;
 		case 'r':
 			o.raw = true;
@@ -139,7 +157,8 @@ main(int argc, char **argv)
 	}
 
 	char errbuf[KVM_ERRBUF_SIZE];
-	kvm_t *kd = kvm_openfiles(o.system, o.core, NULL, O_RDONLY, errbuf);
+	kvm_t *kd = kvm_openfiles(o.system, o.core, NULL, O_RDONLY | o.oflags,
+				  errbuf);
 	if (!kd) {
 		int err = errno;
 		fprintf(stderr, "kcore: %s\n", errbuf);
