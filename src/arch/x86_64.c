@@ -147,6 +147,96 @@ find_text(kvm_t *kd, uint64_t root, int levels, uint64_t *text_ret)
 			 "0x%" PRIx64, root);
 }
 
+/* Does "Linux version " appear in the first 64 MiB of the kernel image? */
+static bool
+banner_in_image(kvm_t *kd, uint64_t root, int levels, uint64_t text,
+		uint8_t *chunk, size_t chunksz)
+{
+	static const char needle[] = "Linux version ";
+
+	for (uint64_t off = 0; off < (64ULL << 20); off += chunksz - 16) {
+		uint64_t pos = 0;
+		/* Virtual reads through the candidate root, page by page. */
+		while (pos < chunksz) {
+			uint64_t pa, len;
+			if (x86_64_walk(kd, root, levels, text + off + pos, &pa,
+					&len) != 0)
+				break;
+			size_t n = KVM_MIN((uint64_t)(chunksz - pos), len), got;
+			if (kvm_phys_read(kd, pa, chunk + pos, n, &got) != 0)
+				break;
+			pos += n;
+		}
+		kvm_error_clear(kd);
+		if (pos < sizeof(needle))
+			continue;
+		if (memmem(chunk, pos, needle, sizeof(needle) - 1))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * No VMCOREINFO and no CR3 (LiME, raw images, stripped dumps): look for
+ * the kernel's top-level table in physical memory.  init_top_pgt has an
+ * empty user half, a present entry 511 (the kernel image map) and present
+ * kernel-half entries (the direct map); the candidate whose image mapping
+ * holds the banner wins, tried with 4 and then 5 levels.
+ */
+#define ROOT_SCAN_CHUNK (1u << 20)
+
+static int
+scan_root(kvm_t *kd)
+{
+	_cleanup_free_ uint8_t *buf = malloc(ROOT_SCAN_CHUNK);
+	_cleanup_free_ uint8_t *chunk = malloc(ROOT_SCAN_CHUNK);
+
+	if (!buf || !chunk)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	for (size_t r = 0; r < kd->nranges; r++) {
+		for (uint64_t pa = kd->ranges[r].start; pa < kd->ranges[r].end;
+		     pa += ROOT_SCAN_CHUNK) {
+			size_t got;
+			size_t want = KVM_MIN((uint64_t)ROOT_SCAN_CHUNK,
+					      kd->ranges[r].end - pa);
+			kvm_phys_read(kd, pa, buf, want, &got);
+			kvm_error_clear(kd);
+			for (size_t p = 0; p + X86_64_PAGE_SIZE <= got;
+			     p += X86_64_PAGE_SIZE) {
+				const uint64_t *e = (const uint64_t *)(buf + p);
+				uint64_t top = kvm_tgt64(kd, e[511]);
+				if (!(top & X86_64_PAGE_PRESENT) ||
+				    (top & X86_64_PAGE_PSE))
+					continue;
+				bool user_empty = true, kernel = false;
+				for (int i = 0; i < 256 && user_empty; i++)
+					user_empty = e[i] == 0;
+				for (int i = 256; i < 511 && !kernel; i++)
+					kernel = kvm_tgt64(kd, e[i]) &
+						 X86_64_PAGE_PRESENT;
+				if (!user_empty || !kernel)
+					continue;
+				for (int levels = 4; levels <= 5; levels++) {
+					uint64_t text = 0;
+					if (find_text(kd, pa + p, levels, &text) ||
+					    !banner_in_image(kd, pa + p, levels,
+							     text, chunk,
+							     ROOT_SCAN_CHUNK))
+						continue;
+					kvm_error_clear(kd);
+					kd->xlat.root = pa + p;
+					kd->xlat.levels = levels;
+					kd->xlat.ready = true;
+					return 0;
+				}
+				kvm_error_clear(kd);
+			}
+		}
+	}
+	return kvm_error(kd, KVM_ENODATA,
+			 "no kernel page tables found in physical memory");
+}
+
 static int
 x86_64_init(kvm_t *kd)
 {
@@ -213,14 +303,19 @@ x86_64_init(kvm_t *kd)
 			}
 		}
 		kvm_error_clear(kd);
-		if (!kd->xlat.ready)
+		bool from_cpu = kd->xlat.ready;
+		if (!kd->xlat.ready && scan_root(kd) == 0) {
+			/* Found in memory: its depth is the one that worked. */
+		} else if (!from_cpu) {
 			return kvm_error(kd, KVM_ENOTSUP,
-					 "no page-table root: %s, and no CPU "
-					 "note with a usable CR3",
+					 "no page-table root: %s, no CPU note "
+					 "with a usable CR3, and none found in "
+					 "memory",
 					 have_vmci ? "VMCOREINFO lacks a usable "
 						     "SYMBOL(init_top_pgt) or "
 						     "NUMBER(phys_base)"
 						   : "the dump has no VMCOREINFO");
+		}
 	}
 
 	if (!kd->kaslr_known) {
