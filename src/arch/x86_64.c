@@ -193,9 +193,17 @@ scan_root(kvm_t *kd)
 
 	if (!buf || !chunk)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
-	for (size_t r = 0; r < kd->nranges; r++) {
-		for (uint64_t pa = kd->ranges[r].start; pa < kd->ranges[r].end;
-		     pa += ROOT_SCAN_CHUNK) {
+	/*
+	 * The scan reads at most what the file can hold (compressed dumps
+	 * hold more than their size): ranges a hostile header makes huge
+	 * end it, not the other way round.
+	 */
+	uint64_t budget = KVM_MAX(kd->core.size, (uint64_t)256 << 20);
+	budget = budget > (UINT64_MAX >> 3) ? UINT64_MAX : budget << 3;
+	for (size_t r = 0; r < kd->nranges && budget; r++) {
+		for (uint64_t pa = kd->ranges[r].start;
+		     pa < kd->ranges[r].end && budget >= ROOT_SCAN_CHUNK;
+		     budget -= ROOT_SCAN_CHUNK) {
 			size_t got;
 			size_t want = KVM_MIN((uint64_t)ROOT_SCAN_CHUNK,
 					      kd->ranges[r].end - pa);
@@ -231,6 +239,8 @@ scan_root(kvm_t *kd)
 				}
 				kvm_error_clear(kd);
 			}
+			if (kvm_add_overflow(pa, ROOT_SCAN_CHUNK, &pa))
+				break;
 		}
 	}
 	return kvm_error(kd, KVM_ENODATA,
