@@ -37,12 +37,12 @@ check-sanitize:
 
 demo: all
 	@tests/fixtures/unpack.sh $(SAMPLE) $(dir $(SAMPLE_DUMP))
-	@echo '$$ kcore -M $(SAMPLE_DUMP) info'
-	@$(BUILD)/kcore -M $(SAMPLE_DUMP) info
-	@addr=0x$$(zstdcat $(SAMPLE)/truth/kallsyms.zst | \
-		awk '$$3 == "linux_banner" {print $$1; exit}'); \
-	echo; echo "$$ kcore -M $(SAMPLE_DUMP) read $$addr 208   # linux_banner"; \
-	$(BUILD)/kcore -M $(SAMPLE_DUMP) read $$addr 208
+	@for cmd in "info" "read linux_banner 208" "nlist init_task jiffies" \
+		    "sym 0x$$($(BUILD)/kcore -M $(SAMPLE_DUMP) nlist schedule | cut -c1-16)" \
+		    "offsetof task_struct.comm task_struct.pid"; do \
+		echo "$$ kcore -M $(SAMPLE_DUMP) $$cmd"; \
+		$(BUILD)/kcore -M $(SAMPLE_DUMP) $$cmd || exit 1; echo; \
+	done
 
 install: all
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
