@@ -19,6 +19,57 @@
 
 #include "kvm_private.h"
 
+/*
+ * Sparse dumps (QEMU's on some filesystems, anything copied with cp
+ * --sparse) are mostly holes: large reads fill holes with memset instead of
+ * faulting in zero pages and copying them.  The extents come from
+ * SEEK_DATA/SEEK_HOLE once at open; a file with more extents than this is
+ * read as if dense.
+ */
+#define KVM_MAX_EXTENTS 65536
+/* Reads below this size copy as they are: one zero page is cheap. */
+#define KVM_HOLE_MIN_READ (64u << 10)
+
+static void
+file_map_holes(struct kvm_file *f)
+{
+	struct kvm_extent *ext = NULL;
+	size_t n = 0, cap = 0;
+	off_t pos = 0;
+
+	while ((uint64_t)pos < f->size) {
+		off_t d = lseek(f->fd, pos, SEEK_DATA);
+		if (d < 0)
+			break; /* ENXIO: only a hole is left; else: no support */
+		off_t h = lseek(f->fd, d, SEEK_HOLE);
+		if (h < 0 || h <= d)
+			goto dense;
+		if (n == cap) {
+			if (cap == KVM_MAX_EXTENTS)
+				goto dense;
+			cap = cap ? cap * 2 : 64;
+			struct kvm_extent *e = realloc(ext, cap * sizeof(*e));
+			if (!e)
+				goto dense;
+			ext = e;
+		}
+		ext[n++] = (struct kvm_extent){ (uint64_t)d, (uint64_t)h };
+		pos = h;
+	}
+	/* One extent covering the file: no holes worth the bother. */
+	if (n == 1 && ext[0].start == 0 && ext[0].end >= f->size)
+		goto dense;
+	if (n == 0 && errno != ENXIO)
+		goto dense;
+	f->data = ext;
+	f->ndata = n;
+	lseek(f->fd, 0, SEEK_SET);
+	return;
+dense:
+	free(ext);
+	lseek(f->fd, 0, SEEK_SET);
+}
+
 int
 kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
 	      int oflags)
@@ -60,6 +111,8 @@ kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
 			madvise(m, f->map_len, MADV_RANDOM);
 		}
 	}
+	if (f->regular && f->map && !f->writable)
+		file_map_holes(f);
 	return 0;
 }
 
@@ -81,6 +134,7 @@ struct kvm_flat {
 void
 kvm_file_close(struct kvm_file *f)
 {
+	free(f->data);
 	if (f->flat) {
 		free(f->flat->ext);
 		free(f->flat);
@@ -142,11 +196,47 @@ kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len)
 }
 
 /* Read exactly len bytes at offset off of the file itself. */
+/* memcpy from the mapping, memset where the file has holes. */
+static void
+copy_sparse(const struct kvm_file *f, uint64_t off, uint8_t *out, size_t len)
+{
+	/* First extent ending after off. */
+	size_t lo = 0, hi = f->ndata;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->data[mid].end <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint64_t end = off + len;
+	for (size_t i = lo; off < end; i++) {
+		uint64_t ds = i < f->ndata ? KVM_MAX(f->data[i].start, off) : end;
+		if (ds > end)
+			ds = end;
+		if (ds > off) { /* a hole before the extent */
+			memset(out, 0, ds - off);
+			out += ds - off;
+			off = ds;
+		}
+		if (i >= f->ndata || off >= end)
+			break;
+		uint64_t de = KVM_MIN(f->data[i].end, end);
+		memcpy(out, f->map + off, de - off);
+		out += de - off;
+		off = de;
+	}
+}
+
 static int
 file_read_raw(kvm_t *kd, const struct kvm_file *f, uint64_t off, void *buf,
 	      size_t len)
 {
 	if (f->map && kvm_range_ok(off, len, f->map_len)) {
+		if (f->data && len >= KVM_HOLE_MIN_READ) {
+			copy_sparse(f, off, buf, len);
+			return 0;
+		}
 		memcpy(buf, f->map + off, len);
 		return 0;
 	}

@@ -73,6 +73,14 @@ struct kvm_file {
 	bool writable;
 	bool regular;
 	struct kvm_flat *flat; /* flattened dump: logical -> file offsets */
+	/* Data extents of a sparse regular file (SEEK_DATA), NULL: all data. */
+	struct kvm_extent *data;
+	size_t ndata;
+};
+
+/* [start, end) of a regular file that holds data (not a hole). */
+struct kvm_extent {
+	uint64_t start, end;
 };
 
 int kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
