@@ -3,7 +3,8 @@
 # As root with apt-get: installs what is missing.  Otherwise prints the
 # exact command to run and fails.
 #   deps.sh          check, install if possible
-#   deps.sh --all    also the optional tools (clang for fuzzing, peers)
+#   deps.sh --all    also the optional tools (clang for fuzzing, makedumpfile
+#                    for its tests, libkdumpfile for the benchmark)
 set -eu
 
 # package  test-that-it-is-there
@@ -24,6 +25,8 @@ liblz4-dev:pkg-config --exists liblz4
 libbpf-dev:pkg-config --exists libbpf
 "
 optional="
+makedumpfile:command -v makedumpfile
+libkdumpfile-dev:pkg-config --exists libkdumpfile
 clang:command -v clang
 libclang-rt-14-dev:test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 "
