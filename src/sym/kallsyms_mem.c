@@ -179,11 +179,13 @@ struct names_stream {
 	bool eof;    /* a read stopped short: no more bytes */
 };
 
+/* buf: NAMES_WINDOW bytes of the caller's, or NULL to allocate them. */
 static int
-names_open(struct names_stream *s, kvm_t *kd, uint64_t va)
+names_open(struct names_stream *s, kvm_t *kd, uint64_t va, uint8_t *buf)
 {
-	*s = (struct names_stream){ .kd = kd, .va = va };
-	s->buf = malloc(NAMES_WINDOW);
+	*s = (struct names_stream){ .kd = kd, .va = va, .buf = buf };
+	if (!s->buf)
+		s->buf = malloc(NAMES_WINDOW);
 	return s->buf ? 0 : kvm_error(kd, KVM_ENOMEM, "out of memory");
 }
 
@@ -268,7 +270,7 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 	if (err)
 		goto out;
 
-	err = names_open(&ns, kd, loc->names);
+	err = names_open(&ns, kd, loc->names, NULL);
 	if (err)
 		goto out;
 
@@ -436,16 +438,24 @@ scan_offsets(kvm_t *kd, struct kallsyms_loc *loc, uint64_t n)
 	return 0;
 }
 
-static uint8_t *read_before(kvm_t *kd, uint64_t end, size_t len,
-			    uint64_t *start_ret);
+static bool read_before(kvm_t *kd, uint64_t end, size_t len, uint8_t *buf,
+			uint64_t *start_ret);
 static size_t markers_back(const kvm_t *kd, const uint8_t *buf,
 			   uint64_t bstart, uint64_t me, int esz,
 			   uint64_t *ms_ret, uint64_t *last_ret);
 static bool names_fit(kvm_t *kd, const struct kallsyms_tokens *tok,
-		      uint64_t ns, uint64_t ms, uint64_t n);
+		      uint64_t ns, uint64_t ms, uint64_t n, uint8_t *buf);
+
+/* Buffers of one scan, allocated once: a scan tries many candidates. */
+struct scan_bufs {
+	uint8_t *tail;	 /* SCAN_TAIL bytes before the token index */
+	uint8_t *window; /* SCAN_WINDOW bytes where the count may be */
+	uint8_t *names;	 /* NAMES_WINDOW for names_fit */
+};
 
 static int
-scan_from_index(kvm_t *kd, struct kallsyms_loc *loc)
+scan_from_index(kvm_t *kd, struct kallsyms_loc *loc,
+		const struct scan_bufs *sb)
 {
 	uint8_t raw[512];
 	uint64_t ti = loc->token_index;
@@ -454,8 +464,8 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc)
 		return -kd->errcode;
 	uint64_t lastoff = get_uint(kd, raw + 510, 2);
 	uint64_t bstart;
-	_cleanup_free_ uint8_t *buf = read_before(kd, ti, SCAN_TAIL, &bstart);
-	if (!buf)
+	uint8_t *buf = sb->tail;
+	if (!read_before(kd, ti, SCAN_TAIL, buf, &bstart))
 		return kvm_error(kd, KVM_ENOENT, "kallsyms: unreadable tables");
 	/* Token table: its last token ends with the NUL right before ti. */
 	for (uint64_t pad = 0; pad < 8; pad++) {
@@ -494,16 +504,16 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc)
 				    (gap < 3 * nmin || gap >= 3 * nmax + 16))
 					continue;
 				uint64_t hi = (ms - lastm) & ~3ULL, wstart;
-				_cleanup_free_ uint8_t *w = read_before(
-					kd, hi, SCAN_WINDOW, &wstart);
-				if (!w)
+				uint8_t *w = sb->window;
+				if (!read_before(kd, hi, SCAN_WINDOW, w, &wstart))
 					continue;
 				for (uint64_t ns = hi; ns >= wstart + 16; ns -= 4) {
 					for (int cg = 4; cg <= 16; cg += 4) {
 						uint64_t n = get_uint(kd,
 							w + (ns - cg - wstart), 4);
 						if (n < nmin || n > nmax ||
-						    !names_fit(kd, &tok, ns, ms, n))
+						    !names_fit(kd, &tok, ns, ms, n,
+							       sb->names))
 							continue;
 						loc->num_syms = ns - cg;
 						loc->names = ns;
@@ -533,25 +543,25 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc)
  * exactly at the markers.
  */
 
-/* Read before-end bytes ending at end; returns the buffer start address. */
-static uint8_t *
-read_before(kvm_t *kd, uint64_t end, size_t len, uint64_t *start_ret)
+/*
+ * Read the len bytes that end at end into buf (fewer when the kernel text
+ * starts later); *start_ret is the address of buf[0].  False if unreadable.
+ */
+static bool
+read_before(kvm_t *kd, uint64_t end, size_t len, uint8_t *buf,
+	    uint64_t *start_ret)
 {
 	size_t done;
 
 	/* Not before the kernel text: nothing of kallsyms lies there. */
 	if (kd->xlat.ktext_start && end - kd->xlat.ktext_start < len)
 		len = end - kd->xlat.ktext_start;
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf)
-		return NULL;
 	*start_ret = end - len;
 	if (kvm_virt_read(kd, end - len, buf, len, &done) != 0) {
 		kvm_error_clear(kd);
-		free(buf);
-		return NULL;
+		return false;
 	}
-	return buf;
+	return true;
 }
 
 /* Markers ending at me: count them back to markers[0] == 0. */
@@ -583,22 +593,17 @@ markers_back(const kvm_t *kd, const uint8_t *buf, uint64_t bstart,
 /* Do N names decoded from ns end within 8 bytes before ms? */
 static bool
 names_fit(kvm_t *kd, const struct kallsyms_tokens *tok, uint64_t ns,
-	  uint64_t ms, uint64_t n)
+	  uint64_t ms, uint64_t n, uint8_t *buf)
 {
 	struct names_stream st;
 	char name[KVM_SYM_NAME_MAX + 2];
 	bool ok = true;
 
-	if (names_open(&st, kd, ns)) {
-		kvm_error_clear(kd);
-		return false;
-	}
+	names_open(&st, kd, ns, buf);
 	for (uint64_t i = 0; i < n && ok; i++)
 		ok = names_next(&st, tok, name, sizeof(name)) >= 1 &&
 		     names_offset(&st, ns) <= ms - ns;
-	ok = ok && ms - ns - names_offset(&st, ns) < 8;
-	free(st.buf);
-	return ok;
+	return ok && ms - ns - names_offset(&st, ns) < 8;
 }
 
 static int
@@ -609,8 +614,12 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc)
 				 "kallsyms: no VMCOREINFO and no known kernel "
 				 "text address to scan from");
 	_cleanup_free_ uint8_t *chunk = malloc(SCAN_CHUNK + 512);
-	if (!chunk)
+	_cleanup_free_ uint8_t *tail = malloc(SCAN_TAIL);
+	_cleanup_free_ uint8_t *window = malloc(SCAN_WINDOW);
+	_cleanup_free_ uint8_t *names = malloc(NAMES_WINDOW);
+	if (!chunk || !tail || !window || !names)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	struct scan_bufs sb = { tail, window, names };
 	uint64_t start = kd->xlat.ktext_start;
 	for (uint64_t off = 0; off < KALLSYMS_SCAN_MAX; off += SCAN_CHUNK) {
 		size_t got;
@@ -620,7 +629,7 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc)
 			if (!token_index_at(kd, chunk + i))
 				continue;
 			loc->token_index = start + off + i;
-			if (scan_from_index(kd, loc) == 0)
+			if (scan_from_index(kd, loc, &sb) == 0)
 				return 0;
 			kvm_error_clear(kd);
 		}
