@@ -428,6 +428,7 @@ kvm_tlb_flush(kvm_t *kd)
 {
 	for (size_t i = 0; i < KVM_TLB_SIZE; i++)
 		kd->tlb[i].vpage = 1;
+	memset(kd->blocks, 0, sizeof(kd->blocks));
 	if (kd->arch && kd->arch->flush)
 		kd->arch->flush(kd);
 }
@@ -444,10 +445,35 @@ kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		*len_ret = e->vend - va;
 		return 0;
 	}
+	struct kvm_block_entry *b =
+		&kd->blocks[(va >> KVM_BLOCK_SHIFT) % KVM_BLOCK_CACHE_SIZE];
+	if (b->vend && va >= b->vstart && va < b->vend) {
+		*pa_ret = b->pstart + (va - b->vstart);
+		*len_ret = b->vend - va;
+		return 0;
+	}
 	int err = kd->arch->kvatop(kd, va, pa_ret, len_ret);
 	if (err)
 		return err;
 	uint64_t off = va - vpage, vend;
+	/*
+	 * A mapping that runs on past 2 MiB of its page is a large page.
+	 * Pages are naturally aligned powers of two, so the smallest power
+	 * of two s >= the bytes left that divides its end gives [end - s,
+	 * end), all inside the page: cache that whole.
+	 */
+	if (!kvm_add_overflow(va, *len_ret, &vend) && vend &&
+	    *len_ret > 0x1000 - off) {
+		uint64_t sz = 1ULL << KVM_BLOCK_SHIFT;
+		while (sz < *len_ret && sz < (1ULL << 40))
+			sz <<= 1;
+		if (sz >= *len_ret && (vend & (sz - 1)) == 0 && vend - sz <= va &&
+		    *pa_ret >= va - (vend - sz)) {
+			b->vstart = vend - sz;
+			b->vend = vend;
+			b->pstart = *pa_ret - (va - b->vstart);
+		}
+	}
 	/*
 	 * Only cache when the mapping covers the whole 4 KiB page, and not
 	 * the top page of the address space (its end, 2^64, has no value).
@@ -538,6 +564,7 @@ kvm_read_phys(kvm_t *kd, kpaddr_t addr, void *buf, size_t len)
 		return 0;
 	if (kd->flags == KVM_NO_FILES) {
 		need_xlat(kd);
+		kvm_report(kd);
 		return -1;
 	}
 	if (kvm_phys_read(kd, addr, buf, len, &done) == 0)
@@ -642,6 +669,8 @@ kvm_native(kvm_t *kd)
 	KVM_CHECK_KD(kd, -1);
 #if defined(__x86_64__)
 	host = kvm_arch_by_machine(62 /* EM_X86_64 */);
+#elif defined(__aarch64__)
+	host = kvm_arch_by_machine(183 /* EM_AARCH64 */);
 #endif
 	if (kd->flags == KVM_NO_FILES)
 		return 1;
@@ -722,7 +751,7 @@ kvm_set_cache_size(kvm_t *kd, size_t bytes)
 		return -1;
 	}
 	kd->cache_bytes = bytes ? bytes : KVM_CACHE_DEFAULT;
-	/* A format that holds a cache now trims it to the new bound. */
+	/* A format that holds a cache drops it; it refills to the new bound. */
 	if (kd->format && kd->format->cache_resize)
 		kd->format->cache_resize(kd);
 	return 0;

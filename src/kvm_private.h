@@ -225,6 +225,18 @@ struct kvm_tlb_entry {
 	uint64_t vend;	   /* end of the (large) page that maps vpage */
 };
 
+/*
+ * Large pages (2 MiB and up: x86_64 PMD/PUD pages, arm64 blocks) are
+ * cached whole, one per 2 MiB slot of virtual space, so random reads over
+ * a block-mapped direct map hit without walking.
+ */
+#define KVM_BLOCK_CACHE_SIZE 1024
+#define KVM_BLOCK_SHIFT 21
+struct kvm_block_entry {
+	uint64_t vstart, vend; /* [vstart, vend) maps linearly; vend 0: empty */
+	uint64_t pstart;
+};
+
 /* ----------------------------------------------------------------- kvm_t */
 
 struct __kvm {
@@ -260,6 +272,7 @@ struct __kvm {
 	void *arch_priv;
 	struct kvm_xlat xlat;
 	struct kvm_tlb_entry tlb[KVM_TLB_SIZE];
+	struct kvm_block_entry blocks[KVM_BLOCK_CACHE_SIZE];
 	char xlat_reason[_POSIX2_LINE_MAX];	/* why arch init failed, for kvm_read */
 	int xlat_errcode;
 	bool kaslr_known;

@@ -87,6 +87,8 @@ btf_elf_check(kvm_t *kd, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint8_t magic[4];
 
+	if (fd < 0 && errno == ENOENT)
+		return kvm_error(kd, KVM_ENOENT, "%s: no such file", path);
 	if (fd < 0)
 		return kvm_error_sys(kd, "%s", path);
 	if (pread(fd, magic, 4, 0) != 4 || memcmp(magic, "\177ELF", 4) != 0) {

@@ -36,7 +36,7 @@ cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 	uint64_t addr, len = READ_DEFAULT_LEN;
 
 	if (argc < 1 || argc > 2) {
-		kcore_usage_error("usage: kcore read [--raw] ADDR [LEN]");
+		kcore_usage_error("usage: kcore read [--raw] ADDR|SYMBOL[+OFF] [LEN]");
 		return KCORE_EXIT_USAGE;
 	}
 	int st = kcore_resolve(kd, argv[0], &addr);
