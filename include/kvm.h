@@ -308,19 +308,28 @@ struct kvm_nlist {
 	kvaddr_t n_value;
 };
 
-#if !defined(_NLIST_H) && !defined(KVM_NO_STRUCT_NLIST)
-/**
- * BSD's struct nlist for kvm_nlist() (the a.out fields).  Programs that
- * also include libelf's <nlist.h> (which has its own struct nlist) include
- * it first: kvm.h then leaves struct nlist alone and such programs use
- * kvm_nlist2().
+/*
+ * struct nlist.  Linux's <nlist.h> (elfutils' libelf) defines one with the
+ * BSD fields n_name, n_type and n_value (and COFF ones instead of n_other
+ * and n_desc); kvm_nlist() uses that very layout, so that a program may
+ * include both headers, in either order: kvm.h includes <nlist.h> where it
+ * exists and otherwise declares the identical structure.
  */
+#if !defined(_NLIST_H) && defined(__has_include)
+#if __has_include(<nlist.h>)
+#include <nlist.h>
+#endif
+#endif
+#ifndef _NLIST_H
+#define _NLIST_H 1
+/** BSD's struct nlist, in libelf's <nlist.h> layout. */
 struct nlist {
-	const char *n_name;
-	unsigned char n_type;
-	char n_other;
-	short n_desc;
-	unsigned long n_value;
+	char *n_name;		 /**< symbol name */
+	long int n_value;	 /**< its address, when found */
+	short int n_scnum;	 /**< (COFF) unused by libkvm, left alone */
+	unsigned short int n_type; /**< KVM_N_* type, KVM_N_UNDF if missing */
+	char n_sclass;		 /**< (COFF) unused by libkvm, left alone */
+	char n_numaux;		 /**< (COFF) unused by libkvm, left alone */
 };
 #endif
 

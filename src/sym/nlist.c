@@ -339,7 +339,7 @@ kvm_nlist(kvm_t *kd, struct nlist *nl)
 			kvm_report(kd);
 			return -1;
 		} else {
-			p->n_value = (unsigned long)v;
+			p->n_value = (long)v;
 			p->n_type = t;
 		}
 	}
