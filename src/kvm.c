@@ -515,6 +515,16 @@ kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 		}
 		size_t n = KVM_MIN((uint64_t)(len - done), valid);
 		size_t got;
+		/* Mapped and contiguous: one memcpy, no layers. */
+		const void *src = kd->format->phys_ptr
+			? kd->format->phys_ptr(kd, pa, n)
+			: NULL;
+		if (src) {
+			memcpy(out + done, src, n);
+			done += n;
+			va += n;
+			continue;
+		}
 		err = kvm_phys_read(kd, pa, out + done, n, &got);
 		done += got;
 		va += got;

@@ -134,6 +134,12 @@ void kvm_memmap_deinit(struct kvm_memmap *m);
 int kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
 		    const struct kvm_file *f, uint64_t pa, void *buf,
 		    size_t len, size_t *done_ret);
+/*
+ * Pointer to len bytes of physical memory at pa when they are stored
+ * contiguously in the mapped file, else NULL (then use kvm_memmap_read).
+ */
+const void *kvm_memmap_ptr(struct kvm_memmap *m, const struct kvm_file *f,
+			   uint64_t pa, size_t len);
 int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
 		     struct kvm_file *f, uint64_t pa, const void *buf,
 		     size_t len, size_t *done_ret);
@@ -164,6 +170,11 @@ struct kvm_format_ops {
 			 size_t *done_ret);
 	int (*write_phys)(kvm_t *kd, uint64_t pa, const void *buf,
 			  size_t len, size_t *done_ret);
+	/*
+	 * Optional fast path: a pointer to len bytes at pa when the file
+	 * holds them as they are (mapped, contiguous), else NULL.
+	 */
+	const void *(*phys_ptr)(kvm_t *kd, uint64_t pa, size_t len);
 	/* kd->cache_bytes changed: trim the decoded-page cache (optional). */
 	void (*cache_resize)(kvm_t *kd);
 	/* Free format state; must accept a half-opened kd. */

@@ -190,6 +190,20 @@ kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
 	return err;
 }
 
+const void *
+kvm_memmap_ptr(struct kvm_memmap *m, const struct kvm_file *f, uint64_t pa,
+	       size_t len)
+{
+	const struct kvm_memseg *s = memmap_find(m, pa);
+
+	if (!s)
+		return NULL;
+	uint64_t rel = pa - s->pa;
+	if (rel >= s->filesz || len > s->filesz - rel)
+		return NULL;
+	return kvm_file_ptr(f, s->offset + rel, len);
+}
+
 int
 kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m, struct kvm_file *f,
 		 uint64_t pa, const void *buf, size_t len, size_t *done_ret)

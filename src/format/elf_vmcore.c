@@ -267,11 +267,20 @@ elf_close(kvm_t *kd)
 	kd->fmt_priv = NULL;
 }
 
+static const void *
+elf_phys_ptr(kvm_t *kd, uint64_t pa, size_t len)
+{
+	struct elf_priv *p = kd->fmt_priv;
+
+	return kvm_memmap_ptr(&p->mem, &kd->core, pa, len);
+}
+
 const struct kvm_format_ops kvm_format_elf = {
 	.name = "elf",
 	.probe = elf_probe,
 	.open = elf_open,
 	.read_phys = elf_read_phys,
+	.phys_ptr = elf_phys_ptr,
 	.write_phys = elf_write_phys,
 	.close = elf_close,
 };

@@ -128,11 +128,20 @@ lime_close(kvm_t *kd)
 	kd->fmt_priv = NULL;
 }
 
+static const void *
+lime_phys_ptr(kvm_t *kd, uint64_t pa, size_t len)
+{
+	struct lime_priv *p = kd->fmt_priv;
+
+	return kvm_memmap_ptr(&p->mem, &kd->core, pa, len);
+}
+
 const struct kvm_format_ops kvm_format_lime = {
 	.name = "lime",
 	.probe = lime_probe,
 	.open = lime_open,
 	.read_phys = lime_read_phys,
+	.phys_ptr = lime_phys_ptr,
 	.write_phys = lime_write_phys,
 	.close = lime_close,
 };

@@ -74,11 +74,20 @@ raw_close(kvm_t *kd)
 	kd->fmt_priv = NULL;
 }
 
+static const void *
+raw_phys_ptr(kvm_t *kd, uint64_t pa, size_t len)
+{
+	struct raw_priv *p = kd->fmt_priv;
+
+	return kvm_memmap_ptr(&p->mem, &kd->core, pa, len);
+}
+
 const struct kvm_format_ops kvm_format_raw = {
 	.name = "raw",
 	.probe = raw_probe,
 	.open = raw_open,
 	.read_phys = raw_read_phys,
+	.phys_ptr = raw_phys_ptr,
 	.write_phys = raw_write_phys,
 	.close = raw_close,
 };
