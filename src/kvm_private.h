@@ -140,6 +140,16 @@ int kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
  */
 const void *kvm_memmap_ptr(struct kvm_memmap *m, const struct kvm_file *f,
 			   uint64_t pa, size_t len);
+/*
+ * Format ops for formats whose state (kd->fmt_priv) starts with their
+ * struct kvm_memmap; _close frees a state that is nothing more.
+ */
+int kvm_memmap_fmt_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
+			size_t *done_ret);
+int kvm_memmap_fmt_write(kvm_t *kd, uint64_t pa, const void *buf,
+			 size_t len, size_t *done_ret);
+const void *kvm_memmap_fmt_ptr(kvm_t *kd, uint64_t pa, size_t len);
+void kvm_memmap_fmt_close(kvm_t *kd);
 int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
 		     struct kvm_file *f, uint64_t pa, const void *buf,
 		     size_t len, size_t *done_ret);

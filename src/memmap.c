@@ -238,3 +238,40 @@ kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m, struct kvm_file *f,
 	*done_ret = done;
 	return err;
 }
+
+/*
+ * Format ops shared by the formats whose state (kd->fmt_priv) starts with
+ * their struct kvm_memmap: ELF, LiME, raw.
+ */
+int
+kvm_memmap_fmt_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
+		    size_t *done_ret)
+{
+	return kvm_memmap_read(kd, kd->fmt_priv, &kd->core, pa, buf, len,
+			       done_ret);
+}
+
+int
+kvm_memmap_fmt_write(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
+		     size_t *done_ret)
+{
+	return kvm_memmap_write(kd, kd->fmt_priv, &kd->core, pa, buf, len,
+				done_ret);
+}
+
+const void *
+kvm_memmap_fmt_ptr(kvm_t *kd, uint64_t pa, size_t len)
+{
+	return kvm_memmap_ptr(kd->fmt_priv, &kd->core, pa, len);
+}
+
+/* close for formats whose whole state is the struct kvm_memmap. */
+void
+kvm_memmap_fmt_close(kvm_t *kd)
+{
+	if (!kd->fmt_priv)
+		return;
+	kvm_memmap_deinit(kd->fmt_priv);
+	free(kd->fmt_priv);
+	kd->fmt_priv = NULL;
+}

@@ -20,10 +20,11 @@
 /* A flattened ELF's head given to libelf: any real dump's headers fit. */
 #define ELF_FLAT_HEAD_MAX (64u << 20)
 
+/* mem first: the shared kvm_memmap_fmt_* ops find it at fmt_priv. */
 struct elf_priv {
+	struct kvm_memmap mem;
 	Elf *elf;
 	uint8_t *head;	/* flattened dump: libelf's copy of the headers */
-	struct kvm_memmap mem;
 };
 
 static int
@@ -232,26 +233,6 @@ elf_open(kvm_t *kd)
 	return err;
 }
 
-static int
-elf_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
-	      size_t *done_ret)
-{
-	struct elf_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_read(kd, &p->mem, &kd->core, pa, buf, len,
-			       done_ret);
-}
-
-static int
-elf_write_phys(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
-	       size_t *done_ret)
-{
-	struct elf_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_write(kd, &p->mem, &kd->core, pa, buf, len,
-				done_ret);
-}
-
 static void
 elf_close(kvm_t *kd)
 {
@@ -267,20 +248,12 @@ elf_close(kvm_t *kd)
 	kd->fmt_priv = NULL;
 }
 
-static const void *
-elf_phys_ptr(kvm_t *kd, uint64_t pa, size_t len)
-{
-	struct elf_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_ptr(&p->mem, &kd->core, pa, len);
-}
-
 const struct kvm_format_ops kvm_format_elf = {
 	.name = "elf",
 	.probe = elf_probe,
 	.open = elf_open,
-	.read_phys = elf_read_phys,
-	.phys_ptr = elf_phys_ptr,
-	.write_phys = elf_write_phys,
+	.read_phys = kvm_memmap_fmt_read,
+	.phys_ptr = kvm_memmap_fmt_ptr,
+	.write_phys = kvm_memmap_fmt_write,
 	.close = elf_close,
 };

@@ -96,52 +96,12 @@ lime_open(kvm_t *kd)
 	return err;
 }
 
-static int
-lime_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
-	       size_t *done_ret)
-{
-	struct lime_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_read(kd, &p->mem, &kd->core, pa, buf, len,
-			       done_ret);
-}
-
-static int
-lime_write_phys(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
-		size_t *done_ret)
-{
-	struct lime_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_write(kd, &p->mem, &kd->core, pa, buf, len,
-				done_ret);
-}
-
-static void
-lime_close(kvm_t *kd)
-{
-	struct lime_priv *p = kd->fmt_priv;
-
-	if (!p)
-		return;
-	kvm_memmap_deinit(&p->mem);
-	free(p);
-	kd->fmt_priv = NULL;
-}
-
-static const void *
-lime_phys_ptr(kvm_t *kd, uint64_t pa, size_t len)
-{
-	struct lime_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_ptr(&p->mem, &kd->core, pa, len);
-}
-
 const struct kvm_format_ops kvm_format_lime = {
 	.name = "lime",
 	.probe = lime_probe,
 	.open = lime_open,
-	.read_phys = lime_read_phys,
-	.phys_ptr = lime_phys_ptr,
-	.write_phys = lime_write_phys,
-	.close = lime_close,
+	.read_phys = kvm_memmap_fmt_read,
+	.phys_ptr = kvm_memmap_fmt_ptr,
+	.write_phys = kvm_memmap_fmt_write,
+	.close = kvm_memmap_fmt_close,
 };

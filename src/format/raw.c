@@ -42,52 +42,12 @@ raw_open(kvm_t *kd)
 	return err ? kvm_error_ctx(kd, "raw") : 0;
 }
 
-static int
-raw_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
-	      size_t *done_ret)
-{
-	struct raw_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_read(kd, &p->mem, &kd->core, pa, buf, len,
-			       done_ret);
-}
-
-static int
-raw_write_phys(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
-	       size_t *done_ret)
-{
-	struct raw_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_write(kd, &p->mem, &kd->core, pa, buf, len,
-				done_ret);
-}
-
-static void
-raw_close(kvm_t *kd)
-{
-	struct raw_priv *p = kd->fmt_priv;
-
-	if (!p)
-		return;
-	kvm_memmap_deinit(&p->mem);
-	free(p);
-	kd->fmt_priv = NULL;
-}
-
-static const void *
-raw_phys_ptr(kvm_t *kd, uint64_t pa, size_t len)
-{
-	struct raw_priv *p = kd->fmt_priv;
-
-	return kvm_memmap_ptr(&p->mem, &kd->core, pa, len);
-}
-
 const struct kvm_format_ops kvm_format_raw = {
 	.name = "raw",
 	.probe = raw_probe,
 	.open = raw_open,
-	.read_phys = raw_read_phys,
-	.phys_ptr = raw_phys_ptr,
-	.write_phys = raw_write_phys,
-	.close = raw_close,
+	.read_phys = kvm_memmap_fmt_read,
+	.phys_ptr = kvm_memmap_fmt_ptr,
+	.write_phys = kvm_memmap_fmt_write,
+	.close = kvm_memmap_fmt_close,
 };
