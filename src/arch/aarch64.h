@@ -73,6 +73,38 @@
 #define AARCH64_PHYS_MASK_52 ((1ULL << 52) - 1)
 
 /*
+ * Lower attributes of a block or page (AttrIndx 4:2, NS 5, AP 7:6, SH 9:8),
+ * which the architecture ignores in a table descriptor and Linux leaves 0
+ * there (pgalloc.h __p*d_populate(): PMD_TYPE_TABLE plus the upper
+ * PXNTable/UXNTable bits only).  A Linux page descriptor always has SH set
+ * (PTE_SHARED, 3 << 8, without LPA2), so a page of pages does not pass for
+ * a table.  AF (bit 10) is set in every block Linux writes (PROT_SECT_*).
+ */
+#define AARCH64_TABLE_ZERO_BITS (0xffULL << 2)
+#define AARCH64_PTE_AF (1ULL << 10)
+
+/*
+ * The kernel image (Documentation/arm64/booting.rst, head.S): a 64-byte
+ * header at _text whose u32 at 56 is the magic "ARM\x64" and whose u64 at 8
+ * is text_offset, the image's offset from a 2 MiB aligned base (TEXT_OFFSET,
+ * 0x80000 by default, until 5.8's "arm64: get rid of TEXT_OFFSET"; 0
+ * since).  The kernel keeps virtual and physical addresses of the image
+ * congruent modulo MIN_KIMG_ALIGN (asm/boot.h; head.S adds the physical
+ * misalignment to the KASLR offset, 4.6+), so block mappings stay usable.
+ * Since 5.11 ("arm64: efi: increase EFI PE/COFF header padding to 64 KB")
+ * _stext is _text + 64 KiB, and e2a073dde921 "arm64: omit [_text, _stext)
+ * from permanent kernel mapping" (5.11) left that header unmapped and its
+ * memory free, until 5973a62efa34 "arm64: map [_text, _stext) virtual
+ * address range non-executable+read-only" (2025, also in stable trees).
+ */
+#define AARCH64_IMAGE_MAGIC 0x644d5241u /* "ARM\x64", little-endian */
+#define AARCH64_IMAGE_MAGIC_OFFSET 56
+#define AARCH64_IMAGE_TEXT_OFFSET_OFFSET 8
+#define AARCH64_TEXT_OFFSET_DEFAULT 0x80000ULL
+#define AARCH64_MIN_KIMG_ALIGN (2ULL << 20)
+#define AARCH64_HEAD_SIZE (64ULL << 10)
+
+/*
  * Linux sets TCR_EL1.TBI0 (arch/arm64/mm/proc.S, since 3.11: "arm64: mm:
  * permit use of tagged pointers at EL0"): the top byte of a user address
  * is ignored by the walk.

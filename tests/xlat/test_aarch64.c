@@ -60,6 +60,8 @@ struct fixture {
 	uint64_t next;	 /* physical address of the next free byte */
 	unsigned nreads; /* entries read since the last walk() */
 	bool big_endian; /* entries stored big-endian (aarch64_be) */
+	uint64_t hole;	 /* a 4 KiB page reads fail on (a page kdump left
+			    out), 0: none */
 };
 
 /* A translation configuration and its number of levels, by hand. */
@@ -173,6 +175,13 @@ pmem_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 		return kvm_error(kd, KVM_ENODATA,
 				 "no test memory at 0x%" PRIx64, pa);
 	f->nreads++;
+	if (f->hole && pa < f->hole + SZ_4K && f->hole < pa + len) {
+		size_t n = pa < f->hole ? (size_t)(f->hole - pa) : 0;
+		memcpy(buf, (const uint8_t *)f->mem + (pa - f->base), n);
+		*done_ret = n;
+		return kvm_error(kd, KVM_ENODATA,
+				 "page 0x%" PRIx64 " excluded", f->hole);
+	}
 	memcpy(buf, (const uint8_t *)f->mem + (pa - f->base), len);
 	*done_ret = len;
 	return 0;
@@ -360,6 +369,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	kvm_arch_aarch64.fini(f->kd);
+	free(f->kd->ranges);
 	kvm_vmcoreinfo_deinit(&f->kd->vmci);
 	free(f->kd->vmcoreinfo_text);
 	free(f->kd);
@@ -1432,6 +1442,556 @@ test_init_errors(void **state)
 	check_init_fails(f, text, KVM_ECORRUPT, "not a table address");
 }
 
+/* ------------------------------------------- the kernel from memory */
+
+/*
+ * Kernels without VMCOREINFO, built in the test memory as Linux lays them
+ * out (arch/arm64/include/asm/memory.h, vmlinux.lds.S), for the scan of
+ * aarch64_init(): descriptors carry what Linux writes (tables: UXNTable;
+ * pages and blocks: AF, SH inner shareable), not the walker tests' junk,
+ * since the scan tells Linux tables from other pages by those bits.
+ */
+#define LNX_TABLE_UXN (1ULL << 60)
+#define LNX_AF (1ULL << 10)
+#define LNX_SH_INNER (3ULL << 8)
+#define IMG_OFF (2ULL << 20)  /* _text: 2 MiB into the test memory */
+#define IMG_SIZE (1ULL << 20) /* mapped from _text or _stext on */
+#define IMG_SWAPPER 0x80000   /* swapper_pg_dir - _text */
+#define IMG_BANNER 0x3000     /* linux_banner - _stext */
+#define SZ_128M (128ULL << 20)
+
+static uint64_t
+lnx_table(const struct config *c, uint64_t pa)
+{
+	return enc(c, pa) | LNX_TABLE_UXN | 3;
+}
+
+static uint64_t
+lnx_page(const struct config *c, uint64_t pa)
+{
+	return enc(c, pa) | LNX_AF | LNX_SH_INNER | 3;
+}
+
+static uint64_t
+lnx_block(const struct config *c, uint64_t pa)
+{
+	return enc(c, pa) | LNX_AF | LNX_SH_INNER | 1;
+}
+
+/* As map(), with the tables in between made as Linux makes them. */
+static void
+lmap(struct fixture *f, const struct config *c, uint64_t root, uint64_t va,
+     int leaf, uint64_t val)
+{
+	uint64_t table = root;
+
+	for (int lvl = start_level(c); lvl < leaf; lvl++) {
+		uint64_t ea = table + va_index(c, va, lvl) * 8ULL;
+		uint64_t e = get_entry(f, ea);
+		if (!(e & 1)) {
+			e = lnx_table(c, new_table(f, c));
+			set_entry(f, ea, e);
+		}
+		table = dec(c, e);
+	}
+	set_entry(f, table + va_index(c, va, leaf) * 8ULL, val);
+}
+
+static void
+put_bytes(struct fixture *f, uint64_t pa, const void *p, size_t n)
+{
+	assert_true(in_pmem(f, pa, n));
+	memcpy((uint8_t *)f->mem + (pa - f->base), p, n);
+}
+
+/* The whole test memory is the dump's one physical range. */
+static void
+set_ranges(struct fixture *f)
+{
+	kvm_t *kd = f->kd;
+
+	free(kd->ranges);
+	kd->ranges = calloc(1, sizeof(*kd->ranges));
+	assert_non_null(kd->ranges);
+	kd->ranges[0].start = f->base;
+	kd->ranges[0].end = f->base + PMEM_SIZE;
+	kd->nranges = 1;
+}
+
+/* How a made-up kernel is built and linked. */
+struct img_spec {
+	const struct config *c; /* how the kernel walks its tables */
+	const char *release;	/* in the banner */
+	bool flipped;		/* image in the upper half (5.4+) */
+	uint64_t kimage;	/* KIMAGE_VADDR - start of the image's half */
+	uint64_t text_offset;	/* TEXT_OFFSET: link address and header */
+	uint64_t head;		/* _stext - _text */
+	bool head_mapped;	/* [_text, _stext) in the image mapping */
+	bool magic;		/* the Image header is in memory */
+	uint64_t kaslr;
+	uint64_t table_at;	/* TTBR1 - swapper_pg_dir */
+	const struct config *walk_c; /* and the walk it makes, if not c */
+};
+
+struct img {
+	uint64_t text, text_pa, stext, voffset;
+	uint64_t swapper_pa, banner_va, banner_pa;
+	uint64_t mapped;	/* first address of the image mapping */
+};
+
+static uint64_t
+image_half(const struct config *c, bool flipped)
+{
+	unsigned vbm = c->va > 48 ? 48 : c->va;
+
+	return flipped ? ~0ULL << (vbm - 1) : ~0ULL << c->va;
+}
+
+static void
+build_kernel(struct fixture *f, const struct img_spec *sp, struct img *k)
+{
+	const struct config *c = sp->walk_c ? sp->walk_c : sp->c;
+	uint64_t page = 1ULL << c->ps;
+	char banner[128];
+
+	/* Loaded TEXT_OFFSET above a 2 MiB aligned base (booting.rst). */
+	k->text_pa = f->base + IMG_OFF + sp->text_offset;
+	k->text = image_half(sp->c, sp->flipped) + sp->kimage +
+		  sp->text_offset + sp->kaslr;
+	k->voffset = k->text - k->text_pa;
+	k->stext = k->text + sp->head;
+	k->swapper_pa = k->text_pa + IMG_SWAPPER;
+	k->banner_pa = k->text_pa + sp->head + IMG_BANNER;
+	k->banner_va = k->banner_pa + k->voffset;
+	k->mapped = sp->head_mapped ? k->text : k->stext;
+
+	int n = snprintf(banner, sizeof(banner),
+			 "Linux version %s (test@example) (gcc) #1 SMP",
+			 sp->release);
+	put_bytes(f, k->banner_pa, banner, (size_t)n + 1);
+	if (sp->magic) {
+		uint32_t magic = htole32(0x644d5241);
+		uint64_t toff = htole64(sp->text_offset);
+		put_bytes(f, k->text_pa + 56, &magic, 4);
+		put_bytes(f, k->text_pa + 8, &toff, 8);
+	}
+	uint64_t root = k->swapper_pa + sp->table_at;
+	for (uint64_t va = k->mapped; va < k->text + IMG_SIZE; va += page)
+		lmap(f, c, root, va, 3, lnx_page(c, va - k->voffset));
+	/* The linear map, in the other half, with a block at level 2. */
+	uint64_t lin = sp->flipped ? ~0ULL << c->va : ~0ULL << (c->va - 1);
+	uint64_t bsize = 1ULL << level_shift(c, 2);
+	lmap(f, c, root, lin, 2, lnx_block(c, f->base & ~(bsize - 1)));
+}
+
+/* A kernel as 6.1 builds it: head unmapped, KIMAGE_VADDR PAGE_END+128M. */
+static struct img_spec
+spec_6_1(const struct config *c)
+{
+	unsigned vbm = c->va > 48 ? 48 : c->va;
+	struct img_spec sp = {
+		.c = c,
+		.release = "6.1.0-test",
+		.flipped = true,
+		.kimage = SZ_128M,
+		.head = 0x10000,
+		/* 2 MiB aligned, as kaslr_early_init() rounds it. */
+		.kaslr = (1ULL << (vbm - 3)) + 0x3400000,
+	};
+	return sp;
+}
+
+/* A fresh target over empty memory, without VMCOREINFO. */
+static void
+scan_target(struct fixture *f, const char *vmcoreinfo)
+{
+	kvm_t *kd = f->kd;
+
+	pmem_reset(f, PMEM_BASE);
+	kvm_vmcoreinfo_deinit(&kd->vmci);
+	free(kd->vmcoreinfo_text);
+	kd->vmcoreinfo_text = NULL;
+	kd->page_size = 0;
+	kd->kaslr_known = false;
+	kd->kaslr_offset = 0;
+	kd->xlat.ktext_start = 0;
+	kd->xlat.ready = false;
+	init_target(f, vmcoreinfo);
+	set_ranges(f);
+}
+
+static void
+check_found(struct fixture *f, const struct img_spec *sp, const struct img *k,
+	    int64_t kaslr)
+{
+	kvm_t *kd = f->kd;
+	uint64_t pa, len;
+
+	kvm_error_clear(kd);
+	if (kd->arch->init(kd) != 0)
+		fail_msg("%s, %s: %s", config_name(sp->c), sp->release,
+			 kvm_geterr(kd));
+	assert_true(kd->xlat.ready);
+	assert_int_equal(kd->xlat.root, k->swapper_pa + sp->table_at);
+	assert_int_equal(kd->page_size, 1u << sp->c->ps);
+	assert_true(kd->kaslr_known);
+	if (kd->kaslr_offset != kaslr)
+		fail_msg("%s, %s: KASLR offset 0x%" PRIx64 ", want 0x%" PRIx64,
+			 config_name(sp->c), sp->release,
+			 (uint64_t)kd->kaslr_offset, (uint64_t)kaslr);
+	assert_int_equal(kd->xlat.ktext_start, k->mapped);
+	assert_int_equal(kd->arch->kvatop(kd, k->banner_va + 5, &pa, &len), 0);
+	assert_int_equal(pa, k->banner_pa + 5);
+}
+
+/* Every configuration the scan knows, laid out as 6.1 lays it out. */
+static void
+test_scan_all_configs(void **state)
+{
+	struct fixture *f = *state;
+	static const struct config scanned[] = {
+		{ 12, 48, false, 4 }, { 12, 39, false, 3 },
+		{ 16, 48, false, 3 }, { 16, 52, false, 3 },
+		{ 16, 42, false, 2 }, { 14, 47, false, 3 },
+		{ 14, 48, false, 4 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(scanned); i++) {
+		const struct config *c = &scanned[i];
+		struct img_spec sp = spec_6_1(c);
+		struct img k;
+		scan_target(f, NULL);
+		build_kernel(f, &sp, &k);
+		check_found(f, &sp, &k, (int64_t)sp.kaslr);
+		assert_int_equal(f->kd->xlat.levels, c->levels);
+	}
+}
+
+/*
+ * A 52-bit 64K kernel on a CPU without LVA: TTBR1 is swapper_pg_dir +
+ * (1024 - 64) * 8 and the walk has 48 bits; the scan finds the table at
+ * its page and folds it the same way.
+ */
+static void
+test_scan_64k_52_on_48(void **state)
+{
+	struct fixture *f = *state;
+	kvm_t *kd = f->kd;
+	static const struct config c52 = { 16, 52, false, 3 };
+	static const struct config c48 = { 16, 48, false, 3 };
+	struct img_spec sp = spec_6_1(&c52);
+	struct img k;
+	uint64_t pa, len;
+
+	sp.table_at = 7680;
+	sp.walk_c = &c48;
+	scan_target(f, NULL);
+	build_kernel(f, &sp, &k);
+	check_found(f, &sp, &k, (int64_t)sp.kaslr);
+	assert_int_equal(kd->xlat.levels, 3);
+	/* 52-bit kernel addresses do not exist on this CPU. */
+	kvm_error_clear(kd);
+	assert_int_equal(kd->arch->kvatop(kd, 0xfff0000000000000ULL, &pa,
+					  &len),
+			 -KVM_EFAULT);
+	assert_error(kd, KVM_EFAULT, "48-bit kernel half");
+}
+
+/*
+ * Link addresses by release (see kimage_layouts in aarch64.c), each with
+ * the KASLR offset kaslr_offset() of that kernel returns.
+ */
+static void
+test_scan_layouts(void **state)
+{
+	struct fixture *f = *state;
+	static const struct config c = { 12, 48, false, 4 };
+	const uint64_t kaslr = 0x12345600000ULL;
+	static const struct {
+		const char *release;
+		bool flipped;
+		uint64_t kimage, text_offset, head;
+		bool head_mapped, magic;
+	} cases[] = {
+		/* VA_START + 128M, TEXT_OFFSET in the header. */
+		{ "4.19.0-test", false, SZ_128M, 0x80000, 0x1000, true, true },
+		/* + BPF region; header lost: TEXT_OFFSET assumed. */
+		{ "5.2.0", false, 2 * SZ_128M, 0x80000, 0x1000, true, false },
+		/* Flipped, PAGE_END + 256M. */
+		{ "5.4.0-100-generic", true, 2 * SZ_128M, 0x80000, 0x1000,
+		  true, false },
+		{ "5.10.0-test", true, 2 * SZ_128M, 0, 0x1000, true, true },
+		/* 5.11+: the 64 KiB head is not mapped. */
+		{ "5.17.1", true, SZ_128M, 0, 0x10000, false, false },
+		{ "6.1.0-56-arm64", true, SZ_128M, 0, 0x10000, false, false },
+		/* ... and is again with 5973a62efa34. */
+		{ "6.1.99", true, SZ_128M, 0, 0x10000, true, true },
+		/* MODULES_VSIZE 2G. */
+		{ "6.6.0", true, 16 * SZ_128M, 0, 0x10000, false, false },
+		{ "6.12.0", true, 16 * SZ_128M, 0, 0x10000, true, true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct img_spec sp = {
+			.c = &c,
+			.release = cases[i].release,
+			.flipped = cases[i].flipped,
+			.kimage = cases[i].kimage,
+			.text_offset = cases[i].text_offset,
+			.head = cases[i].head,
+			.head_mapped = cases[i].head_mapped,
+			.magic = cases[i].magic,
+			.kaslr = kaslr,
+		};
+		struct img k;
+		scan_target(f, NULL);
+		build_kernel(f, &sp, &k);
+		check_found(f, &sp, &k, (int64_t)kaslr);
+	}
+}
+
+/*
+ * 5.15.y and 5.16.y link the image at PAGE_END + 256M or, with the
+ * backport of "arm64/bpf: Remove 128MB limit", + 128M: the kernel's own
+ * VMCOREINFO text in memory decides, else the later layout.
+ */
+static void
+test_scan_5_15(void **state)
+{
+	struct fixture *f = *state;
+	static const struct config c = { 12, 48, false, 4 };
+	struct img_spec sp = {
+		.c = &c,
+		.release = "5.15.0-91-generic",
+		.flipped = true,
+		.kimage = 2 * SZ_128M,
+		.head = 0x10000,
+		.kaslr = 0x2a0000000000ULL,
+	};
+	struct img k;
+	char text[128];
+
+	/* Nothing names it: taken for the backported layout. */
+	scan_target(f, NULL);
+	build_kernel(f, &sp, &k);
+	check_found(f, &sp, &k, (int64_t)(sp.kaslr + SZ_128M));
+
+	/* The in-memory VMCOREINFO says which. */
+	scan_target(f, NULL);
+	build_kernel(f, &sp, &k);
+	int n = snprintf(text, sizeof(text),
+			 "OSRELEASE=5.15.0-91-generic\nKERNELOFFSET=%" PRIx64
+			 "\nNUMBER(KERNELPACMASK)=0x0\n",
+			 sp.kaslr);
+	put_bytes(f, f->base + (7ULL << 19) + 100, text, (size_t)n);
+	check_found(f, &sp, &k, (int64_t)sp.kaslr);
+
+	/* A KERNELOFFSET= that is neither candidate is ignored. */
+	scan_target(f, NULL);
+	build_kernel(f, &sp, &k);
+	n = snprintf(text, sizeof(text), "KERNELOFFSET=%" PRIx64 "\n",
+		     sp.kaslr + 0x200000);
+	put_bytes(f, f->base + (7ULL << 19), text, (size_t)n);
+	check_found(f, &sp, &k, (int64_t)(sp.kaslr + SZ_128M));
+}
+
+/*
+ * Tables that are not swapper_pg_dir, at lower addresses than it: a user
+ * pgd mapping a banner, a trampoline table with one entry, a page of
+ * PTEs, and a table mapping itself with no banner behind it.
+ */
+static void
+build_decoys(struct fixture *f, const struct config *c)
+{
+	uint64_t page = 1ULL << c->ps;
+	uint64_t lin = ~0ULL << c->va, up = ~0ULL << (c->va - 1);
+	char text[] = "Linux version 9.9.9-decoy";
+
+	/* A page with a banner, mapped from a table in both halves. */
+	uint64_t data = new_table(f, c);
+	put_bytes(f, data + 0x100, text, sizeof(text));
+	uint64_t user = new_table(f, c);
+	lmap(f, c, user, up + 0x40000000ULL, 3, lnx_page(c, data));
+	lmap(f, c, user, lin, 3, lnx_page(c, data));
+
+	/* tramp_pg_dir: one entry. */
+	uint64_t tramp = new_table(f, c);
+	lmap(f, c, tramp, ~0ULL - page + 1, 3, lnx_page(c, data));
+
+	/* A page of PTEs: valid, but with SH and AF set. */
+	uint64_t ptes = new_table(f, c);
+	for (uint64_t i = 0; i < page / 8; i++)
+		set_entry(f, ptes + i * 8, lnx_page(c, data));
+
+	/* Maps itself at a congruent address, nothing else. */
+	uint64_t self = new_table(f, c);
+	uint64_t va = up + (4ULL << 30) + (self & ((2ULL << 20) - 1));
+	lmap(f, c, self, va, 3, lnx_page(c, self));
+	lmap(f, c, self, lin, 3, lnx_page(c, data));
+}
+
+static void
+test_scan_decoys(void **state)
+{
+	struct fixture *f = *state;
+	kvm_t *kd = f->kd;
+	static const struct config c = { 12, 48, false, 4 };
+	struct img_spec sp = spec_6_1(&c);
+	struct img k;
+
+	/* Alone, they are no kernel. */
+	scan_target(f, NULL);
+	build_decoys(f, &c);
+	kvm_error_clear(kd);
+	assert_int_equal(kd->arch->init(kd), -KVM_ENOTSUP);
+	assert_error(kd, KVM_ENOTSUP, "no VMCOREINFO");
+	assert_error(kd, KVM_ENOTSUP, "candidate tables");
+	assert_false(kd->xlat.ready);
+
+	/* Before the kernel, they do not hide it. */
+	scan_target(f, NULL);
+	build_decoys(f, &c);
+	build_kernel(f, &sp, &k);
+	check_found(f, &sp, &k, (int64_t)sp.kaslr);
+}
+
+/*
+ * Hostile tables: every entry of a page points back at the page, at every
+ * level, in every configuration's eyes.  The scan ends, and a kernel after
+ * such pages is still found.
+ */
+static void
+test_scan_hostile(void **state)
+{
+	struct fixture *f = *state;
+	kvm_t *kd = f->kd;
+	static const struct config c = { 12, 48, false, 4 };
+	struct img_spec sp = spec_6_1(&c);
+	struct img k;
+
+	for (int with_kernel = 0; with_kernel < 2; with_kernel++) {
+		scan_target(f, NULL);
+		for (int t = 0; t < 4; t++) {
+			uint64_t loop = new_table(f, &c), other = 0;
+			if (t & 1)
+				other = new_table(f, &c);
+			for (uint64_t i = 0; i < 512; i++) {
+				set_entry(f, loop + i * 8,
+					  lnx_table(&c, other ? other : loop));
+				if (other)
+					set_entry(f, other + i * 8,
+						  lnx_table(&c, loop));
+			}
+		}
+		if (with_kernel) {
+			build_kernel(f, &sp, &k);
+			check_found(f, &sp, &k, (int64_t)sp.kaslr);
+			continue;
+		}
+		kvm_error_clear(kd);
+		assert_int_equal(kd->arch->init(kd), -KVM_ENOTSUP);
+		assert_error(kd, KVM_ENOTSUP, "no kernel page tables found");
+	}
+}
+
+/*
+ * All of memory hostile: every 4 KiB page a table of entries pointing back
+ * at itself, which passes step 1 in several configurations and even maps
+ * itself.  The budget ends the scan.
+ */
+static void
+test_scan_hostile_everywhere(void **state)
+{
+	struct fixture *f = *state;
+	kvm_t *kd = f->kd;
+	static const struct config c = { 12, 48, false, 4 };
+
+	scan_target(f, NULL);
+	for (uint64_t pa = f->base; pa < f->base + PMEM_SIZE; pa += SZ_4K)
+		for (uint64_t i = 0; i < 512; i++)
+			set_entry(f, pa + i * 8, lnx_table(&c, pa));
+	f->nreads = 0;
+	kvm_error_clear(kd);
+	assert_int_equal(kd->arch->init(kd), -KVM_ENOTSUP);
+	assert_error(kd, KVM_ENOTSUP, "no kernel page tables found");
+	/* Reads are what the budget counts: 2 GiB / 64 bytes at most. */
+	assert_true(f->nreads <= (2u << 30) / 64 + 8192);
+}
+
+/*
+ * Pages that cannot be read (kdump's excluded pages): one in the megabyte
+ * that holds swapper_pg_dir, before it, and one in the image between
+ * _stext and the banner.
+ */
+static void
+test_scan_unreadable_pages(void **state)
+{
+	struct fixture *f = *state;
+	static const struct config c = { 12, 48, false, 4 };
+	struct img_spec sp = spec_6_1(&c);
+	struct img k;
+	static const uint64_t holes[] = { IMG_OFF + 0x40000,
+					  IMG_OFF + 0x11000 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(holes); i++) {
+		scan_target(f, NULL);
+		build_kernel(f, &sp, &k);
+		f->hole = f->base + holes[i];
+		check_found(f, &sp, &k, (int64_t)sp.kaslr);
+		f->hole = 0;
+	}
+}
+
+/* A kernel whose VMCOREINFO lacks what init needs is scanned for too. */
+static void
+test_scan_partial_vmcoreinfo(void **state)
+{
+	struct fixture *f = *state;
+	static const struct config c = { 12, 48, false, 4 };
+	struct img_spec sp = spec_6_1(&c);
+	struct img k;
+
+	scan_target(f, "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n"
+		       "NUMBER(VA_BITS)=48\n");
+	build_kernel(f, &sp, &k);
+	check_found(f, &sp, &k, (int64_t)sp.kaslr);
+
+	/* When the scan fails too, VMCOREINFO's complaint is reported. */
+	scan_target(f, "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n"
+		       "NUMBER(VA_BITS)=48\n");
+	kvm_error_clear(f->kd);
+	assert_int_equal(f->kd->arch->init(f->kd), -KVM_ENOTSUP);
+	assert_error(f->kd, KVM_ENOTSUP, "no NUMBER(kimage_voffset)");
+}
+
+/* No banner in the image, or a release before 4.6: not taken. */
+static void
+test_scan_needs_banner(void **state)
+{
+	struct fixture *f = *state;
+	kvm_t *kd = f->kd;
+	static const struct config c = { 12, 48, false, 4 };
+	struct img_spec sp = spec_6_1(&c);
+	struct img k;
+
+	scan_target(f, NULL);
+	build_kernel(f, &sp, &k);
+	put_bytes(f, k.banner_pa, "Linux versioN", 13);
+	kvm_error_clear(kd);
+	assert_int_equal(kd->arch->init(kd), -KVM_ENOTSUP);
+
+	/* A 4.4 kernel lived in the linear map; a 5.x one is not here. */
+	static const char *const wrong[] = { "4.4.0", "5.3.0", "x.1" };
+	for (size_t i = 0; i < ARRAY_SIZE(wrong); i++) {
+		sp.release = wrong[i];
+		scan_target(f, NULL);
+		build_kernel(f, &sp, &k);
+		kvm_error_clear(kd);
+		assert_int_equal(kd->arch->init(kd), -KVM_ENOTSUP);
+		assert_false(kd->xlat.ready);
+	}
+}
+
 /* ------------------------------------------------- captured fragment */
 
 /*
@@ -1643,6 +2203,16 @@ main(void)
 		T(test_init_big_endian),
 		T(test_init_errors),
 		T(test_captured_fragment),
+		T(test_scan_all_configs),
+		T(test_scan_64k_52_on_48),
+		T(test_scan_layouts),
+		T(test_scan_5_15),
+		T(test_scan_decoys),
+		T(test_scan_hostile),
+		T(test_scan_hostile_everywhere),
+		T(test_scan_unreadable_pages),
+		T(test_scan_partial_vmcoreinfo),
+		T(test_scan_needs_banner),
 #undef T
 	};
 
