@@ -87,6 +87,7 @@ block_allowed(const struct aarch64_paging *pg, int lvl)
 struct walk_info {
 	int level;
 	uint64_t span;
+	uint64_t l2desc; /* the valid level-2 descriptor passed, or 0 */
 };
 
 static int
@@ -100,6 +101,7 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 		wi = &dummy;
 	wi->level = 0;
 	wi->span = 0;
+	wi->l2desc = 0;
 
 	if (!levels)
 		return kvm_error(kd, KVM_EINVAL,
@@ -150,6 +152,9 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 					 "0x%" PRIx64,
 					 name, va, lvl, name, idx, d);
 		uint64_t oa = desc_addr(pg, d);
+		if (lvl == 2 && ((d & AARCH64_PTE_TABLE_BIT) ||
+				 block_allowed(pg, lvl)))
+			wi->l2desc = d;
 		if (lvl == 3) {
 			if ((d & AARCH64_PTE_TYPE_MASK) !=
 			    AARCH64_PTE_TYPE_PAGE)
@@ -1127,19 +1132,37 @@ none:
 			 s.exhausted ? "; the scan's budget ran out" : "");
 }
 
+/*
+ * The handle's state: the paging configuration (first: kd->arch_priv is
+ * used as a struct aarch64_paging *) and a cache of level-2 descriptors
+ * of kernel walks, one per level-2 span (2 MiB with 4K pages), so a
+ * random read over a page-mapped linear map (rodata=full) costs one
+ * descriptor read instead of four.
+ */
+#define L2_CACHE_SIZE 1024
+
+struct aarch64_priv {
+	struct aarch64_paging pg;
+	struct {
+		uint64_t tag; /* (va >> level-2 shift) + 1; 0: empty */
+		uint64_t desc;
+	} l2c[L2_CACHE_SIZE];
+};
+
 /* Make pg and root the kernel's translation. */
 static int
 commit(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root)
 {
-	struct aarch64_paging *priv = kd->arch_priv;
+	struct aarch64_priv *priv = kd->arch_priv;
 
 	if (!priv) {
-		priv = malloc(sizeof(*priv));
+		priv = calloc(1, sizeof(*priv));
 		if (!priv)
 			return kvm_error(kd, KVM_ENOMEM, "out of memory");
 		kd->arch_priv = priv;
 	}
-	*priv = *pg;
+	priv->pg = *pg;
+	memset(priv->l2c, 0, sizeof(priv->l2c));
 	kd->page_size = 1u << pg->page_shift;
 	kd->xlat.root = root;
 	kd->xlat.levels = aarch64_levels(pg);
@@ -1193,12 +1216,53 @@ aarch64_init(kvm_t *kd)
 static int
 aarch64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret, uint64_t *len_ret)
 {
-	const struct aarch64_paging *pg = kd->arch_priv;
+	struct aarch64_priv *p = kd->arch_priv;
 
-	if (!pg)
+	if (!p)
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "aarch64: translation is not set up");
-	return aarch64_walk(kd, pg, kd->xlat.root, va, true, pa_ret, len_ret);
+	const struct aarch64_paging *pg = &p->pg;
+	unsigned ps = pg->page_shift;
+	unsigned s2 = AARCH64_HW_PGTABLE_LEVEL_SHIFT(ps, 2);
+	uint64_t tag = (va >> s2) + 1;
+	typeof(p->l2c[0]) *e = &p->l2c[(va >> s2) % L2_CACHE_SIZE];
+
+	/* Only addresses a full walk accepted are ever cached. */
+	if (e->tag == tag) {
+		uint64_t d = e->desc, oa = desc_addr(pg, d);
+		if (!(d & AARCH64_PTE_TABLE_BIT)) {
+			uint64_t size = 1ULL << s2, off = va & (size - 1);
+			*pa_ret = (oa & ~(size - 1)) + off;
+			*len_ret = size - off;
+			return 0;
+		}
+		uint64_t idx = (va >> ps) & ((1ULL << (ps - 3)) - 1), pte;
+		if (kd->xlat.read_pte(kd->xlat.arg, oa + idx * 8, &pte) == 0 &&
+		    (pte & AARCH64_PTE_VALID) &&
+		    (pte & AARCH64_PTE_TYPE_MASK) == AARCH64_PTE_TYPE_PAGE) {
+			uint64_t size = 1ULL << ps, off = va & (size - 1);
+			*pa_ret = desc_addr(pg, pte) + off;
+			*len_ret = size - off;
+			return 0;
+		}
+		/* Invalid or unreadable: the full walk says why. */
+	}
+	struct walk_info wi;
+	int err = walk(kd, pg, kd->xlat.root, va, true, pa_ret, len_ret, &wi);
+	if (!err && wi.l2desc) {
+		e->tag = tag;
+		e->desc = wi.l2desc;
+	}
+	return err;
+}
+
+static void
+aarch64_flush(kvm_t *kd)
+{
+	struct aarch64_priv *p = kd->arch_priv;
+
+	if (p)
+		memset(p->l2c, 0, sizeof(p->l2c));
 }
 
 /*
@@ -1233,5 +1297,5 @@ const struct kvm_arch_ops kvm_arch_aarch64 = {
 	.kvatop = aarch64_kvatop,
 	.uvatop = aarch64_uvatop,
 	.fini = aarch64_fini,
-	.flush = NULL, /* no cache of its own: the core's TLB is all */
+	.flush = aarch64_flush,
 };
