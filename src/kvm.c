@@ -355,6 +355,8 @@ kvm_set_phys_ranges(kvm_t *kd, const struct kvm_memmap *m)
 		/* One past the end cannot say 2^64: the last byte is dropped. */
 		if (kvm_add_overflow(start, m->segs[i].memsz, &end))
 			end = UINT64_MAX;
+		if (end == start)
+			continue; /* only the unsayable last byte: left out */
 		if (n > 0 && r[n - 1].end == start)
 			r[n - 1].end = end;
 		else

@@ -238,12 +238,21 @@ kdump_byte_order(kvm_t *kd, const struct kdump_disk_header *h)
 	for (int big = 0; big <= 1; big++)
 		if (header_plausible(load_s32(raw + vo, big),
 				     load_s32(raw + KDUMP_HEADER32_BLOCK_SIZE,
-					      big)))
+					      big))) {
+			/* The name comes from the file: printable bytes only. */
+			char mach[KDUMP_UTS_LEN + 1];
+			size_t n = 0;
+			for (size_t i = 0; i < KDUMP_UTS_LEN &&
+			     h->utsname[KDUMP_UTS_MACHINE][i]; i++) {
+				char c = h->utsname[KDUMP_UTS_MACHINE][i];
+				mach[n++] = c >= 0x20 && c < 0x7f ? c : '?';
+			}
+			mach[n] = '\0';
 			return kvm_error(kd, KVM_ENOTSUP,
 					 "kdump: dump of a 32-bit kernel "
-					 "(machine \"%.*s\"): not supported",
-					 KDUMP_UTS_LEN,
-					 h->utsname[KDUMP_UTS_MACHINE]);
+					 "(machine \"%s\"): not supported",
+					 mach);
+		}
 	return kvm_error(kd, KVM_ECORRUPT,
 			 "kdump: header version %d, block size %d: not a "
 			 "valid header in either byte order",
@@ -759,6 +768,15 @@ kdump_lookup(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 		ret->size = kvm_tgt32(kd, d.size);
 		ret->flags = kvm_tgt32(kd, d.flags);
 	}
+	/* A size no block can have is corruption, wherever its data lies. */
+	if (have && !(p->incomplete && ret->offset == 0 && ret->size == 0) &&
+	    (ret->size == 0 || ret->size > p->block_size ||
+	     (!(ret->flags & DUMP_DH_COMPRESSED) &&
+	      ret->size != p->block_size)))
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kdump: page 0x%llx: %u bytes of data with "
+				 "flags 0x%x in %u-byte blocks",
+				 pa, ret->size, ret->flags, p->block_size);
 	/* An incomplete dump leaves unwritten descriptors zero or absent. */
 	if (!have || (p->incomplete && ret->offset == 0 && ret->size == 0) ||
 	    !kvm_range_ok(ret->offset, ret->size, kd->core.size)) {
@@ -784,12 +802,6 @@ kdump_lookup(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 				 (unsigned long long)ret->offset,
 				 (unsigned long long)kd->core.size);
 	}
-	if (ret->size == 0 || ret->size > p->block_size ||
-	    (!(ret->flags & DUMP_DH_COMPRESSED) && ret->size != p->block_size))
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "kdump: page 0x%llx: %u bytes of data with "
-				 "flags 0x%x in %u-byte blocks",
-				 pa, ret->size, ret->flags, p->block_size);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# run.sh [SECONDS]: fuzz every target for SECONDS (default 60) each.
+# run.sh [SECONDS [TARGET...]]: fuzz every target (or the TARGETs named,
+# such as "kdump flattened lime") for SECONDS (default 60) each.
 #
 # Configures a clang build with -DKVM_FUZZ=ON in build-fuzz/ at the top of
 # the tree, builds the fuzz_* targets and runs each with libFuzzer over its
@@ -18,6 +19,7 @@
 set -eu
 
 secs=${1:-60}
+[ $# -gt 0 ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=$top/build-fuzz
@@ -26,6 +28,18 @@ jobs=${JOBS:-1}
 cmake -S "$top" -B "$build" -DCMAKE_C_COMPILER=clang -DKVM_FUZZ=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=$(sed -n 's/^set(fuzz_targets \(.*\))$/\1/p' "$here/CMakeLists.txt")
+if [ $# -gt 0 ]; then
+	for t in "$@"; do
+		case " $targets " in
+		*" $t "*) ;;
+		*)
+			echo "run.sh: no fuzz target '$t' (have: $targets)" >&2
+			exit 2
+			;;
+		esac
+	done
+	targets=$*
+fi
 for fmt in $targets; do
 	cmake --build "$build" --target "fuzz_$fmt" -j "$(nproc)" >/dev/null
 done

@@ -6,7 +6,8 @@
 # status that is not a signal, within seconds, with bounded memory.
 #
 # SPEC is a tests/data/bad-*.spec file.  Its input is what mkelf builds
-# from it, unless a line says otherwise:
+# from it (mkdiskdump for bad-kdump-*, bad-flat-*, bad-lime-* and
+# bad-raw-*), unless a line says otherwise:
 #   #input: empty        an empty file
 #   #input: self         the spec file itself (a text file)
 #   #input: /some/path   that file or device as is (/bin/sh, /dev/zero)
@@ -15,6 +16,9 @@
 #   fail  exit 1..123 and exactly one stderr line "kcore: ...", containing
 #         TEXT when given
 # Without #check lines: "info | fail" and "read 0xffffffff81000000 16 | fail".
+# ARGS starting with the word "kvmread" run the checker instead, as
+# "kvmread -M INPUT REST" (physical reads, -z, -r), and its one stderr line
+# must start "kvmread: ".
 #
 # Whatever a check expects, a signal, a timeout or anything but one
 # line on stderr fails the test (a sanitizer report is never one line).
@@ -29,11 +33,13 @@
 # and the time limit is 60 s (ASan's realloc always copies: opening 8192
 # CPU notes takes seconds).
 #
-# Environment: MKELF, KCORE as for run-spec.sh.
+# Environment: MKELF, MKDISKDUMP, KVMREAD, KCORE as for run-spec.sh.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 MKELF=${MKELF:-$top/build/mkelf}
+MKDISKDUMP=${MKDISKDUMP:-$top/build/mkdiskdump}
+KVMREAD=${KVMREAD:-$top/build/kvmread}
 KCORE=${KCORE:-$top/build/kcore}
 AS_LIMIT_KB=262144
 TIME_LIMIT=10
@@ -50,8 +56,14 @@ case $1 in
 *) spec=$(pwd)/$1 ;;
 esac
 case $MKELF in /*) ;; *) MKELF=$(pwd)/$MKELF ;; esac
+case $MKDISKDUMP in /*) ;; *) MKDISKDUMP=$(pwd)/$MKDISKDUMP ;; esac
+case $KVMREAD in /*) ;; *) KVMREAD=$(pwd)/$KVMREAD ;; esac
 case $KCORE in /*) ;; *) KCORE=$(pwd)/$KCORE ;; esac
 name=$(basename "$spec" .spec)
+case $name in
+bad-kdump-* | bad-flat-* | bad-lime-* | bad-raw-*) gen=$MKDISKDUMP ;;
+*) gen=$MKELF ;;
+esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/badinput.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -60,8 +72,8 @@ cd "$tmp" || exit 1
 input=$(sed -n 's/^#input:[ 	]*//p' "$spec" | head -n 1)
 case $input in
 "")
-	if ! "$MKELF" -o bad.elf "$spec"; then
-		echo "badinput: mkelf failed on $spec" >&2
+	if ! "$gen" -o bad.elf "$spec"; then
+		echo "badinput: $(basename "$gen") failed on $spec" >&2
 		exit 1
 	fi
 	input=bad.elf
@@ -77,15 +89,17 @@ self) input=$spec ;;
 esac
 xfail=$(sed -n 's/^#xfail:[ 	]*//p' "$spec" | head -n 1)
 
-# Run kcore under the limits; sets rc.  The exit status of timeout is 124
-# on expiry, 128+N when the command died of signal N.
+# Run PROG (kcore or kvmread) under the limits; sets rc.  The exit status
+# of timeout is 124 on expiry, 128+N when the command died of signal N.
 limited() {
+	prog=$1
+	shift
 	if [ "${KVM_TEST_SANITIZED:-0}" = 1 ]; then
 		ASAN_OPTIONS=${ASAN_OPTIONS:-}:max_allocation_size_mb=256:detect_leaks=1 \
-		    timeout -s KILL $TIME_LIMIT "$KCORE" "$@" >out 2>err
+		    timeout -s KILL $TIME_LIMIT "$prog" "$@" >out 2>err
 	else
 		(ulimit -v $AS_LIMIT_KB && exec timeout -s KILL $TIME_LIMIT \
-		    "$KCORE" "$@") >out 2>err
+		    "$prog" "$@") >out 2>err
 	fi
 	rc=$?
 }
@@ -98,12 +112,20 @@ ncheck=0
 check() {
 	args=$1 want=$2 text=$3
 	ncheck=$((ncheck + 1))
+	prog=$KCORE pname=kcore
+	case $args in
+	kvmread | kvmread\ *)
+		prog=$KVMREAD pname=kvmread
+		args=${args#kvmread}
+		args=${args# }
+		;;
+	esac
 	# Word splitting of $args is intended: the line holds arguments.
 	# shellcheck disable=SC2086
-	limited -M "$input" $args
+	limited "$prog" -M "$input" $args
 	lines=$(wc -l <err)
 	first=$(head -n 1 err)
-	what="kcore $args: exit $rc"
+	what="$pname $args: exit $rc"
 	if [ $rc -ge 124 ]; then
 		if [ $rc -eq 137 ] || [ $rc -eq 124 ]; then
 			echo "FAIL $what: killed or timed out after ${TIME_LIMIT}s"
@@ -135,9 +157,9 @@ check() {
 			return
 		fi
 		case $first in
-		"kcore: "?*) ;;
+		"$pname: "?*) ;;
 		*)
-			echo "FAIL $what: stderr is not one 'kcore: ...' line: '$first'"
+			echo "FAIL $what: stderr is not one '$pname: ...' line: '$first'"
 			nfail=$((nfail + 1))
 			return
 			;;
