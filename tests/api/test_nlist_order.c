@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * kvm.h and libelf's <nlist.h> in one program, kvm.h first: both
- * compile, struct nlist is one type, and kvm_nlist resolves through it.
- * test_nlist_order_a.c includes them the other way round.
+ * kvm.h and libelf's <nlist.h> in one program: both compile, struct nlist
+ * is one type, and kvm_nlist resolves through it.  Built twice, with
+ * NLIST_FIRST (<nlist.h> first) and without (kvm.h first).
  *
- *   test_nlist_order_b DUMP
+ *   test_nlist_order_{a,b} DUMP
  */
+#ifdef NLIST_FIRST
+#include <nlist.h>
+#include <kvm.h>
+#else
 #include <kvm.h>
 #include <nlist.h>
+#endif
 
 #include <fcntl.h>
 #include <stdio.h>
