@@ -133,6 +133,87 @@ elf_begin_flat(kvm_t *kd, struct elf_priv *p)
 	}
 }
 
+/*
+ * The header fields that size what follows, checked against the file
+ * before libelf sees them: libelf quietly lowers a program-header count to
+ * what fits, which would turn "the dump is cut short" into vaguer errors.
+ * Offsets per the gABI (Elf32_Ehdr/Elf64_Ehdr, Elf32_Shdr/Elf64_Shdr).
+ */
+static int
+elf_check_headers(kvm_t *kd)
+{
+	uint8_t h[64];
+	uint64_t size = kd->core.size;
+
+	if (size < EI_NIDENT)
+		return kvm_error(kd, KVM_ETRUNC,
+				 "ELF header truncated: the file has %llu "
+				 "bytes",
+				 (unsigned long long)size);
+	int err = kvm_file_read(kd, &kd->core, 0, h, EI_NIDENT);
+	if (err)
+		return err;
+	bool is64 = h[EI_CLASS] == ELFCLASS64;
+	if (h[EI_CLASS] != ELFCLASS32 && !is64)
+		return kvm_error(kd, KVM_ECORRUPT, "ELF: unknown class %u",
+				 h[EI_CLASS]);
+	bool be = h[EI_DATA] == ELFDATA2MSB;
+	unsigned ehsize = is64 ? 64 : 52;
+	if (size < ehsize)
+		return kvm_error(kd, KVM_ETRUNC,
+				 "ELF header truncated: the file has %llu "
+				 "bytes, an ELF%d header needs %u",
+				 (unsigned long long)size, is64 ? 64 : 32,
+				 ehsize);
+	if ((err = kvm_file_read(kd, &kd->core, 0, h, ehsize)))
+		return err;
+#define U16(o) (be ? (uint16_t)(h[o] << 8 | h[(o) + 1]) \
+		   : (uint16_t)(h[(o) + 1] << 8 | h[o]))
+	uint64_t phoff = 0, shoff = 0;
+	for (int i = 0; i < (is64 ? 8 : 4); i++) {
+		int k = be ? i : (is64 ? 7 : 3) - i;
+		phoff = phoff << 8 | h[(is64 ? 32 : 28) + k];
+		shoff = shoff << 8 | h[(is64 ? 40 : 32) + k];
+	}
+	unsigned phentsize = U16(is64 ? 54 : 42);
+	uint64_t phnum = U16(is64 ? 56 : 44);
+	unsigned shentsize = is64 ? 64 : 40;
+#undef U16
+	if (phnum == PN_XNUM) {
+		/* The real count is sh_info of section header 0. */
+		uint8_t sh[4];
+		unsigned info = is64 ? 44 : 28;
+		if (!kvm_range_ok(shoff, shentsize, size))
+			return kvm_error(kd, KVM_ETRUNC,
+					 "ELF: extended program header count: "
+					 "section header 0 at offset 0x%llx "
+					 "lies past the end of the file",
+					 (unsigned long long)shoff);
+		if ((err = kvm_file_read(kd, &kd->core, shoff + info, sh, 4)))
+			return err;
+		phnum = be ? (uint64_t)sh[0] << 24 | sh[1] << 16 | sh[2] << 8 | sh[3]
+			   : (uint64_t)sh[3] << 24 | sh[2] << 16 | sh[1] << 8 | sh[0];
+	}
+	unsigned want = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	if (phentsize != want)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ELF: program header size e_phentsize %u, "
+				 "expected %u",
+				 phentsize, want);
+	if (phnum == 0)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ELF core has no program headers");
+	if (!kvm_range_ok(phoff, phnum * want, size))
+		return kvm_error(kd, KVM_ETRUNC,
+				 "ELF: %llu program headers of %u bytes at "
+				 "offset 0x%llx do not fit in the file "
+				 "(%llu bytes)",
+				 (unsigned long long)phnum, want,
+				 (unsigned long long)phoff,
+				 (unsigned long long)size);
+	return 0;
+}
+
 static int
 elf_open(kvm_t *kd)
 {
@@ -144,6 +225,8 @@ elf_open(kvm_t *kd)
 	if (!p)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
 	kd->fmt_priv = p;
+	if ((err = elf_check_headers(kd)))
+		return err;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return kvm_error(kd, KVM_ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	/* ELF_C_READ reads headers lazily with pread; the data path is ours. */
