@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FD_START_KERNEL 0xffffffff81000000ULL
 #define FD_DIRECT_MAP_4L 0xffff888000000000ULL
 
-static void
+static inline void
 fd_must(int cond, const char *what)
 {
 	if (!cond) {
@@ -45,14 +45,14 @@ fd_must(int cond, const char *what)
 	}
 }
 
-static void
+static inline void
 fd_check_msg(const char *msg, const char *what)
 {
 	fd_must(msg != NULL && msg[0] != '\0', what);
 	fd_must(strchr(msg, '\n') == NULL, "error message spans lines");
 }
 
-static uint64_t
+static inline uint64_t
 fd_word_at(const uint8_t *data, size_t size, size_t off)
 {
 	uint64_t v = 0;
@@ -63,7 +63,7 @@ fd_word_at(const uint8_t *data, size_t size, size_t off)
 }
 
 /* With KVM_ZERO_EXCLUDED, "excluded" is never the reason a read stops. */
-static void
+static inline void
 fd_not_excluded(kvm_t *kd, int zero)
 {
 	if (zero)
@@ -71,7 +71,7 @@ fd_not_excluded(kvm_t *kd, int zero)
 			"KVM_ZERO_EXCLUDED read failed on an excluded page");
 }
 
-static void
+static inline void
 fd_read_phys(kvm_t *kd, uint64_t pa, size_t len, int zero)
 {
 	static uint8_t buf[3 * 4096];
@@ -90,7 +90,7 @@ fd_read_phys(kvm_t *kd, uint64_t pa, size_t len, int zero)
 	}
 }
 
-static void
+static inline void
 fd_read_virt(kvm_t *kd, uint64_t va, size_t len)
 {
 	static uint8_t buf[8192 + 16];
@@ -106,7 +106,7 @@ fd_read_virt(kvm_t *kd, uint64_t va, size_t len)
 }
 
 /* Write back what a read returned; a read-only handle must refuse. */
-static void
+static inline void
 fd_write_back(kvm_t *kd, uint64_t pa, int rdwr)
 {
 	uint8_t buf[64];
@@ -123,7 +123,7 @@ fd_write_back(kvm_t *kd, uint64_t pa, int rdwr)
 		fd_check_msg(kvm_geterr(kd), "short kvm_write2 without a message");
 }
 
-static void
+static inline void
 fd_exercise(kvm_t *kd, const uint8_t *data, size_t size, int zero, int rdwr)
 {
 	struct kvm_info info;
@@ -178,7 +178,7 @@ fd_exercise(kvm_t *kd, const uint8_t *data, size_t size, int zero, int rdwr)
 }
 
 /* One open and exercise of data with flags (O_* | KVM_*). */
-static void
+static inline void
 fd_run(const uint8_t *data, size_t size, int flags)
 {
 	char path[64], errbuf[KVM_ERRBUF_SIZE];

@@ -23,6 +23,8 @@
 
 #include <kvm.h>
 
+#include "fuzz_dump.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Where Linux puts things on x86_64 (arch/x86/include/asm/page_64_types.h). */
@@ -32,33 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define DIRECT_MAP_5L 0xff11000000000000ULL  /* page_offset_base, 5-level */
 
 static void
-must(int cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "fuzz_elf: contract broken: %s\n", what);
-		abort();
-	}
-}
-
-/* A message is there, fits on one line and is not absurdly long. */
-static void
-check_msg(const char *msg, const char *what)
-{
-	must(msg != NULL && msg[0] != '\0', what);
-	must(strchr(msg, '\n') == NULL, "error message spans lines");
-}
-
-static uint64_t
-word_at(const uint8_t *data, size_t size, size_t off)
-{
-	uint64_t v = 0;
-
-	if (size >= 8 && off <= size - 8)
-		memcpy(&v, data + off, 8);
-	return v;
-}
-
-static void
 read_virt(kvm_t *kd, uint64_t va, size_t len)
 {
 	static uint8_t buf[8192 + 16];
@@ -66,17 +41,17 @@ read_virt(kvm_t *kd, uint64_t va, size_t len)
 	if (len > sizeof(buf))
 		len = sizeof(buf);
 	ssize_t n = kvm_read2(kd, va, buf, len);
-	must(n >= -1 && n <= (ssize_t)len, "kvm_read2 result out of range");
+	fd_must(n >= -1 && n <= (ssize_t)len, "kvm_read2 result out of range");
 	if (va + len < va)
-		must(n <= (ssize_t)(0 - va), "kvm_read2 ran past 2^64");
+		fd_must(n <= (ssize_t)(0 - va), "kvm_read2 ran past 2^64");
 	if (n != (ssize_t)len)
-		check_msg(kvm_geterr(kd), "short kvm_read2 without a message");
+		fd_check_msg(kvm_geterr(kd), "short kvm_read2 without a message");
 
 	uint64_t pa, valid;
 	if (kvm_kvatop(kd, va, &pa, &valid) == 0)
-		must(valid > 0, "kvm_kvatop: 0 valid bytes");
+		fd_must(valid > 0, "kvm_kvatop: 0 valid bytes");
 	else
-		check_msg(kvm_geterr(kd), "kvm_kvatop failed without a message");
+		fd_check_msg(kvm_geterr(kd), "kvm_kvatop failed without a message");
 }
 
 static void
@@ -87,11 +62,11 @@ read_phys(kvm_t *kd, uint64_t pa, size_t len)
 	if (len > sizeof(buf))
 		len = sizeof(buf);
 	ssize_t n = kvm_read_phys(kd, pa, buf, len);
-	must(n >= -1 && n <= (ssize_t)len, "kvm_read_phys result out of range");
+	fd_must(n >= -1 && n <= (ssize_t)len, "kvm_read_phys result out of range");
 	if (pa + len < pa)
-		must(n <= (ssize_t)(0 - pa), "kvm_read_phys ran past 2^64");
+		fd_must(n <= (ssize_t)(0 - pa), "kvm_read_phys ran past 2^64");
 	if (n != (ssize_t)len)
-		check_msg(kvm_geterr(kd), "short kvm_read_phys without a message");
+		fd_check_msg(kvm_geterr(kd), "short kvm_read_phys without a message");
 }
 
 /*
@@ -109,11 +84,11 @@ write_back(kvm_t *kd, uint64_t va, size_t len, int rdwr)
 	if (n <= 0)
 		return;
 	ssize_t w = kvm_write2(kd, va, buf, n);
-	must(w >= -1 && w <= n, "kvm_write2 result out of range");
+	fd_must(w >= -1 && w <= n, "kvm_write2 result out of range");
 	if (!rdwr)
-		must(w == -1, "kvm_write2 succeeded on an O_RDONLY handle");
+		fd_must(w == -1, "kvm_write2 succeeded on an O_RDONLY handle");
 	if (w != n)
-		check_msg(kvm_geterr(kd), "short kvm_write2 without a message");
+		fd_check_msg(kvm_geterr(kd), "short kvm_write2 without a message");
 }
 
 static void
@@ -123,24 +98,24 @@ exercise(kvm_t *kd, const uint8_t *data, size_t size, int rdwr)
 	const struct kvm_phys_range *r;
 	size_t nr;
 
-	must(kvm_get_info(kd, &info, sizeof(info)) == 0, "kvm_get_info");
-	must(info.pgtable_levels == 0 || info.pgtable_levels == 4 ||
+	fd_must(kvm_get_info(kd, &info, sizeof(info)) == 0, "kvm_get_info");
+	fd_must(info.pgtable_levels == 0 || info.pgtable_levels == 4 ||
 		     info.pgtable_levels == 5,
 	     "pgtable_levels");
-	must(memchr(info.release, '\0', sizeof(info.release)) != NULL,
+	fd_must(memchr(info.release, '\0', sizeof(info.release)) != NULL,
 	     "release not terminated");
-	must(kvm_get_phys_ranges(kd, &r, &nr) == 0, "kvm_get_phys_ranges");
-	must(nr == info.nranges, "nranges differs from kvm_get_phys_ranges");
+	fd_must(kvm_get_phys_ranges(kd, &r, &nr) == 0, "kvm_get_phys_ranges");
+	fd_must(nr == info.nranges, "nranges differs from kvm_get_phys_ranges");
 	for (size_t i = 0; i < nr; i++) {
-		must(r[i].start < r[i].end, "empty or inverted phys range");
+		fd_must(r[i].start < r[i].end, "empty or inverted phys range");
 		if (i > 0)
-			must(r[i - 1].end <= r[i].start, "phys ranges unsorted");
+			fd_must(r[i - 1].end <= r[i].start, "phys ranges unsorted");
 	}
 	const char *vmci = kvm_get_vmcoreinfo(kd);
 	if (vmci)
-		must(strlen(vmci) <= (1u << 20), "VMCOREINFO longer than 1 MiB");
+		fd_must(strlen(vmci) <= (1u << 20), "VMCOREINFO longer than 1 MiB");
 	else
-		check_msg(kvm_geterr(kd), "no VMCOREINFO and no message");
+		fd_check_msg(kvm_geterr(kd), "no VMCOREINFO and no message");
 	(void)kvm_kerndisp(kd);
 	(void)kvm_native(kd);
 
@@ -162,8 +137,8 @@ exercise(kvm_t *kd, const uint8_t *data, size_t size, int rdwr)
 		read_phys(kd, info.pgtable_root, 4096);
 
 	/* Addresses the input chooses: its last word and a middle one. */
-	uint64_t a = word_at(data, size, size >= 8 ? size - 8 : 0);
-	uint64_t b = word_at(data, size, (size / 2) & ~(size_t)7);
+	uint64_t a = fd_word_at(data, size, size >= 8 ? size - 8 : 0);
+	uint64_t b = fd_word_at(data, size, (size / 2) & ~(size_t)7);
 	read_virt(kd, a, 16);
 	read_virt(kd, b, 4096 + 8);
 	read_phys(kd, a, 16);
@@ -197,10 +172,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kvm_t *kd = kvm_openfiles(NULL, path, NULL, rdwr ? O_RDWR : O_RDONLY,
 				  errbuf);
 	if (!kd) {
-		check_msg(errbuf, "kvm_openfiles failed without a message");
+		fd_check_msg(errbuf, "kvm_openfiles failed without a message");
 	} else {
 		exercise(kd, data, size, rdwr);
-		must(kvm_close(kd) == 0, "kvm_close");
+		fd_must(kvm_close(kd) == 0, "kvm_close");
 	}
 	close(fd);
 	return 0;
