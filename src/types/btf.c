@@ -19,8 +19,8 @@
 
 #include "../kvm_private.h"
 
-/* vmlinux BTF is ~5 MiB; refuse what no kernel has. */
-#define KVM_BTF_MAX (256u << 20)
+/* vmlinux BTF is ~5 MiB (allyesconfig ~30); refuse what no kernel has. */
+#define KVM_BTF_MAX (64u << 20)
 /* Nesting of anonymous structs and unions we follow, and dotted depth. */
 #define KVM_BTF_MAX_DEPTH 32
 
