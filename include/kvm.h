@@ -497,11 +497,54 @@ char **kvm_getargv2(kvm_t *kd, const struct kinfo_proc2 *p, int nchr);
 char **kvm_getenvv2(kvm_t *kd, const struct kinfo_proc2 *p, int nchr);
 
 /**
- * Load averages over 1, 5 and 15 minutes.
+ * Load averages over 1, 5 and 15 minutes: the kernel's avenrun (fixed
+ * point, 11 fraction bits) in a dump, /proc/loadavg live.
  *
  * @return the number of samples stored (at most nelem and 3), or -1.
  */
 int kvm_getloadavg(kvm_t *kd, double loadavg[], int nelem);
+
+/** p_tdev of a process without a controlling terminal. */
+#define KVM_NODEV ((uint32_t)-1)
+
+/* ------------------------------------------------------------------ */
+/* Kernel log (extension)                                              */
+/* ------------------------------------------------------------------ */
+
+/** One record of the kernel's printk log, as kvm_log_get() reports it. */
+struct kvm_log_entry {
+	uint64_t seq;	   /**< record sequence number */
+	uint64_t ts_nsec;  /**< timestamp, nanoseconds after boot */
+	int level;	   /**< 0 (KERN_EMERG) .. 7 (KERN_DEBUG); -1 unknown */
+	int facility;	   /**< syslog facility (0 kernel); -1 unknown */
+	uint32_t caller_id; /**< 0x80000000|cpu or thread id; 0 unknown */
+	const char *text;  /**< NUL-terminated; may hold newlines */
+	size_t text_len;   /**< bytes of text, without the NUL */
+};
+
+/**
+ * Extension: the kernel log, oldest record first.  From a dump: the
+ * printk ring buffer (the lockless one of Linux 5.10 and later, found
+ * through VMCOREINFO alone; the 3.5-5.9 variable-length one).  Live or
+ * with KVM_NO_FILES: the kernel's syslog interface (syslog(2) READ_ALL).
+ *
+ * @param entries_ret receives an array owned by kd, valid until the next
+ *                    call or kvm_close().
+ * @param n_ret       receives its length.
+ * @return 0; or -1 when no record could be read.  When only part of the
+ *         log could be read (a damaged record, a page missing from the
+ *         dump), the records read are returned and kvm_geterr() says what
+ *         was lost.
+ */
+int kvm_log_get(kvm_t *kd, const struct kvm_log_entry **entries_ret,
+		size_t *n_ret);
+
+/**
+ * Extension: forget the recorded error, so that a later kvm_geterrcode()
+ * tells whether a call that succeeded left a warning (a partial process
+ * list, argv cut short by a page missing from the dump).
+ */
+void kvm_clearerr(kvm_t *kd);
 
 /* ------------------------------------------------------------------ */
 /* Crash dumps (kvm_dump(3))                                           */

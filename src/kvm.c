@@ -60,6 +60,14 @@ kvm_geterrcode(kvm_t *kd)
 	return kd ? kd->errcode : KVM_EINVAL;
 }
 
+KVM_EXPORT void
+kvm_clearerr(kvm_t *kd)
+{
+	if (kd) {
+		kvm_error_clear(kd);
+	}
+}
+
 /* ------------------------------------------------------------- opening */
 
 static int
@@ -297,6 +305,7 @@ kvm_close(kvm_t *kd)
 		errno = EINVAL;
 		return -1;
 	}
+	kvm_proc_fini(kd);
 	kvm_types_fini(kd);
 	kvm_sym_fini(kd);
 	if (kd->arch && kd->arch->fini)

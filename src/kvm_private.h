@@ -311,6 +311,9 @@ struct __kvm {
 	char *btf_path;		/* kvm_set_btf_file() */
 	int btf_state;		/* 0 not loaded, 1 loaded, -code failed */
 	char btf_note[_POSIX2_LINE_MAX]; /* why there is no BTF */
+
+	/* Processes and the kernel log (src/proc), built on first use. */
+	struct kvm_proc *proc;	/* src/proc/proc.h */
 };
 
 /* Physical read through the format, for arch and core code. */
@@ -347,8 +350,30 @@ extern const struct kvm_format_ops *const kvm_formats[];
 /* src/sym: load symbols once (DESIGN §4 order); free them. */
 int kvm_sym_ensure(kvm_t *kd);
 void kvm_sym_fini(kvm_t *kd);
+/*
+ * A symbol's run-time address, as kvm_nlist() finds it (resolver, the
+ * table, a leading '_' dropped): 0, or -KVM_ENOENT with a message naming
+ * the symbol and why the preferred source failed; never reported.
+ */
+int kvm_sym_lookup(kvm_t *kd, const char *name, uint64_t *addr_ret);
+/* src/proc: free what the process and log calls returned. */
+void kvm_proc_fini(kvm_t *kd);
 /* src/types: load BTF once; free it. */
 int kvm_types_ensure(kvm_t *kd);
+/*
+ * What kvm_type_size()/kvm_type_offsetof() answer, as internal calls:
+ * 0 or -code with the message recorded, never reported.
+ */
+int kvm_types_sizeof(kvm_t *kd, const char *type, uint64_t *size_ret);
+int kvm_types_offsetof(kvm_t *kd, const char *type, const char *member,
+		       uint64_t *offset_ret, uint64_t *size_ret);
+/*
+ * As kvm_types_offsetof(), in bits; *bitfield_ret (may be NULL) tells a
+ * bitfield member (BTF only), whose *size_ret is its storage unit's.
+ */
+int kvm_types_member(kvm_t *kd, const char *type, const char *member,
+		     uint64_t *bits_ret, uint64_t *size_ret,
+		     bool *bitfield_ret);
 void kvm_types_fini(kvm_t *kd);
 
 #endif /* KVM_PRIVATE_H */

@@ -1,78 +1,302 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * kvm_getprocs/kvm_getproc2, argv/environ and load average.  The task-list
- * walk over symbols and BTF is not supported yet: each call fails with a
- * message saying so.
+ * The public process and log calls: kvm_getprocs/kvm_getproc2 (selection
+ * by KERN_PROC_* op, the elemsize rule), kvm_getargv(2)/kvm_getenvv(2)
+ * (the nchr rule), kvm_getloadavg and kvm_log_get.  They own the arrays
+ * they return (kd->proc) and take the data from the dump walker or from
+ * the running system (proc.h).
  */
-#include "../kvm_private.h"
+#include <stdlib.h>
+#include <string.h>
 
-static void
-proc_unsupported(kvm_t *kd, const char *what)
+#include "proc.h"
+
+/* A caller's elemsize beyond this is a bug, not a newer struct. */
+#define KVM_PROC_MAX_ELEMSIZE 65536
+
+bool
+kvm_proc_live(const kvm_t *kd)
 {
-	if (!kd) {
-		errno = EINVAL;
+	return kd->flags == KVM_NO_FILES || (kd->live && !kd->format);
+}
+
+static struct kvm_proc *
+proc_state(kvm_t *kd)
+{
+	if (!kd->proc && !(kd->proc = calloc(1, sizeof(*kd->proc))))
+		kvm_error(kd, KVM_ENOMEM, "out of memory");
+	return kd->proc;
+}
+
+void
+kvm_proc_fini(kvm_t *kd)
+{
+	struct kvm_proc *ps = kd->proc;
+
+	if (!ps)
 		return;
+	kvm_proc_dump_fini(kd);
+	free(ps->procs);
+	free(ps->vec);
+	free(ps->vecbuf);
+	kvm_log_deinit(&ps->log);
+	free(ps);
+	kd->proc = NULL;
+}
+
+static bool
+proc_selected(const struct kinfo_proc2 *p, int op, int arg)
+{
+	switch (op) {
+	case KERN_PROC_ALL:
+		return true;
+	case KERN_PROC_PID:
+		return p->p_pid == arg;
+	case KERN_PROC_PGRP:
+		return p->p__pgid == arg;
+	case KERN_PROC_SESSION:
+		return p->p_sid == arg;
+	case KERN_PROC_TTY:
+		/* arg is a Linux tty_nr; KVM_NODEV (-1) selects "no tty". */
+		return p->p_tdev == (uint32_t)arg;
+	case KERN_PROC_UID:
+		return p->p_uid == (uint32_t)arg;
+	case KERN_PROC_RUID:
+		return p->p_ruid == (uint32_t)arg;
 	}
-	kvm_error(kd, KVM_ENOTSUP, "%s: not supported yet", what);
-	kvm_report(kd);
+	return false;
+}
+
+/*
+ * The selected processes, each copied into elemsize bytes (zero-padded
+ * when the caller's struct is larger than ours).  NULL on failure.
+ */
+static void *
+proc_select(kvm_t *kd, int op, int arg, size_t elemsize, int *cnt)
+{
+	struct kinfo_proc2 *all = NULL;
+	size_t nall = 0;
+	int err;
+
+	if (cnt)
+		*cnt = 0;
+	if (!cnt) {
+		kvm_error(kd, KVM_EINVAL, "kvm_getprocs: cnt is NULL");
+		return NULL;
+	}
+	if (op < KERN_PROC_ALL || op > KERN_PROC_RUID) {
+		kvm_error(kd, KVM_EINVAL, "kvm_getprocs: unknown op %d", op);
+		return NULL;
+	}
+	if (elemsize == 0 || elemsize > KVM_PROC_MAX_ELEMSIZE) {
+		kvm_error(kd, KVM_EINVAL, "kvm_getproc2: bad elemsize %zu",
+			  elemsize);
+		return NULL;
+	}
+	struct kvm_proc *ps = proc_state(kd);
+	if (!ps)
+		return NULL;
+	if (kvm_proc_live(kd))
+		err = kvm_proc_live_list(kd, &all, &nall);
+	else
+		err = kvm_proc_dump_list(kd, &all, &nall);
+	if (err && nall == 0) {
+		free(all);
+		return NULL;
+	}
+	/* From here on an error means a partial list: its text stays. */
+	size_t nsel = 0;
+	for (size_t i = 0; i < nall; i++)
+		if (proc_selected(&all[i], op, arg))
+			nsel++;
+	uint8_t *out = calloc(nsel ? nsel : 1, elemsize);
+	if (!out) {
+		free(all);
+		kvm_error(kd, KVM_ENOMEM, "out of memory");
+		return NULL;
+	}
+	size_t copy = KVM_MIN(elemsize, sizeof(struct kinfo_proc2));
+	for (size_t i = 0, j = 0; i < nall; i++)
+		if (proc_selected(&all[i], op, arg))
+			memcpy(out + elemsize * j++, &all[i], copy);
+	free(all);
+	free(ps->procs);
+	ps->procs = out;
+	*cnt = (int)nsel;
+	return out;
 }
 
 KVM_EXPORT struct kinfo_proc *
 kvm_getprocs(kvm_t *kd, int op, int arg, int *cnt)
 {
-	(void)op, (void)arg;
-	if (cnt)
-		*cnt = 0;
-	proc_unsupported(kd, "kvm_getprocs");
-	return NULL;
+	KVM_CHECK_KD(kd, NULL);
+	struct kinfo_proc *r =
+		proc_select(kd, op, arg, sizeof(struct kinfo_proc), cnt);
+	if (!r)
+		kvm_report(kd);
+	return r;
 }
 
 KVM_EXPORT struct kinfo_proc2 *
 kvm_getproc2(kvm_t *kd, int op, int arg, size_t elemsize, int *cnt)
 {
-	(void)op, (void)arg, (void)elemsize;
-	if (cnt)
-		*cnt = 0;
-	proc_unsupported(kd, "kvm_getproc2");
-	return NULL;
+	KVM_CHECK_KD(kd, NULL);
+	struct kinfo_proc2 *r = proc_select(kd, op, arg, elemsize, cnt);
+	if (!r)
+		kvm_report(kd);
+	return r;
 }
 
-KVM_EXPORT char **
-kvm_getargv(kvm_t *kd, const struct kinfo_proc *p, int nchr)
+/*
+ * Split the raw NUL-separated area into a vector, at most nchr characters
+ * in all (0: no cap; the string that crosses the cap is cut there and the
+ * rest dropped).  A last string without its NUL counts as a string.
+ */
+static char **
+proc_vector(kvm_t *kd, struct kvm_proc *ps, char *raw, size_t len, int nchr)
 {
-	(void)p, (void)nchr;
-	proc_unsupported(kd, "kvm_getargv");
-	return NULL;
+	size_t n = 0, kept = 0, chars = 0;
+	size_t cap = nchr > 0 ? (size_t)nchr : SIZE_MAX;
+
+	for (size_t i = 0; i < len; i++)
+		if (raw[i] == '\0')
+			n++;
+	if (len && raw[len - 1] != '\0')
+		n++;
+	char **vec = calloc(n + 1, sizeof(*vec));
+	/* One more byte: the unterminated last string gets its NUL. */
+	char *buf = malloc(len + 1);
+	if (!vec || !buf) {
+		free(vec);
+		free(buf);
+		kvm_error(kd, KVM_ENOMEM, "out of memory");
+		return NULL;
+	}
+	memcpy(buf, raw, len);
+	buf[len] = '\0';
+	for (size_t i = 0; i < len && chars < cap;) {
+		char *s = buf + i;
+		size_t sl = strlen(s);
+		i += sl + 1;
+		if (sl > cap - chars) {
+			sl = cap - chars;
+			s[sl] = '\0';
+		}
+		chars += sl;
+		vec[kept++] = s;
+	}
+	vec[kept] = NULL;
+	free(ps->vec);
+	free(ps->vecbuf);
+	ps->vec = vec;
+	ps->vecbuf = buf;
+	return vec;
 }
 
-KVM_EXPORT char **
-kvm_getenvv(kvm_t *kd, const struct kinfo_proc *p, int nchr)
+static char **
+proc_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env, int nchr,
+	  const char *what)
 {
-	(void)p, (void)nchr;
-	proc_unsupported(kd, "kvm_getenvv");
-	return NULL;
+	char *raw = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!p) {
+		kvm_error(kd, KVM_EINVAL, "%s: no process", what);
+		return NULL;
+	}
+	if (nchr < 0) {
+		kvm_error(kd, KVM_EINVAL, "%s: negative nchr", what);
+		return NULL;
+	}
+	struct kvm_proc *ps = proc_state(kd);
+	if (!ps)
+		return NULL;
+	if (kvm_proc_live(kd))
+		err = kvm_proc_live_args(kd, p, env, &raw, &len);
+	else
+		err = kvm_proc_dump_args(kd, p, env, &raw, &len);
+	if (err && len == 0) {
+		free(raw);
+		return NULL;
+	}
+	char **v = proc_vector(kd, ps, raw ? raw : "", len, nchr);
+	free(raw);
+	return v;
 }
 
-KVM_EXPORT char **
-kvm_getargv2(kvm_t *kd, const struct kinfo_proc2 *p, int nchr)
-{
-	(void)p, (void)nchr;
-	proc_unsupported(kd, "kvm_getargv2");
-	return NULL;
-}
+#define ARGS_ENTRY(fn, type, field, env)                                     \
+	KVM_EXPORT char **fn(kvm_t *kd, const type *p, int nchr)              \
+	{                                                                     \
+		KVM_CHECK_KD(kd, NULL);                                       \
+		char **v = proc_args(kd, p ? field : NULL, env, nchr, #fn);   \
+		if (!v)                                                       \
+			kvm_report(kd);                                       \
+		return v;                                                     \
+	}
 
-KVM_EXPORT char **
-kvm_getenvv2(kvm_t *kd, const struct kinfo_proc2 *p, int nchr)
-{
-	(void)p, (void)nchr;
-	proc_unsupported(kd, "kvm_getenvv2");
-	return NULL;
-}
+ARGS_ENTRY(kvm_getargv, struct kinfo_proc, &p->kp_proc, false)
+ARGS_ENTRY(kvm_getenvv, struct kinfo_proc, &p->kp_proc, true)
+ARGS_ENTRY(kvm_getargv2, struct kinfo_proc2, p, false)
+ARGS_ENTRY(kvm_getenvv2, struct kinfo_proc2, p, true)
 
 KVM_EXPORT int
 kvm_getloadavg(kvm_t *kd, double loadavg[], int nelem)
 {
-	(void)loadavg, (void)nelem;
-	proc_unsupported(kd, "kvm_getloadavg");
+	double la[3];
+	int err;
+
+	KVM_CHECK_KD(kd, -1);
+	if (nelem < 0 || (nelem > 0 && !loadavg)) {
+		kvm_error(kd, KVM_EINVAL, "kvm_getloadavg: bad arguments");
+		goto fail;
+	}
+	if (kvm_proc_live(kd))
+		err = kvm_proc_live_loadavg(kd, la);
+	else
+		err = kvm_proc_dump_loadavg(kd, la);
+	if (err)
+		goto fail;
+	if (nelem > 3)
+		nelem = 3;
+	for (int i = 0; i < nelem; i++)
+		loadavg[i] = la[i];
+	return nelem;
+fail:
+	kvm_report(kd);
+	return -1;
+}
+
+KVM_EXPORT int
+kvm_log_get(kvm_t *kd, const struct kvm_log_entry **entries_ret,
+	    size_t *n_ret)
+{
+	int err;
+
+	KVM_CHECK_KD(kd, -1);
+	if (!entries_ret || !n_ret) {
+		kvm_error(kd, KVM_EINVAL, "kvm_log_get: NULL result pointer");
+		goto fail;
+	}
+	struct kvm_proc *ps = proc_state(kd);
+	if (!ps)
+		goto fail;
+	/*
+	 * Read anew each time: a live log moves, and a partial read of a
+	 * dump's log must say again what it lost.
+	 */
+	kvm_log_deinit(&ps->log);
+	if (kvm_proc_live(kd))
+		err = kvm_log_load_live(kd, &ps->log);
+	else
+		err = kvm_log_load_dump(kd, &ps->log);
+	kvm_log_finish(&ps->log);
+	if (err && ps->log.n == 0)
+		goto fail;
+	*entries_ret = ps->log.ents;
+	*n_ret = ps->log.n;
+	return 0;
+fail:
+	kvm_report(kd);
 	return -1;
 }

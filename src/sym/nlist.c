@@ -292,6 +292,23 @@ note_missing(kvm_t *kd, const char *name)
 		kvm_error(kd, KVM_ENOENT, "symbol %s not found", name);
 }
 
+int
+kvm_sym_lookup(kvm_t *kd, const char *name, uint64_t *addr_ret)
+{
+	int err = kvm_sym_ensure(kd);
+	unsigned char type;
+
+	if (err && !kd->resolver)
+		return err;
+	err = kd->symtab ? lookup_one(kd, name, addr_ret, &type)
+			 : -KVM_ENOENT;
+	if (err == -KVM_ENOENT) {
+		note_missing(kd, name);
+		return -KVM_ENOENT;
+	}
+	return err;
+}
+
 KVM_EXPORT int
 kvm_nlist2(kvm_t *kd, struct kvm_nlist *nl)
 {

@@ -367,34 +367,130 @@ find_member(const struct btf *btf, int32_t id, const char *name,
 	return 0;
 }
 
-KVM_EXPORT int
-kvm_type_size(kvm_t *kd, const char *type, uint64_t *size_ret)
+/*
+ * Whether the member of composite outer whose type is id was declared as
+ * a bitfield (BTF records a bit size for it in a kind_flag struct).
+ */
+static bool
+member_is_bitfield(const struct btf *btf, int32_t outer, int32_t id)
 {
-	KVM_CHECK_KD(kd, -1);
-	if (kvm_types_ensure(kd))
-		goto fail;
+	int32_t rid = btf__resolve_type(btf, outer);
+	const struct btf_type *t = rid > 0 ? btf__type_by_id(btf, rid) : NULL;
+
+	if (!t || !(btf_is_struct(t) || btf_is_union(t)) || !btf_kflag(t))
+		return false;
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++)
+		if ((int32_t)m->type == id && btf_member_bitfield_size(t, i))
+			return true;
+	return false;
+}
+
+int
+kvm_types_sizeof(kvm_t *kd, const char *type, uint64_t *size_ret)
+{
+	int err = kvm_types_ensure(kd);
+
+	if (err)
+		return err;
 	if (!kd->btf) {
 		const char *n = type_bare_name(type);
 		if (kvm_vmcoreinfo_size(&kd->vmci, n, size_ret))
 			return 0;
-		kvm_error(kd, KVM_ENOENT,
-			  "size of %s unknown: no BTF (%s) and no SIZE(%s) in "
-			  "VMCOREINFO",
-			  type, kd->btf_note, n);
-		goto fail;
+		return kvm_error(kd, KVM_ENOENT,
+				 "size of %s unknown: no BTF (%s) and no "
+				 "SIZE(%s) in VMCOREINFO",
+				 type, kd->btf_note, n);
 	}
 	int32_t id;
-	if (find_type(kd, type, &id))
-		goto fail;
+	if ((err = find_type(kd, type, &id)))
+		return err;
 	int64_t sz = btf__resolve_size(kd->btf, id);
-	if (sz < 0) {
-		kvm_error(kd, KVM_ECORRUPT, "BTF: size of %s: %s", type,
-			  strerror((int)-sz));
-		goto fail;
-	}
+	if (sz < 0)
+		return kvm_error(kd, KVM_ECORRUPT, "BTF: size of %s: %s", type,
+				 strerror((int)-sz));
 	*size_ret = (uint64_t)sz;
 	return 0;
-fail:
+}
+
+int
+kvm_types_member(kvm_t *kd, const char *type, const char *member,
+		 uint64_t *bits_ret, uint64_t *size_ret, bool *bitfield_ret)
+{
+	int err = kvm_types_ensure(kd);
+
+	if (err)
+		return err;
+	if (bitfield_ret)
+		*bitfield_ret = false;
+	if (!kd->btf) {
+		const char *n = type_bare_name(type);
+		char key[256];
+		uint64_t off;
+		snprintf(key, sizeof(key), "%s.%s", n, member);
+		if (kvm_vmcoreinfo_offset(&kd->vmci, key, &off)) {
+			*bits_ret = off * 8;
+			if (size_ret)
+				*size_ret = 0; /* VMCOREINFO has no sizes */
+			return 0;
+		}
+		return kvm_error(kd, KVM_ENOENT,
+				 "offset of %s.%s unknown: no BTF (%s) and no "
+				 "OFFSET(%s) in VMCOREINFO",
+				 n, member, kd->btf_note, key);
+	}
+	int32_t id;
+	if ((err = find_type(kd, type, &id)))
+		return err;
+	/* A dotted path walks into nested members: "se.vruntime". */
+	char path[512];
+	if (snprintf(path, sizeof(path), "%s", member) >= (int)sizeof(path))
+		return kvm_error(kd, KVM_EINVAL, "member path too long");
+	uint64_t bits = 0;
+	int depth = 0;
+	int32_t outer = id;
+	for (char *save = NULL, *part = strtok_r(path, ".", &save); part;
+	     part = strtok_r(NULL, ".", &save)) {
+		if (++depth > KVM_BTF_MAX_DEPTH)
+			return kvm_error(kd, KVM_EINVAL,
+					 "member path too deep");
+		outer = id;
+		int32_t m = find_member(kd->btf, id, part, &bits, 0);
+		if (!m)
+			return kvm_error(kd, KVM_ENOENT, "%s has no member %s",
+					 type, member);
+		id = m;
+	}
+	if (depth == 0)
+		return kvm_error(kd, KVM_EINVAL, "empty member name");
+	int64_t sz = btf__resolve_size(kd->btf, id);
+	*bits_ret = bits;
+	if (size_ret)
+		*size_ret = sz > 0 ? (uint64_t)sz : 0;
+	if (bitfield_ret && (bits % 8 != 0 || member_is_bitfield(kd->btf,
+								  outer, id)))
+		*bitfield_ret = true;
+	return 0;
+}
+
+int
+kvm_types_offsetof(kvm_t *kd, const char *type, const char *member,
+		   uint64_t *offset_ret, uint64_t *size_ret)
+{
+	uint64_t bits;
+	int err = kvm_types_member(kd, type, member, &bits, size_ret, NULL);
+
+	if (!err)
+		*offset_ret = bits / 8;
+	return err;
+}
+
+KVM_EXPORT int
+kvm_type_size(kvm_t *kd, const char *type, uint64_t *size_ret)
+{
+	KVM_CHECK_KD(kd, -1);
+	if (kvm_types_sizeof(kd, type, size_ret) == 0)
+		return 0;
 	kvm_report(kd);
 	return -1;
 }
@@ -404,58 +500,8 @@ kvm_type_offsetof(kvm_t *kd, const char *type, const char *member,
 		  uint64_t *offset_ret, uint64_t *size_ret)
 {
 	KVM_CHECK_KD(kd, -1);
-	if (kvm_types_ensure(kd))
-		goto fail;
-	if (!kd->btf) {
-		const char *n = type_bare_name(type);
-		char key[256];
-		snprintf(key, sizeof(key), "%s.%s", n, member);
-		if (kvm_vmcoreinfo_offset(&kd->vmci, key, offset_ret)) {
-			if (size_ret)
-				*size_ret = 0; /* VMCOREINFO has no sizes */
-			return 0;
-		}
-		kvm_error(kd, KVM_ENOENT,
-			  "offset of %s.%s unknown: no BTF (%s) and no "
-			  "OFFSET(%s) in VMCOREINFO",
-			  n, member, kd->btf_note, key);
-		goto fail;
-	}
-	int32_t id;
-	if (find_type(kd, type, &id))
-		goto fail;
-	/* A dotted path walks into nested members: "se.vruntime". */
-	char path[512];
-	if (snprintf(path, sizeof(path), "%s", member) >= (int)sizeof(path)) {
-		kvm_error(kd, KVM_EINVAL, "member path too long");
-		goto fail;
-	}
-	uint64_t bits = 0;
-	int depth = 0;
-	for (char *save = NULL, *part = strtok_r(path, ".", &save); part;
-	     part = strtok_r(NULL, ".", &save)) {
-		if (++depth > KVM_BTF_MAX_DEPTH) {
-			kvm_error(kd, KVM_EINVAL, "member path too deep");
-			goto fail;
-		}
-		int32_t m = find_member(kd->btf, id, part, &bits, 0);
-		if (!m) {
-			kvm_error(kd, KVM_ENOENT, "%s has no member %s", type,
-				  member);
-			goto fail;
-		}
-		id = m;
-	}
-	if (depth == 0) {
-		kvm_error(kd, KVM_EINVAL, "empty member name");
-		goto fail;
-	}
-	int64_t sz = btf__resolve_size(kd->btf, id);
-	*offset_ret = bits / 8;
-	if (size_ret)
-		*size_ret = sz > 0 ? (uint64_t)sz : 0;
-	return 0;
-fail:
+	if (kvm_types_offsetof(kd, type, member, offset_ret, size_ret) == 0)
+		return 0;
 	kvm_report(kd);
 	return -1;
 }

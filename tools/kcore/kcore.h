@@ -36,6 +36,8 @@ struct kcore_cmd {
 	int (*run)(kvm_t *kd, const struct kcore_opts *o, int argc,
 		   char **argv);
 	bool takes_raw;
+	/* Without -M, falls back to /proc when kernel memory is unreadable. */
+	bool live_fallback;
 };
 
 int cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
@@ -45,6 +47,12 @@ int cmd_sym(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_offsetof(kvm_t *kd, const struct kcore_opts *o, int argc,
 		 char **argv);
 int cmd_sizeof(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_ps(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_args(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_env(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_loadavg(kvm_t *kd, const struct kcore_opts *o, int argc,
+		char **argv);
+int cmd_dmesg(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 
 /*
  * Resolve "ADDR" or "SYMBOL[+OFF]" (OFF hex with 0x, decimal without).

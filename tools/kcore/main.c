@@ -16,12 +16,17 @@
 #include "kcore.h"
 
 static const struct kcore_cmd commands[] = {
-	{ "info", "info", cmd_info, false },
-	{ "read", "read [--raw] ADDR|SYMBOL[+OFF] [LEN]", cmd_read, true },
-	{ "nlist", "nlist SYMBOL...", cmd_nlist, false },
-	{ "sym", "sym ADDR...", cmd_sym, false },
-	{ "offsetof", "offsetof TYPE.MEMBER...", cmd_offsetof, false },
-	{ "sizeof", "sizeof TYPE...", cmd_sizeof, false },
+	{ "info", "info", cmd_info, false, false },
+	{ "read", "read [--raw] ADDR|SYMBOL[+OFF] [LEN]", cmd_read, true, false },
+	{ "nlist", "nlist SYMBOL...", cmd_nlist, false, false },
+	{ "sym", "sym ADDR...", cmd_sym, false, false },
+	{ "offsetof", "offsetof TYPE.MEMBER...", cmd_offsetof, false, false },
+	{ "sizeof", "sizeof TYPE...", cmd_sizeof, false, false },
+	{ "ps", "ps", cmd_ps, false, true },
+	{ "args", "args PID", cmd_args, false, true },
+	{ "env", "env PID", cmd_env, false, true },
+	{ "loadavg", "loadavg", cmd_loadavg, false, true },
+	{ "dmesg", "dmesg", cmd_dmesg, false, true },
 };
 
 static void
@@ -159,6 +164,15 @@ main(int argc, char **argv)
 	char errbuf[KVM_ERRBUF_SIZE];
 	kvm_t *kd = kvm_openfiles(o.system, o.core, NULL, O_RDONLY | o.oflags,
 				  errbuf);
+	if (!kd && !o.core && cmd->live_fallback) {
+		/*
+		 * The running kernel's memory cannot be read (no /proc/kcore,
+		 * not root, lockdown): processes, argv, environ, the load
+		 * average and the log still come from /proc and syslog(2).
+		 */
+		fprintf(stderr, "kcore: %s; using /proc instead\n", errbuf);
+		kd = kvm_openfiles(NULL, NULL, NULL, KVM_NO_FILES, errbuf);
+	}
 	if (!kd) {
 		int err = errno;
 		fprintf(stderr, "kcore: %s\n", errbuf);
