@@ -374,6 +374,9 @@ int kvm_types_offsetof(kvm_t *kd, const char *type, const char *member,
 int kvm_types_member(kvm_t *kd, const char *type, const char *member,
 		     uint64_t *bits_ret, uint64_t *size_ret,
 		     bool *bitfield_ret);
+/* The value of enumerator name of enum type, from BTF. */
+int kvm_types_enum(kvm_t *kd, const char *type, const char *name,
+		   int64_t *value_ret);
 void kvm_types_fini(kvm_t *kd);
 
 #endif /* KVM_PRIVATE_H */

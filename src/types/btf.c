@@ -485,6 +485,33 @@ kvm_types_offsetof(kvm_t *kd, const char *type, const char *member,
 	return err;
 }
 
+int
+kvm_types_enum(kvm_t *kd, const char *type, const char *name,
+	       int64_t *value_ret)
+{
+	int err = kvm_types_ensure(kd);
+
+	if (err)
+		return err;
+	if (!kd->btf)
+		return kvm_error(kd, KVM_ENOENT, "enum %s unknown: no BTF (%s)",
+				 type, kd->btf_note);
+	int32_t id = btf__find_by_name_kind(kd->btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(kd->btf, id)
+					  : NULL;
+	if (!t)
+		return kvm_error(kd, KVM_ENOENT, "no enum %s in the BTF", type);
+	const struct btf_enum *e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++) {
+		const char *n = btf__name_by_offset(kd->btf, e->name_off);
+		if (n && strcmp(n, name) == 0) {
+			*value_ret = e->val;
+			return 0;
+		}
+	}
+	return kvm_error(kd, KVM_ENOENT, "enum %s has no %s", type, name);
+}
+
 KVM_EXPORT int
 kvm_type_size(kvm_t *kd, const char *type, uint64_t *size_ret)
 {
