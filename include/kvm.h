@@ -418,7 +418,11 @@ int kvm_set_btf_file(kvm_t *kd, const char *path);
 #define KERN_PROC_UID 5
 #define KERN_PROC_RUID 6
 
-#define KI_MAXCOMMLEN 24
+/*
+ * Size of p_comm: NetBSD's is 24; Linux's /proc names kernel threads with
+ * up to 63 bytes (a workqueue worker's comm plus its work's description).
+ */
+#define KI_MAXCOMMLEN 64
 #define KI_WMESGLEN 8
 
 /**
@@ -441,7 +445,8 @@ struct kinfo_proc2 {
 	uint32_t p_svuid;	 /**< saved uid */
 	uint32_t p_svgid;	 /**< saved gid */
 	char p_stat;		 /**< state letter as ps(1) shows it */
-	char p_comm[KI_MAXCOMMLEN]; /**< command name */
+	char p_comm[KI_MAXCOMMLEN]; /**< command name as /proc/PID/stat
+					 shows it (kthreads: full name) */
 	char p_wmesg[KI_WMESGLEN];  /**< wait channel, "" if none */
 	uint32_t p_flag;	 /**< Linux task flags (PF_*) */
 	int32_t p_nice;		 /**< nice value */

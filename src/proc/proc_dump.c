@@ -43,8 +43,11 @@ struct kvm_proc_layout {
 	/* task_struct */
 	struct fld t_tasks, t_pid, t_tgid, t_comm, t_real_parent, t_signal,
 		t_mm, t_state, t_exit_state, t_flags, t_real_cred, t_start,
-		t_utime, t_stime, t_static_prio, t_prio, t_pids;
+		t_utime, t_stime, t_static_prio, t_prio, t_pids,
+		t_worker_private;
 	size_t task_span;
+	/* struct kthread, struct worker: the names /proc shows kthreads by */
+	struct fld k_data, k_full_name, w_desc, w_current_work, w_pool;
 	/* signal_struct; before 4.19 the pgid/sid pids were in the task */
 	struct fld s_nr_threads, s_pids, s_tty;
 	size_t signal_span;
@@ -154,6 +157,17 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 	M("task_struct", "stime", 8, false, &L->t_stime);
 	M("task_struct", "static_prio", 4, false, &L->t_static_prio);
 	M("task_struct", "prio", 4, false, &L->t_prio);
+	/*
+	 * A kernel thread's struct kthread: task->worker_private since 5.19
+	 * (commit e32cf5dfbe22), set_child_tid before.
+	 */
+	M("task_struct", "worker_private|set_child_tid", ps, false,
+	  &L->t_worker_private);
+	M("kthread", "data", ps, false, &L->k_data);
+	M("kthread", "full_name", ps, false, &L->k_full_name);
+	M("worker", "desc", 24, false, &L->w_desc);
+	M("worker", "current_work", ps, false, &L->w_current_work);
+	M("worker", "pool", ps, false, &L->w_pool);
 
 	M("signal_struct", "nr_threads", 4, false, &L->s_nr_threads);
 	M("signal_struct", "tty", ps, false, &L->s_tty);
@@ -246,7 +260,7 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 			    &L->t_state, &L->t_exit_state, &L->t_flags,
 			    &L->t_real_cred, &L->t_start, &L->t_utime,
 			    &L->t_stime, &L->t_static_prio, &L->t_prio,
-			    &L->t_pids);
+			    &L->t_pids, &L->t_worker_private);
 	L->signal_span = SPAN(&L->s_nr_threads, &L->s_pids, &L->s_tty);
 	L->mm_span = SPAN(&L->m_pgd, &L->m_arg_start, &L->m_arg_end,
 			  &L->m_env_start, &L->m_env_end, &L->m_total_vm,
@@ -418,6 +432,83 @@ fill_tty(kvm_t *kd, const struct kvm_proc_layout *L, uint64_t tty,
 	return 0;
 }
 
+/* A NUL-terminated string of at most size-1 bytes at va. */
+static int
+read_string(kvm_t *kd, uint64_t va, char *buf, size_t size)
+{
+	size_t done;
+	int err = kvm_virt_read(kd, va, buf, size - 1, &done);
+
+	buf[done] = '\0';
+	if (err && memchr(buf, '\0', done) == NULL)
+		return err;
+	return 0;
+}
+
+/*
+ * The name /proc gives a kernel thread (fs/proc/array.c proc_task_name):
+ * a workqueue worker's comm with "+desc" (running a work item) or "-desc"
+ * (its last one) appended (kernel/workqueue.c wq_worker_comm, 4.18+);
+ * another kthread's full name when its comm was cut to 15 bytes
+ * (kernel/kthread.c get_kthread_comm, 6.1+).  /proc formats it in a
+ * 64-byte buffer.  Anything unreadable leaves the comm as it is.
+ */
+#define PF_WQ_WORKER 0x00000020u
+static void
+kthread_name(kvm_t *kd, const struct kvm_proc_layout *L, const uint8_t *tb,
+	     struct kinfo_proc2 *kp)
+{
+	uint8_t kb[256], wb[256];
+	char name[64];
+
+	if (L->t_worker_private.off < 0 || L->k_data.off < 0)
+		return;
+	size_t kspan = KVM_MAX((size_t)L->k_data.off + L->k_data.size,
+			       L->k_full_name.off >= 0
+				       ? (size_t)L->k_full_name.off +
+						 L->k_full_name.size
+				       : 0);
+	uint64_t kt = PTR(kd, tb, L->t_worker_private);
+	if (!kt || kspan > sizeof(kb) ||
+	    read_struct(kd, kt, kb, kspan, "struct kthread"))
+		goto out;
+	if (kp->p_flag & PF_WQ_WORKER) {
+		size_t wspan = 0;
+		if (L->w_desc.off < 0 || L->w_current_work.off < 0 ||
+		    L->w_pool.off < 0)
+			goto out;
+		wspan = KVM_MAX(KVM_MAX((size_t)L->w_desc.off + L->w_desc.size,
+					(size_t)L->w_current_work.off +
+						L->w_current_work.size),
+				(size_t)L->w_pool.off + L->w_pool.size);
+		uint64_t w = PTR(kd, kb, L->k_data);
+		if (!w || wspan > sizeof(wb) ||
+		    read_struct(kd, w, wb, wspan, "struct worker"))
+			goto out;
+		char desc[64];
+		size_t dl = KVM_MIN((size_t)L->w_desc.size, sizeof(desc) - 1);
+		memcpy(desc, wb + L->w_desc.off, dl);
+		desc[dl] = '\0';
+		size_t cl = strlen(kp->p_comm);
+		if (PTR(kd, wb, L->w_pool) && desc[0] &&
+		    cl + 1 < sizeof(kp->p_comm)) {
+			kp->p_comm[cl] = PTR(kd, wb, L->w_current_work) ? '+'
+									: '-';
+			size_t room = sizeof(kp->p_comm) - cl - 2;
+			size_t n = KVM_MIN(strlen(desc), room);
+			memcpy(kp->p_comm + cl + 1, desc, n);
+			kp->p_comm[cl + 1 + n] = '\0';
+		}
+	} else if (L->k_full_name.off >= 0) {
+		uint64_t fn = PTR(kd, kb, L->k_full_name);
+		if (fn && read_string(kd, fn, name, sizeof(name)) == 0 &&
+		    name[0])
+			snprintf(kp->p_comm, sizeof(kp->p_comm), "%s", name);
+	}
+out:
+	kvm_error_clear(kd);
+}
+
 /*
  * Fill kp from the task at va whose first task_span bytes are in tb.  An
  * error leaves the fields read so far; the caller keeps the entry.
@@ -438,6 +529,8 @@ fill_proc(kvm_t *kd, const struct kvm_proc_layout *L, uint64_t va,
 	kp->p_comm[cl] = '\0';
 	kp->p_flag = (uint32_t)FLD(kd, tb, L->t_flags);
 	kp->p_kthread = (kp->p_flag & PF_KTHREAD) != 0;
+	if (kp->p_kthread)
+		kthread_name(kd, L, tb, kp);
 	kp->p_stat = state_letter((uint32_t)FLD(kd, tb, L->t_state),
 				  (uint32_t)FLD(kd, tb, L->t_exit_state));
 	if (L->t_static_prio.off >= 0)

@@ -91,9 +91,19 @@ btf_elf_check(kvm_t *kd, const char *path)
 		return kvm_error(kd, KVM_ENOENT, "%s: no such file", path);
 	if (fd < 0)
 		return kvm_error_sys(kd, "%s", path);
-	if (pread(fd, magic, 4, 0) != 4 || memcmp(magic, "\177ELF", 4) != 0) {
+	ssize_t got = pread(fd, magic, 4, 0);
+	if (got != 4 || memcmp(magic, "\177ELF", 4) != 0) {
 		close(fd);
-		return 0; /* raw BTF: libbpf checks it */
+		/*
+		 * Raw BTF starts with magic 0xeB9F in its own byte order;
+		 * anything else (a System.map) never reaches libbpf, which
+		 * would print its complaint on stderr.
+		 */
+		if (got >= 2 && ((magic[0] == 0x9f && magic[1] == 0xeb) ||
+				 (magic[0] == 0xeb && magic[1] == 0x9f)))
+			return 0;
+		return kvm_error(kd, KVM_ENOENT, "%s: neither BTF nor ELF",
+				 path);
 	}
 	int err = kvm_error(kd, KVM_ENOENT, "%s: no .BTF section with data",
 			    path);
