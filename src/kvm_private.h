@@ -305,6 +305,8 @@ struct __kvm {
 	int sym_state;		/* 0 not loaded, 1 loaded, -code failed */
 	char sym_note[_POSIX2_LINE_MAX]; /* why the preferred source failed */
 	kvm_resolver_fn *resolver;
+	bool sym_text_only;	/* the target's kallsyms has no data symbols */
+	int ksym_scans;		/* exported-symbol table scans (src/sym) */
 
 	/* Types (src/types), loaded on first use. */
 	struct btf *btf;	/* libbpf; NULL: VMCOREINFO OFFSET/SIZE only */

@@ -37,6 +37,7 @@ struct fld {
 	int64_t off;
 	uint32_t size;
 };
+/* A member read from a struct buffer (FLD, PTR): 0 when the kernel lacks it. */
 
 struct kvm_proc_layout {
 	uint64_t init_task;
@@ -285,6 +286,13 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 	return 0;
 }
 
+static uint64_t get(const kvm_t *kd, const uint8_t *buf, int64_t off,
+		    uint32_t size);
+static int read_struct(kvm_t *kd, uint64_t va, void *buf, size_t len,
+		       const char *what);
+#define FLD(kd, buf, f) ((f).off >= 0 ? get(kd, buf, (f).off, (f).size) : 0)
+#define PTR(kd, buf, f) ((f).off >= 0 ? get(kd, buf, (f).off, (kd)->ptr_size) : 0)
+
 /* init_task: the symbol (kallsyms, -N file, or the exported-symbol table). */
 static int
 layout_init_task(kvm_t *kd, struct kvm_proc_layout *L)
@@ -292,8 +300,25 @@ layout_init_task(kvm_t *kd, struct kvm_proc_layout *L)
 	int err = kvm_sym_lookup(kd, "init_task", &L->init_task);
 
 	if (err)
-		return kvm_error_ctx(kd, "process list");
-	return 0;
+		return kvm_error_ctx(kd, "process list (a System.map or vmlinux "
+				     "of this kernel given with -N has it)");
+	/*
+	 * The swapper task: pid 0, its own real parent (init/init_task.c).
+	 * A wrong address (a stale -N file) is refused here rather than
+	 * walked.
+	 */
+	uint8_t *tb = malloc(L->task_span);
+	if (!tb)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	err = read_struct(kd, L->init_task, tb, L->task_span, "init_task");
+	if (!err && (FLD(kd, tb, L->t_pid) != 0 ||
+		     PTR(kd, tb, L->t_real_parent) != L->init_task))
+		err = kvm_error(kd, KVM_ECORRUPT,
+				"init_task at 0x%llx is not the swapper task "
+				"(pid 0, its own parent): wrong symbols?",
+				(unsigned long long)L->init_task);
+	free(tb);
+	return err ? kvm_error_ctx(kd, "process list") : 0;
 }
 
 static int
@@ -353,9 +378,6 @@ get(const kvm_t *kd, const uint8_t *buf, int64_t off, uint32_t size)
 	}
 }
 
-/* A member read from a struct buffer; 0 when the kernel lacks it. */
-#define FLD(kd, buf, f) ((f).off >= 0 ? get(kd, buf, (f).off, (f).size) : 0)
-#define PTR(kd, buf, f) ((f).off >= 0 ? get(kd, buf, (f).off, (kd)->ptr_size) : 0)
 
 static int
 read_struct(kvm_t *kd, uint64_t va, void *buf, size_t len, const char *what)

@@ -208,6 +208,19 @@ kvm_sym_ensure(kvm_t *kd)
 	}
 	if (from_memory) {
 		err = kvm_sym_load_kallsyms_mem(kd, kd->symtab);
+		if (!err) {
+			/*
+			 * Without CONFIG_KALLSYMS_ALL the tables hold text
+			 * symbols only (and a stray data one or two).
+			 */
+			size_t data = 0;
+			for (size_t i = 0; i < kd->symtab->n; i++) {
+				char c = kd->symtab->syms[i].type;
+				data += c == 'D' || c == 'd' || c == 'B' ||
+					c == 'b';
+			}
+			kd->sym_text_only = data < 16;
+		}
 		if (err) {
 			/* Keep what VMCOREINFO names; remember why not more. */
 			memcpy(kd->sym_note, kd->errbuf, sizeof(kd->sym_note));
@@ -261,6 +274,18 @@ lookup_one(kvm_t *kd, const char *name, kvaddr_t *value, unsigned char *type)
 	const struct kvm_sym *s = kvm_symtab_find(kd, kd->symtab, name, &err);
 	if (!s && !err && name[0] == '_')
 		s = kvm_symtab_find(kd, kd->symtab, name + 1, &err);
+	/* Linker-made section bounds (__start_BTF) are never exported. */
+	if (!s && !err && kd->sym_text_only &&
+	    strncmp(name, "__start_", 8) != 0 &&
+	    strncmp(name, "__stop_", 7) != 0) {
+		/* kallsyms without data symbols: try the exported ones. */
+		err = kvm_sym_load_ksymtab(kd, kd->symtab, name,
+					   &kd->ksym_scans);
+		if (err == 0)
+			s = kvm_symtab_find(kd, kd->symtab, name, &err);
+		else if (err == -KVM_ENOENT)
+			err = 0;
+	}
 	if (err)
 		return err;
 	if (!s)

@@ -65,5 +65,14 @@ int kvm_sym_parse_text(kvm_t *kd, struct kvm_symtab *t, const char *path,
 int kvm_sym_parse_elf(kvm_t *kd, struct kvm_symtab *t, const char *path,
 		      int fd);
 int kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out);
+/*
+ * Find name in the kernel image's exported-symbol table and add that whole
+ * table to t (src/sym/ksymtab.c).  *scans counts the image scans this
+ * handle made (each reads the whole image); past a few it gives up.
+ * Returns 0 when symbols were added, -KVM_ENOENT when name's table was not
+ * found (no message), or another error.
+ */
+int kvm_sym_load_ksymtab(kvm_t *kd, struct kvm_symtab *t, const char *name,
+			 int *scans);
 
 #endif

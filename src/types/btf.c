@@ -183,8 +183,19 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 	_cleanup_free_ uint8_t *chunk = malloc(KVM_BTF_SCAN_CHUNK + 32);
 	if (!chunk)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
-	for (uint64_t off = 0; off < KVM_BTF_SCAN_MAX;
-	     off += KVM_BTF_SCAN_CHUNK) {
+	/*
+	 * .BTF sits at the end of RO_DATA (include/asm-generic/
+	 * vmlinux.lds.h), after .rodata and its kallsyms tables: start there
+	 * when VMCOREINFO names them (6.0+), and wrap around to the text.
+	 */
+	uint64_t hint = 0;
+	struct kvm_nlist nl[2] = { { .n_name = "kallsyms_names" }, { 0 } };
+	if (kvm_nlist2(kd, nl) == 0 && nl[0].n_value > base &&
+	    nl[0].n_value - base < KVM_BTF_SCAN_MAX)
+		hint = (nl[0].n_value - base) & ~(uint64_t)(KVM_BTF_SCAN_CHUNK - 1);
+	kvm_error_clear(kd);
+	for (uint64_t k = 0; k < KVM_BTF_SCAN_MAX; k += KVM_BTF_SCAN_CHUNK) {
+		uint64_t off = (hint + k) % KVM_BTF_SCAN_MAX;
 		size_t got;
 		kvm_virt_read(kd, base + off, chunk, KVM_BTF_SCAN_CHUNK + 32,
 			      &got);
