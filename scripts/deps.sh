@@ -18,6 +18,7 @@ python3:command -v python3
 libelf-dev:pkg-config --exists libelf
 libcmocka-dev:pkg-config --exists cmocka
 zlib1g-dev:pkg-config --exists zlib
+libdeflate-dev:pkg-config --exists libdeflate
 libzstd-dev:pkg-config --exists libzstd
 liblzo2-dev:pkg-config --exists lzo2
 libsnappy-dev:pkg-config --exists snappy

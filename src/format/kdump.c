@@ -8,10 +8,10 @@
  * decoded with zlib, lzo, snappy or zstd into the decoded-page cache.
  */
 #include <elf.h>
+#include <libdeflate.h>
 #include <lzo/lzo1x.h>
 #include <snappy-c.h>
 #include <string.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "../cache.h"
@@ -72,8 +72,9 @@ struct kdump_priv {
 	bool cache_failed;	/* out of memory for it: use bounce */
 	uint8_t *scratch;	/* compressed bytes, when not mapped */
 	uint8_t *bounce;	/* a decoded block that no slot holds */
-	z_stream zs;
-	bool zs_ready;
+	/* zlib pages: libdeflate decodes a whole buffer 2-3x faster than
+	 * zlib's streaming inflate; one decompressor per handle. */
+	struct libdeflate_decompressor *zd;
 	ZSTD_DCtx *zstd;
 };
 
@@ -824,30 +825,18 @@ kdump_decode(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 	}
 	switch (d->flags & DUMP_DH_COMPRESSED) {
 	case DUMP_DH_COMPRESSED_ZLIB: {
-		/* One inflate state for the handle: no malloc per page. */
-		if (!p->zs_ready) {
-			if (inflateInit(&p->zs) != Z_OK)
-				return kvm_error(kd, KVM_ENOMEM,
-						 "kdump: zlib: inflateInit "
-						 "failed");
-			p->zs_ready = true;
-		} else {
-			inflateReset(&p->zs);
-		}
-		p->zs.next_in = (Bytef *)src;
-		p->zs.avail_in = d->size;
-		p->zs.next_out = dst;
-		p->zs.avail_out = bs;
-		int zr = inflate(&p->zs, Z_FINISH);
-		if (zr != Z_STREAM_END)
+		if (!p->zd && !(p->zd = libdeflate_alloc_decompressor()))
+			return kvm_error(kd, KVM_ENOMEM, "out of memory");
+		size_t got;
+		enum libdeflate_result zr = libdeflate_zlib_decompress(
+			p->zd, src, d->size, dst, bs, &got);
+		if (zr != LIBDEFLATE_SUCCESS)
 			return kvm_error(kd, KVM_ECORRUPT,
-					 "kdump: page 0x%llx: zlib: %s",
-					 pa,
-					 p->zs.msg ? p->zs.msg
-						   : zr == Z_BUF_ERROR
-						   ? "data longer than a block"
-						   : "bad data");
-		out = p->zs.total_out;
+					 "kdump: page 0x%llx: zlib: %s", pa,
+					 zr == LIBDEFLATE_INSUFFICIENT_SPACE
+						 ? "data longer than a block"
+						 : "bad data");
+		out = got;
 		break;
 	}
 	case DUMP_DH_COMPRESSED_LZO: {
@@ -1015,8 +1004,7 @@ kdump_close(kvm_t *kd)
 	if (!p)
 		return;
 	kvm_cache_destroy(p->cache);
-	if (p->zs_ready)
-		inflateEnd(&p->zs);
+	libdeflate_free_decompressor(p->zd);
 	ZSTD_freeDCtx(p->zstd);
 	free(p->scratch);
 	free(p->bounce);
