@@ -194,8 +194,9 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 	    nl[0].n_value - base < KVM_BTF_SCAN_MAX)
 		hint = (nl[0].n_value - base) & ~(uint64_t)(KVM_BTF_SCAN_CHUNK - 1);
 	kvm_error_clear(kd);
-	for (uint64_t k = 0; k < KVM_BTF_SCAN_MAX; k += KVM_BTF_SCAN_CHUNK) {
-		uint64_t off = (hint + k) % KVM_BTF_SCAN_MAX;
+	for (uint64_t pos = 0; pos < KVM_BTF_SCAN_MAX;
+	     pos += KVM_BTF_SCAN_CHUNK) {
+		uint64_t off = (hint + pos) % KVM_BTF_SCAN_MAX;
 		size_t got;
 		kvm_virt_read(kd, base + off, chunk, KVM_BTF_SCAN_CHUNK + 32,
 			      &got);
