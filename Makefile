@@ -39,10 +39,14 @@ demo: all
 	@tests/fixtures/unpack.sh $(SAMPLE) $(dir $(SAMPLE_DUMP))
 	@for cmd in "info" "read linux_banner 208" "nlist init_task jiffies" \
 		    "sym 0x$$($(BUILD)/kcore -M $(SAMPLE_DUMP) nlist schedule | cut -c1-16)" \
-		    "offsetof task_struct.comm task_struct.pid"; do \
+		    "offsetof task_struct.comm task_struct.pid" \
+		    "ps" "args 100" "loadavg"; do \
 		echo "$$ kcore -M $(SAMPLE_DUMP) $$cmd"; \
 		$(BUILD)/kcore -M $(SAMPLE_DUMP) $$cmd || exit 1; echo; \
 	done
+	@echo "$$ kcore -M $(SAMPLE_DUMP) dmesg | tail -5"
+	@$(BUILD)/kcore -M $(SAMPLE_DUMP) dmesg > $(BUILD)/demo-dmesg.txt
+	@tail -5 $(BUILD)/demo-dmesg.txt
 
 install: all
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
