@@ -174,6 +174,18 @@ flat_find(struct kvm_flat *fl, uint64_t off)
 	return lo - 1;
 }
 
+void
+kvm_file_forget(const struct kvm_file *f)
+{
+	/*
+	 * A read-only shared mapping: the pages leave our resident set and
+	 * stay in the page cache, so touching them again costs a minor
+	 * fault.  Writable mappings keep theirs (nothing to gain).
+	 */
+	if (f->map && !f->writable)
+		madvise((void *)f->map, f->map_len, MADV_DONTNEED);
+}
+
 const void *
 kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len)
 {

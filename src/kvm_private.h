@@ -89,6 +89,11 @@ void kvm_file_close(struct kvm_file *f);
 /* Read exactly len bytes at off; KVM_ETRUNC past the end of the file. */
 int kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
 		  void *buf, size_t len);
+/*
+ * The mapped pages read so far are not needed again soon (a scan of the
+ * whole file at open): drop them from the process's resident set.
+ */
+void kvm_file_forget(const struct kvm_file *f);
 /* Pointer to len bytes at off when the file is mapped, else NULL. */
 const void *kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len);
 int kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,

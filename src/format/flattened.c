@@ -155,6 +155,8 @@ flat_open(kvm_t *kd)
 	err = flat_index(kd, &recs, &n);
 	if (err)
 		return err;
+	/* The index touched every record header of the file: let them go. */
+	kvm_file_forget(&kd->core);
 	err = kvm_file_set_flat(kd, &kd->core, recs, n);
 	free(recs);
 	if (err)

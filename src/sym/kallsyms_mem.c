@@ -84,6 +84,7 @@ struct kallsyms_tokens {
 	char *table;
 	size_t table_len;
 	uint16_t index[256];
+	uint16_t len[256];	/* strlen of each token, for the decoder */
 };
 
 static int
@@ -125,6 +126,7 @@ tokens_load(kvm_t *kd, const struct kallsyms_loc *loc,
 					 "kallsyms: token %d at offset %u is not "
 					 "a string of the token table",
 					 i, o);
+		tok->len[i] = (uint16_t)strlen(tok->table + o);
 	}
 	return 0;
 }
@@ -151,11 +153,14 @@ name_decode(const struct kallsyms_tokens *tok, const uint8_t *names,
 		return -1;
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *t = tok->table + tok->index[names[p + i]];
-		size_t tl = strlen(t);
+		uint8_t b = names[p + i];
+		const char *t = tok->table + tok->index[b];
+		size_t tl = tok->len[b];
 		if (o + tl >= outsz)
 			return -1;
-		memcpy(out + o, t, tl);
+		/* Tokens are a few bytes: a loop beats a memcpy call. */
+		for (size_t k = 0; k < tl; k++)
+			out[o + k] = t[k];
 		o += tl;
 	}
 	out[o] = '\0';
