@@ -28,6 +28,7 @@ struct kcore_opts {
 	int oflags;	    /* --zero-excluded, --format raw */
 	bool json;
 	bool raw;
+	bool indent;	    /* dmesg --indent: makedumpfile's layout */
 };
 
 struct kcore_cmd {

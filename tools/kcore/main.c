@@ -26,7 +26,7 @@ static const struct kcore_cmd commands[] = {
 	{ "args", "args PID", cmd_args, false, true },
 	{ "env", "env PID", cmd_env, false, true },
 	{ "loadavg", "loadavg", cmd_loadavg, false, true },
-	{ "dmesg", "dmesg", cmd_dmesg, false, true },
+	{ "dmesg", "dmesg [--indent]", cmd_dmesg, false, true },
 };
 
 static void
@@ -82,6 +82,7 @@ main(int argc, char **argv)
 		{ "zero-excluded", no_argument, NULL, 'z' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "indent", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,6 +128,9 @@ main(int argc, char **argv)
 		case 'r':
 			o.raw = true;
 			break;
+		case 'i':
+			o.indent = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return KCORE_EXIT_OK;
@@ -154,6 +158,10 @@ main(int argc, char **argv)
 	}
 	if (o.raw && !cmd->takes_raw) {
 		kcore_usage_error("--raw does not apply to '%s'", name);
+		return KCORE_EXIT_USAGE;
+	}
+	if (o.indent && strcmp(name, "dmesg") != 0) {
+		kcore_usage_error("--indent applies to dmesg only");
 		return KCORE_EXIT_USAGE;
 	}
 	if (o.raw && o.json) {
