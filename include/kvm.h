@@ -259,6 +259,9 @@ struct kvm_info {
 	uint64_t pgtable_root; /**< physical address of the kernel root */
 	size_t nranges;	    /**< entries kvm_get_phys_ranges() returns */
 	uint64_t crash_time; /**< VMCOREINFO CRASHTIME (s since epoch), 0 */
+	uint64_t dump_size; /**< after kvm_dump_mkheader(): bytes of dump
+			      data after the header (what savecore copies) */
+	int dump_incomplete; /**< the dump says it was cut short */
 };
 
 /**
@@ -588,6 +591,81 @@ int kvm_dump_header(kvm_t *kd, kvm_write_buf_fn *write_buf, void *cookie,
  * @return 0, or -1.
  */
 int kvm_dump_inval(kvm_t *kd);
+
+/* ------------------------------------------------------------------ */
+/* Writing dumps (extension)                                           */
+/* ------------------------------------------------------------------ */
+
+/** Dump-level bits: the pages to leave out (makedumpfile -d's values). */
+#define KVM_DUMP_EXCL_ZERO 1		/**< pages of zeros */
+#define KVM_DUMP_EXCL_CACHE 2		/**< page cache, without private data */
+#define KVM_DUMP_EXCL_CACHE_PRIVATE 4	/**< page cache with private data */
+#define KVM_DUMP_EXCL_USER 8		/**< user process (anonymous) pages */
+#define KVM_DUMP_EXCL_FREE 16		/**< free pages */
+#define KVM_DUMP_LEVEL_MAX 31
+
+/** What kvm_dump_write() writes. */
+enum kvm_dump_format {
+	KVM_DUMP_DEVICE = 0, /**< the on-device format, for savecore */
+	KVM_DUMP_ELF = 1,    /**< an ELF vmcore (as /proc/vmcore) */
+	KVM_DUMP_KDUMP = 2,  /**< kdump-compressed (makedumpfile's) */
+};
+
+/** Page compression of kvm_dump_write(). */
+enum kvm_dump_compress {
+	KVM_COMPRESS_NONE = 0,
+	KVM_COMPRESS_ZLIB = 1,
+	KVM_COMPRESS_LZO = 2,
+	KVM_COMPRESS_SNAPPY = 3,
+	KVM_COMPRESS_ZSTD = 4,
+	KVM_COMPRESS_LZ4 = 5,	/**< on-device format only */
+};
+
+/** kvm_dump_opts.flags: write over a device without swap signature or dump label. */
+#define KVM_DUMP_FORCE 1
+
+/**
+ * Options of kvm_dump_write().  Set size to sizeof(struct kvm_dump_opts)
+ * (the structure only grows at its end) and zero what you do not use.
+ */
+struct kvm_dump_opts {
+	size_t size;
+	int format;	/**< enum kvm_dump_format */
+	int level;	/**< KVM_DUMP_EXCL_* bits (0: every page) */
+	int compress;	/**< enum kvm_dump_compress */
+	int threads;	/**< compression threads; 0: one per CPU */
+	int flags;	/**< KVM_DUMP_FORCE */
+	/** Called now and then with pages done and pages in all; may be NULL. */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+/** What kvm_dump_write() did. */
+struct kvm_dump_result {
+	uint64_t pages;		/**< physical pages of the target */
+	uint64_t pages_written;	/**< stored in the dump */
+	uint64_t pages_excluded; /**< left out by the dump level */
+	uint64_t pages_missing;	/**< not in the source (a filtered dump) */
+	uint64_t bytes;		/**< bytes written */
+	int incomplete;		/**< 1: the device was too small */
+};
+
+/**
+ * Extension: write the target's physical memory (with what it needs to
+ * be read: VMCOREINFO, page-table root, KASLR offset, CPU notes) to a
+ * dump device or file, as a kernel's dump routine does (dump(D2DK)):
+ * the on-device format in 512-byte blocks, random access on a regular
+ * file or block device (only one that carries a swap signature or a
+ * dump of ours, unless KVM_DUMP_FORCE), sequential on a pipe, socket,
+ * tape or "-" (standard output).  KVM_DUMP_ELF and KVM_DUMP_KDUMP write
+ * a file other tools read instead (conversion).
+ *
+ * @param res may be NULL.
+ * @return 0; 1 when the dump was written but is incomplete (the device
+ *         was too small: what fit is marked so); -1 on error.
+ */
+int kvm_dump_write(kvm_t *kd, const char *device,
+		   const struct kvm_dump_opts *o, struct kvm_dump_result *res);
 
 #ifdef __cplusplus
 }
