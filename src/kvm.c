@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kvm_private.h"
+#include "kvmdump_disk.h"
 
 /* Bytes given to a format's probe: enough for any header we recognise. */
 #define KVM_PROBE_LEN 4096
@@ -121,8 +122,8 @@ probe_and_open(kvm_t *kd)
 			 kd->corepath, seen);
 }
 
-static int
-setup_arch(kvm_t *kd)
+int
+kvm_setup_arch(kvm_t *kd)
 {
 	if (kd->vmcoreinfo_text) {
 		uint64_t ps;
@@ -251,7 +252,7 @@ open_common(const char *execfile, const char *corefile, int flags,
 	err = probe_and_open(kd);
 	if (err)
 		goto fail;
-	err = setup_arch(kd);
+	err = kvm_setup_arch(kd);
 	if (err)
 		goto fail;
 	return kd;
@@ -737,6 +738,13 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 		if (kd->vmcoreinfo_text &&
 		    kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME", &t))
 			i.crash_time = t;
+		if (!i.crash_time)
+			i.crash_time = kd->dump.crash_time;
+		if (kd->dump.have_header) {
+			i.dump_size = kd->dump.data_size;
+			i.dump_incomplete =
+				(kd->dump.flags & KVMDUMP_F_COMPLETE) == 0;
+		}
 	}
 	memcpy(info, &i, KVM_MIN(infosize, sizeof(i)));
 	return 0;

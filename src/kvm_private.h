@@ -190,6 +190,12 @@ struct kvm_format_ops {
 	 * holds them as they are (mapped, contiguous), else NULL.
 	 */
 	const void *(*phys_ptr)(kvm_t *kd, uint64_t pa, size_t len);
+	/*
+	 * Dump devices only (kvm_dump_mkheader): read the dump whose header
+	 * is at file offset off.  0; -KVM_ENOENT (no message) when there is
+	 * no valid dump there; or an error.
+	 */
+	int (*mkheader)(kvm_t *kd, uint64_t off);
 	/* kd->cache_bytes changed: trim the decoded-page cache (optional). */
 	void (*cache_resize)(kvm_t *kd);
 	/* Free format state; must accept a half-opened kd. */
@@ -263,6 +269,22 @@ struct kvm_block_entry {
 	uint64_t pstart;
 };
 
+/*
+ * A dump of our own formats (src/kvmdump_disk.h), as its reader found it;
+ * the dump layer (src/dump) reads it for savecore.
+ */
+struct kvm_dumpinfo {
+	bool device;	     /* a dump device: kvm_dump_mkheader reads it */
+	bool have_header;    /* a dump was parsed (at open or by mkheader) */
+	uint64_t dump_off;   /* file offset of its header, or of kcore_hdr */
+	uint64_t hdr_size;   /* bytes from dump_off to the page stream */
+	uint64_t data_size;  /* bytes of the page stream */
+	uint64_t index_offset, index_count;
+	uint64_t crash_time;
+	uint32_t flags;	     /* KVMDUMP_F_COMPLETE, _INCOMPLETE */
+	uint32_t level, compress;
+};
+
 /* ----------------------------------------------------------------- kvm_t */
 
 struct __kvm {
@@ -319,10 +341,14 @@ struct __kvm {
 	int btf_state;		/* 0 not loaded, 1 loaded, -code failed */
 	char btf_note[_POSIX2_LINE_MAX]; /* why there is no BTF */
 
+	struct kvm_dumpinfo dump;
+
 	/* Processes and the kernel log (src/proc), built on first use. */
 	struct kvm_proc *proc;	/* src/proc/proc.h */
 };
 
+/* Set up translation once the format knows the machine (kvm_open does). */
+int kvm_setup_arch(kvm_t *kd);
 /* Physical read through the format, for arch and core code. */
 int kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 		  size_t *done_ret);

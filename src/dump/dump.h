@@ -124,6 +124,16 @@ int kvm_dump_write_kdump(kvm_t *kd, const struct kvm_dump_opts *o,
 			 const struct kvm_dump_filter *f,
 			 struct kvm_dump_sink *s, struct kvm_dump_result *res);
 
+/* ------------------------------------------------------ our own format */
+
+/*
+ * The CPU segment of our formats for target kd (src/kvmdump_disk.h): its
+ * kcore_seg header, machine, ranges, CPU states, VMCOREINFO, and di's
+ * flags, sizes and index; padded to 8 bytes.  malloc'd into *buf_ret.
+ */
+int kvm_dump_cpu_segment(kvm_t *kd, const struct kvm_dumpinfo *di,
+			 uint8_t **buf_ret, size_t *len_ret);
+
 /* ----------------------------------------------------------- devices */
 
 /* dump(D2DK): blocks are 512 bytes whatever the device's own size. */

@@ -10,5 +10,6 @@ extern const struct kvm_format_ops kvm_format_flattened;
 extern const struct kvm_format_ops kvm_format_kdump;
 extern const struct kvm_format_ops kvm_format_elf;
 extern const struct kvm_format_ops kvm_format_lime;
+extern const struct kvm_format_ops kvm_format_kvmdump;
 
 #endif

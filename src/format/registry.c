@@ -13,6 +13,12 @@ const struct kvm_format_ops *const kvm_formats[] = {
 	&kvm_format_raw,
 	/* makedumpfile -F, QEMU kdump: a container; re-probes its content. */
 	&kvm_format_flattened,
+	/*
+	 * Ours: savecore's kcore files, dumps written to a file or pipe,
+	 * dump devices (a swap signature: before the formats that would
+	 * take a swap area's contents for garbage).
+	 */
+	&kvm_format_kvmdump,
 	/* kdump-compressed: makedumpfile -c/-l/-p/-z, QEMU kdump-zlib/... */
 	&kvm_format_kdump,
 	/* ELF core: /proc/vmcore, QEMU dump-guest-memory, virsh dump. */

@@ -29,6 +29,14 @@ struct kcore_opts {
 	bool json;
 	bool raw;
 	bool indent;	    /* dmesg --indent: makedumpfile's layout */
+	/* dump and savecore */
+	int level;	    /* -d; -1 unset */
+	int compress;	    /* --compress; -1 unset */
+	int outfmt;	    /* --format elf|kdump|kcore; -1 unset */
+	int threads;	    /* --threads */
+	uint64_t offset;    /* --offset: where the dump starts on the device */
+	bool have_offset;
+	bool clear, force, check, verbose, zflag, quiet; /* -c -f -n -v -z -q */
 };
 
 struct kcore_cmd {
@@ -54,6 +62,15 @@ int cmd_env(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_loadavg(kvm_t *kd, const struct kcore_opts *o, int argc,
 		char **argv);
 int cmd_dmesg(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+int cmd_dump(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
+/* savecore opens the device itself: no kd. */
+int cmd_savecore(kvm_t *kd, const struct kcore_opts *o, int argc,
+		 char **argv);
+int cmd_savecore_main(const struct kcore_opts *o, int argc, char **argv);
+/* "zlib" -> KVM_COMPRESS_ZLIB ...; -1 unknown. */
+int kcore_compress_method(const char *name);
+/* A progress bar on stderr when it is a terminal (callback form). */
+void kcore_progress(void *arg, uint64_t done, uint64_t total);
 
 /*
  * Resolve "ADDR" or "SYMBOL[+OFF]" (OFF hex with 0x, decimal without).

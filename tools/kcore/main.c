@@ -27,6 +27,11 @@ static const struct kcore_cmd commands[] = {
 	{ "env", "env PID", cmd_env, false, true },
 	{ "loadavg", "loadavg", cmd_loadavg, false, true },
 	{ "dmesg", "dmesg [--indent]", cmd_dmesg, false, true },
+	{ "dump", "dump [-d LEVEL] [--compress ALG] [--format kcore|elf|kdump] "
+		  "[--threads N] [-f] [-q] DEVICE|-", cmd_dump, false, false },
+	{ "savecore", "savecore [-c] [-f] [-n] [-v] [-z] [--format "
+		      "kcore|elf|kdump] [--offset N] DEVICE DIR",
+	  cmd_savecore, false, false },
 };
 
 static void
@@ -74,20 +79,30 @@ open_exit(int err)
 int
 main(int argc, char **argv)
 {
+	enum { O_JSON = 256, O_BTF, O_ZEROEXCL, O_FORMAT, O_RAW, O_INDENT,
+	       O_COMPRESS, O_THREADS, O_OFFSET };
 	static const struct option longopts[] = {
 		{ "core", required_argument, NULL, 'M' },
 		{ "system", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "btf", required_argument, NULL, 'b' },
-		{ "zero-excluded", no_argument, NULL, 'z' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "indent", no_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "btf", required_argument, NULL, O_BTF },
+		{ "zero-excluded", no_argument, NULL, O_ZEROEXCL },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "raw", no_argument, NULL, O_RAW },
+		{ "indent", no_argument, NULL, O_INDENT },
+		{ "level", required_argument, NULL, 'd' },
+		{ "compress", required_argument, NULL, O_COMPRESS },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "offset", required_argument, NULL, O_OFFSET },
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kcore_opts o = { 0 };
+	struct kcore_opts o = { .level = -1, .compress = -1, .outfmt = -1 };
 	int c;
+	uint64_t v;
 
 	/*
 	 * libbpf prints its parse diagnostics by default; kcore reports
@@ -97,7 +112,8 @@ main(int argc, char **argv)
 
 	/* GNU getopt permutes: options may follow the command and its args. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":M:N:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":M:N:hd:cfnvzq", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'M':
 			o.core = optarg;
@@ -105,31 +121,91 @@ main(int argc, char **argv)
 		case 'N':
 			o.system = optarg;
 			break;
-		case 'j':
+		case O_JSON:
 			o.json = true;
 			break;
-		case 'b':
+		case O_BTF:
 			o.btf = optarg;
 			break;
-		case 'z':
+		case O_ZEROEXCL:
 			o.oflags |= KVM_ZERO_EXCLUDED;
 			break;
-		case 'f':
-			/* Formats are recognised by content; raw has none. */
+		case O_FORMAT:
+			/*
+			 * Input formats are recognised by content; raw has
+			 * none.  dump and savecore name their output format.
+			 */
 			if (strcmp(optarg, "raw") == 0) {
 				o.oflags |= KVM_RAW_PHYS;
+			} else if (strcmp(optarg, "elf") == 0) {
+				o.outfmt = KVM_DUMP_ELF;
+			} else if (strcmp(optarg, "kdump") == 0) {
+				o.outfmt = KVM_DUMP_KDUMP;
+			} else if (strcmp(optarg, "kcore") == 0 ||
+				   strcmp(optarg, "device") == 0) {
+				o.outfmt = KVM_DUMP_DEVICE;
 			} else if (strcmp(optarg, "auto") != 0) {
-				kcore_usage_error("--format takes auto or raw, "
-						  "not '%s'",
-						  optarg);
+				kcore_usage_error("--format takes auto, raw, "
+						  "elf, kdump or kcore, not "
+						  "'%s'", optarg);
 				return KCORE_EXIT_USAGE;
 			}
 			break;
-		case 'r':
+		case O_RAW:
 			o.raw = true;
 			break;
-		case 'i':
+		case O_INDENT:
 			o.indent = true;
+			break;
+		case 'd':
+			if (!kcore_parse_u64(optarg, &v) ||
+			    v > KVM_DUMP_LEVEL_MAX) {
+				kcore_usage_error("-d takes a dump level from 0 "
+						  "to 31, not '%s'", optarg);
+				return KCORE_EXIT_USAGE;
+			}
+			o.level = (int)v;
+			break;
+		case O_COMPRESS:
+			if ((o.compress = kcore_compress_method(optarg)) < 0) {
+				kcore_usage_error("--compress takes none, zlib, "
+						  "lzo, snappy, zstd or lz4, not "
+						  "'%s'", optarg);
+				return KCORE_EXIT_USAGE;
+			}
+			break;
+		case O_THREADS:
+			if (!kcore_parse_u64(optarg, &v) || v > 256) {
+				kcore_usage_error("--threads takes 0 to 256");
+				return KCORE_EXIT_USAGE;
+			}
+			o.threads = (int)v;
+			break;
+		case O_OFFSET:
+			if (!kcore_parse_u64(optarg, &v) || v > INT64_MAX) {
+				kcore_usage_error("--offset takes a byte offset");
+				return KCORE_EXIT_USAGE;
+			}
+			o.offset = v;
+			o.have_offset = true;
+			break;
+		case 'c':
+			o.clear = true;
+			break;
+		case 'f':
+			o.force = true;
+			break;
+		case 'n':
+			o.check = true;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'z':
+			o.zflag = true;
+			break;
+		case 'q':
+			o.quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -160,6 +236,17 @@ main(int argc, char **argv)
 		kcore_usage_error("--raw does not apply to '%s'", name);
 		return KCORE_EXIT_USAGE;
 	}
+	bool dumping = strcmp(name, "dump") == 0 || strcmp(name, "savecore") == 0;
+	if (!dumping && (o.level >= 0 || o.compress >= 0 || o.outfmt >= 0 ||
+			 o.threads || o.have_offset || o.clear || o.force ||
+			 o.check || o.verbose || o.zflag || o.quiet)) {
+		kcore_usage_error("dump and savecore options do not apply to "
+				  "'%s'", name);
+		return KCORE_EXIT_USAGE;
+	}
+	if (strcmp(name, "savecore") == 0)
+		return cmd_savecore_main(&o, argc - optind - 1,
+					 argv + optind + 1);
 	if (o.indent && strcmp(name, "dmesg") != 0) {
 		kcore_usage_error("--indent applies to dmesg only");
 		return KCORE_EXIT_USAGE;
