@@ -347,6 +347,12 @@ struct __kvm {
 	struct kvm_proc *proc;	/* src/proc/proc.h */
 };
 
+/*
+ * One page through a KVM_COMPRESS_* decompressor (src/dump/compress.c,
+ * the dump writers' inverse), for the reader of our own format.
+ */
+int kvm_dump_decompress(int method, const void *in, size_t n, void *out,
+			size_t cap, size_t *out_len);
 /* Set up translation once the format knows the machine (kvm_open does). */
 int kvm_setup_arch(kvm_t *kd);
 /* Physical read through the format, for arch and core code. */

@@ -15,10 +15,6 @@
 #include "../kvmdump_disk.h"
 #include "format.h"
 
-/* Decompression lives in src/dump (the writer's inverse). */
-int kvm_dump_decompress(int method, const void *in, size_t n, void *out,
-			size_t cap, size_t *out_len);
-
 struct kvmdump_chunk {
 	uint64_t pfn;
 	uint64_t off;	/* of the chunk header, in the stream */
