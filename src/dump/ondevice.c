@@ -451,8 +451,6 @@ write_file(kvm_t *kd, const char *path, const struct kvm_dump_opts *o,
 		kvm_dump_sink_close(&s);
 	}
 	kvm_dump_filter_deinit(&f);
-	if (!err && fd != 1 && fsync(fd) != 0)
-		err = kvm_error_sys(kd, "%s", path);
 out:
 	if (fd != 1 && close(fd) != 0 && !err)
 		err = kvm_error_sys(kd, "%s", path);

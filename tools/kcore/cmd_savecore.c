@@ -235,6 +235,15 @@ save_other(kvm_t *kd, const char *tmp, int format, const struct kcore_opts *o)
 		fprintf(stderr, "savecore: %s: %s\n", tmp, kvm_geterr(kd));
 		return kcore_exit_for(kvm_geterrcode(kd));
 	}
+	/* On the disk before it is verified, renamed and the dump cleared. */
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		fprintf(stderr, "savecore: %s: %s\n", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return KCORE_EXIT_OSERR;
+	}
+	close(fd);
 	/* Verify: every page the device's dump has reads the same. */
 	note("verifying %s", tmp);
 	char errbuf[KVM_ERRBUF_SIZE];
