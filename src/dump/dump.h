@@ -94,7 +94,8 @@ typedef int kvm_dump_emit_fn(void *arg, const struct kvm_dump_page *pg);
 /*
  * Every page of the target's physical ranges, in pfn order, minus those
  * the filter or the level's ZERO bit leaves out (counted in res), each
- * compressed with method by o->threads workers and handed to emit in
+ * compressed with method by o->threads threads in all (the caller among
+ * them; 0: one per CPU) and handed to emit in
  * order.  Progress goes to o->progress.  Returns 0, emit's non-zero
  * value, or an error.
  */
