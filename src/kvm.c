@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvm_private.h"
@@ -18,6 +19,7 @@
 
 /* Bytes given to a format's probe: enough for any header we recognise. */
 #define KVM_PROBE_LEN 4096
+#define KVM_LIVE_KCORE "/proc/kcore"
 
 /*
  * Sun semantics: a handle opened by kvm_open() with an errstr prints its
@@ -178,6 +180,71 @@ errno_for(const kvm_t *kd)
 	}
 }
 
+/*
+ * Why /proc/kcore cannot be opened, with the remedy: it is missing (no
+ * CONFIG_PROC_KCORE, or a container or VM that hides it), needs root
+ * (CAP_SYS_RAWIO; mode 0400), or kernel lockdown forbids it
+ * (security/lockdown: "confidentiality" mode, 5.4+).
+ */
+static int
+live_open_error(kvm_t *kd, int e)
+{
+	char lock[128] = "";
+	int fd = open("/sys/kernel/security/lockdown", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, lock, sizeof(lock) - 1);
+		lock[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	if (e == ENOENT)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "%s does not exist: this kernel has no "
+				 "CONFIG_PROC_KCORE, or a container or VM "
+				 "hides it; give a dump file with -M, or use "
+				 "KVM_NO_FILES for /proc", KVM_LIVE_KCORE);
+	if ((e == EPERM || e == EACCES) && strstr(lock, "[confidentiality]"))
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "%s: kernel lockdown (confidentiality) forbids "
+				 "reading the running kernel's memory; boot "
+				 "with lockdown=none (or without Secure Boot's "
+				 "lockdown) to read it", KVM_LIVE_KCORE);
+	if ((e == EPERM || e == EACCES) && geteuid() != 0)
+		return kvm_error(kd, KVM_ESYS,
+				 "%s: %s: reading the running kernel needs root "
+				 "(CAP_SYS_RAWIO)", KVM_LIVE_KCORE, strerror(e));
+	errno = e;
+	return kvm_error_sys(kd, "%s", KVM_LIVE_KCORE);
+}
+
+/*
+ * /proc/kcore is an ELF core of the running kernel (fs/proc/kcore.c): read
+ * with pread, never mapped (its size is that of the address space).
+ */
+static int
+live_open(kvm_t *kd)
+{
+	struct stat st;
+	int fd = open(KVM_LIVE_KCORE, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return live_open_error(kd, errno);
+	if (fstat(fd, &st) != 0) {
+		int err = kvm_error_sys(kd, "fstat %s", KVM_LIVE_KCORE);
+		close(fd);
+		return err;
+	}
+	kd->core.fd = fd;
+	kd->core.size = st.st_size > 0 ? (uint64_t)st.st_size : UINT64_MAX;
+	kd->core.regular = false;
+	kd->core.writable = false;
+	/* A first read tells lockdown (EPERM at read time) from the rest. */
+	uint8_t b;
+	if (pread(fd, &b, 1, 0) != 1)
+		return live_open_error(kd, errno);
+	return 0;
+}
+
 /* Shared by every kvm_open variant.  Prints only for kvm_open(errstr). */
 static kvm_t *
 open_common(const char *execfile, const char *corefile, int flags,
@@ -195,6 +262,7 @@ open_common(const char *execfile, const char *corefile, int flags,
 		return NULL;
 	}
 	kd->core.fd = -1;
+	kd->devmem_fd = -1;
 	kd->cache_bytes = KVM_CACHE_DEFAULT;
 	kvm_tlb_flush(kd);
 	kd->program = program;
@@ -234,21 +302,27 @@ open_common(const char *execfile, const char *corefile, int flags,
 		err = kvm_error_sys(kd, "%s", execfile);
 		goto fail;
 	}
-	if (!corefile) {
-		err = kvm_error(kd, KVM_ENOTSUP,
-				"the live kernel (/proc/kcore) is not supported "
-				"yet: give a dump file");
-		goto fail;
-	}
+	/* The running kernel: /proc/kcore (DESIGN §2). */
+	kd->live = !corefile || strcmp(corefile, KVM_LIVE_KCORE) == 0;
+	if (!corefile)
+		corefile = KVM_LIVE_KCORE;
 	if (!(kd->corepath = strdup(corefile))) {
 		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
 		goto fail;
 	}
-	/* O_WRONLY still needs reads to translate addresses. */
-	int oflags = (flags & O_ACCMODE) == O_RDONLY ? O_RDONLY : O_RDWR;
-	err = kvm_file_open(kd, &kd->core, corefile, oflags);
-	if (err)
-		goto fail;
+	if (kd->live) {
+		/* /proc/kcore is read only; writes go through /dev/mem. */
+		err = live_open(kd);
+		if (err)
+			goto fail;
+	} else {
+		/* O_WRONLY still needs reads to translate addresses. */
+		int oflags = (flags & O_ACCMODE) == O_RDONLY ? O_RDONLY
+							     : O_RDWR;
+		err = kvm_file_open(kd, &kd->core, corefile, oflags);
+		if (err)
+			goto fail;
+	}
 	err = probe_and_open(kd);
 	if (err)
 		goto fail;
@@ -315,6 +389,8 @@ kvm_close(kvm_t *kd)
 		kd->format->close(kd);
 	if (kd->core.fd >= 0)
 		kvm_file_close(&kd->core);
+	if (kd->devmem_fd >= 0)
+		close(kd->devmem_fd);
 	kvm_vmcoreinfo_deinit(&kd->vmci);
 	free(kd->vmcoreinfo_text);
 	free(kd->ranges);
@@ -595,6 +671,48 @@ kvm_read_phys(kvm_t *kd, kpaddr_t addr, void *buf, size_t len)
 	return done > 0 ? (ssize_t)done : -1;
 }
 
+/*
+ * The running kernel is written through /dev/mem, where the kernel lets
+ * it: CONFIG_STRICT_DEVMEM (the default of most distributions) refuses
+ * RAM, lockdown refuses it all (drivers/char/mem.c).
+ */
+static int
+devmem_write(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
+	     size_t *done_ret)
+{
+	*done_ret = 0;
+	if (kd->devmem_fd < 0) {
+		kd->devmem_fd = open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
+		if (kd->devmem_fd < 0) {
+			int e = errno;
+			if (e == ENOENT)
+				return kvm_error(kd, KVM_ENOTSUP,
+						 "kvm_write: no /dev/mem on this "
+						 "system (CONFIG_DEVMEM off): the "
+						 "running kernel cannot be written");
+			errno = e;
+			return kvm_error_sys(kd, "kvm_write: /dev/mem%s",
+					     geteuid() ? " (needs root)" : "");
+		}
+	}
+	ssize_t n = pwrite(kd->devmem_fd, buf, len, (off_t)pa);
+	if (n < 0 && (errno == EPERM || errno == EFAULT || errno == EINVAL))
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "kvm_write: /dev/mem refuses physical address "
+				 "0x%llx (%s): the kernel forbids writing RAM "
+				 "there (CONFIG_STRICT_DEVMEM or lockdown)",
+				 (unsigned long long)pa, strerror(errno));
+	if (n < 0)
+		return kvm_error_sys(kd, "kvm_write: /dev/mem at 0x%llx",
+				     (unsigned long long)pa);
+	*done_ret = (size_t)n;
+	if ((size_t)n < len)
+		return kvm_error(kd, KVM_EFAULT, "kvm_write: /dev/mem wrote %zd "
+				 "of %zu bytes at 0x%llx", n, len,
+				 (unsigned long long)pa);
+	return 0;
+}
+
 KVM_EXPORT ssize_t
 kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
 {
@@ -613,7 +731,9 @@ kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
 		return -1;
 	}
 	err = need_xlat(kd);
-	if (!err && !kd->format->write_phys)
+	if (!err && kd->live)
+		; /* through /dev/mem, below */
+	else if (!err && !kd->format->write_phys)
 		err = kvm_error(kd, KVM_ENOTSUP,
 				"writing is not supported for %s targets",
 				kd->format->name);
@@ -634,7 +754,9 @@ kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
 			break;
 		}
 		size_t n = KVM_MIN((uint64_t)(len - done), valid);
-		err = kd->format->write_phys(kd, pa, in + done, n, &got);
+		err = kd->live ? devmem_write(kd, pa, in + done, n, &got)
+			       : kd->format->write_phys(kd, pa, in + done, n,
+							&got);
 		done += got;
 	}
 	/* The bytes written may have been page tables. */

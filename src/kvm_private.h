@@ -301,6 +301,7 @@ struct __kvm {
 	const struct kvm_format_ops *format;
 	void *fmt_priv;		/* the format's own state */
 	bool live;
+	int devmem_fd;		/* /dev/mem for kvm_write on the live kernel */
 	bool zero_excluded;	/* KVM_ZERO_EXCLUDED */
 	bool raw_phys;		/* KVM_RAW_PHYS: use the raw format only */
 	size_t cache_bytes;	/* kvm_set_cache_size(); 0: default */

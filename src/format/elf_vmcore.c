@@ -230,7 +230,11 @@ elf_open(kvm_t *kd)
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return kvm_error(kd, KVM_ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	/* ELF_C_READ reads headers lazily with pread; the data path is ours. */
-	if (kd->core.flat) {
+	/*
+	 * A flattened dump has no file for libelf; /proc/kcore is as large
+	 * as the address space: both give libelf their headers in memory.
+	 */
+	if (kd->core.flat || kd->live) {
 		err = elf_begin_flat(kd, p);
 		if (err)
 			return err;
@@ -296,6 +300,17 @@ elf_open(kvm_t *kd)
 						 "ELF: PT_LOAD %zu: offset "
 						 "overflows",
 						 i);
+			/*
+			 * /proc/kcore's PT_LOADs are kernel virtual ranges;
+			 * the direct map's and the kernel text's carry their
+			 * physical address (fs/proc/kcore.c, 4.11+), the
+			 * others p_paddr -1 (vmalloc, modules, vmemmap:
+			 * reached through the page tables instead).  Before
+			 * 4.11 every p_paddr was 0: nothing to index.
+			 */
+			if (kd->live && (ph.p_paddr == UINT64_MAX ||
+					 (ph.p_paddr == 0 && ph.p_vaddr != 0)))
+				continue;
 			/*
 			 * A PT_LOAD past the end of the file stays: its
 			 * bytes read as "truncated", which is the truth.

@@ -117,11 +117,13 @@ add_relocated(kvm_t *kd, struct kvm_symtab *file, bool runtime_hint)
 	return 0;
 }
 
+/* The running kernel's symbols, for a live target without -N. */
+#define KVM_LIVE_KALLSYMS "/proc/kallsyms"
+
 static int
-load_execfile(kvm_t *kd)
+load_execfile(kvm_t *kd, const char *path)
 {
 	struct kvm_symtab file = { 0 };
-	const char *path = kd->execpath;
 	char *buf = NULL;
 	size_t len = 0;
 	bool runtime = false;
@@ -149,6 +151,22 @@ load_execfile(kvm_t *kd)
 	close(fd);
 	if (!err && file.n == 0)
 		err = kvm_error(kd, KVM_ENOENT, "%s: no symbols in it", path);
+	if (!err) {
+		/*
+		 * kernel.kptr_restrict (lib/vsprintf.c %pK) shows every
+		 * address of /proc/kallsyms as 0 to readers it distrusts.
+		 */
+		size_t nonzero = 0;
+		for (size_t i = 0; i < file.n && !nonzero; i++)
+			nonzero += file.syms[i].addr != 0;
+		if (!nonzero)
+			err = kvm_error(kd, KVM_ENOENT,
+					"%s: every address is 0: the kernel "
+					"hides them (kernel.kptr_restrict; "
+					"read it as root with kptr_restrict 0 "
+					"or 1, or give a System.map)",
+					path);
+	}
 	if (!err)
 		err = add_relocated(kd, &file, runtime);
 	kvm_symtab_deinit(&file);
@@ -196,8 +214,22 @@ kvm_sym_ensure(kvm_t *kd)
 
 	int err = 0;
 	bool from_memory = true;
+	if (!kd->execpath && kd->live) {
+		/*
+		 * The running kernel: /proc/kallsyms, which has the modules
+		 * too.  When kptr_restrict hides its addresses, the tables in
+		 * memory (readable to whoever reads /proc/kcore) still answer.
+		 */
+		err = load_execfile(kd, KVM_LIVE_KALLSYMS);
+		if (err == 0) {
+			from_memory = false;
+		} else {
+			memcpy(kd->sym_note, kd->errbuf, sizeof(kd->sym_note));
+			kvm_error_clear(kd);
+		}
+	}
 	if (kd->execpath) {
-		err = load_execfile(kd);
+		err = load_execfile(kd, kd->execpath);
 		if (err < 0) {
 			/* The file the user named is broken: say so, always. */
 			memcpy(kd->sym_note, kd->errbuf, sizeof(kd->sym_note));
@@ -220,6 +252,10 @@ kvm_sym_ensure(kvm_t *kd)
 					c == 'b';
 			}
 			kd->sym_text_only = data < 16;
+		}
+		if (err && kd->sym_note[0]) {
+			/* Both the live file and memory failed: say both. */
+			kvm_error_ctx(kd, "%s; and in memory", kd->sym_note);
 		}
 		if (err) {
 			/* Keep what VMCOREINFO names; remember why not more. */

@@ -275,8 +275,15 @@ kvm_types_ensure(kvm_t *kd)
 			if (err)
 				kvm_error_clear(kd);
 		}
-		if (err && kd->flags != KVM_NO_FILES)
+		/* The running kernel publishes its BTF (5.4+, 341dfcf8d78e). */
+		if (err && kd->live) {
+			kvm_error_clear(kd);
+			err = btf_from_file(kd, "/sys/kernel/btf/vmlinux");
+		}
+		if (err && kd->flags != KVM_NO_FILES) {
+			kvm_error_clear(kd);
 			err = btf_from_memory(kd);
+		}
 		if (err && kd->vmcoreinfo_text) {
 			/* VMCOREINFO's OFFSET()/SIZE() answer what they can. */
 			memcpy(kd->btf_note, kd->errbuf, sizeof(kd->btf_note));
