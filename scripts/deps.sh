@@ -4,7 +4,8 @@
 # exact command to run and fails.
 #   deps.sh          check, install if possible
 #   deps.sh --all    also the optional tools (clang for fuzzing, makedumpfile
-#                    for its tests, libkdumpfile for the benchmark)
+#                    for its tests, libkdumpfile for the benchmark, QEMU and
+#                    cpio for the guest test of the running kernel)
 set -eu
 
 # package  test-that-it-is-there
@@ -27,6 +28,8 @@ libbpf-dev:pkg-config --exists libbpf
 "
 optional="
 makedumpfile:command -v makedumpfile
+qemu-system-x86:command -v qemu-system-x86_64
+cpio:command -v cpio
 libkdumpfile-dev:pkg-config --exists libkdumpfile
 clang:command -v clang
 libclang-rt-14-dev:test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a

@@ -100,7 +100,8 @@ proc_select(kvm_t *kd, int op, int arg, size_t elemsize, int *cnt)
 		err = kvm_proc_live_list(kd, &all, &nall);
 	else
 		err = kvm_proc_dump_list(kd, &all, &nall);
-	if (err && nall == 0) {
+	/* Out of memory is no partial answer: the list would just be short. */
+	if (err && (nall == 0 || err == -KVM_ENOMEM || kd->errcode == KVM_ENOMEM)) {
 		free(all);
 		return NULL;
 	}

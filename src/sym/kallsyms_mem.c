@@ -253,6 +253,7 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 	struct names_stream ns = { 0 };
 	_cleanup_free_ uint8_t *raw = NULL;
 	uint8_t buf[8];
+	const size_t first = out->n;
 	int err;
 
 	err = read_exact(kd, loc->num_syms, buf, 4, "kallsyms_num_syms");
@@ -302,7 +303,6 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 	}
 
 	/* Names first: choosing the encoding looks at _stext. */
-	size_t first = out->n;
 	char name[KVM_SYM_NAME_MAX + 2];
 	int64_t stext_i = -1;
 	for (uint64_t i = 0; i < num; i++) {
@@ -381,6 +381,9 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 			: decode_addr(enc, (int32_t)get_uint(kd, raw + 4 * i, 4),
 				      base, array + 4 * i);
 out:
+	/* Names added before a failure have no address yet: drop them. */
+	if (err)
+		kvm_symtab_truncate(out, first);
 	free(ns.buf);
 	free(tok.table);
 	return err;

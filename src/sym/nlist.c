@@ -253,6 +253,13 @@ kvm_sym_ensure(kvm_t *kd)
 			}
 			kd->sym_text_only = data < 16;
 		}
+		if (err == -KVM_ENOMEM) {
+			/* Not a missing table: fail, and try again next time. */
+			kvm_symtab_deinit(kd->symtab);
+			free(kd->symtab);
+			kd->symtab = NULL;
+			return err;
+		}
 		if (err && kd->sym_note[0]) {
 			/* Both the live file and memory failed: say both. */
 			kvm_error_ctx(kd, "%s; and in memory", kd->sym_note);

@@ -198,6 +198,23 @@ kvm_symtab_byaddr(kvm_t *kd, struct kvm_symtab *t, uint64_t addr,
 }
 
 void
+kvm_symtab_truncate(struct kvm_symtab *t, size_t n)
+{
+	if (n >= t->n)
+		return;
+	t->pool_len = t->syms[n].name;
+	t->n = n;
+	/* Both indexes may name the dropped entries: built anew on use. */
+	free(t->hash);
+	t->hash = NULL;
+	t->hash_mask = 0;
+	t->hashed = 0;
+	free(t->by_addr);
+	t->by_addr = NULL;
+	t->n_by_addr = 0;
+}
+
+void
 kvm_symtab_deinit(struct kvm_symtab *t)
 {
 	free(t->syms);

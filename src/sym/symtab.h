@@ -53,6 +53,8 @@ kvm_symtab_name(const struct kvm_symtab *t, const struct kvm_sym *s)
 {
 	return t->pool + s->name;
 }
+/* Keep only the first n symbols (undo a source that failed halfway). */
+void kvm_symtab_truncate(struct kvm_symtab *t, size_t n);
 void kvm_symtab_deinit(struct kvm_symtab *t);
 
 /*
