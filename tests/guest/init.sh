@@ -393,6 +393,14 @@ else
 	note "cannot bind-mount over /proc/kcore ($(err)): nokcore checks skipped"
 fi
 
+# ---- kvm_write through /dev/mem: written, or refused naming why ------------------------------
+if out=$(livewrite 2>&1); then
+	note "kvm_write: $out"
+	ok livewrite
+else
+	fail livewrite "$out"
+fi
+
 # ---- item 4: dump the running kernel to the swap-signed disk --------------------------------
 echo "GUEST-VERSION $(cat /proc/version)"
 for d in /proc/[0-9]*; do

@@ -136,6 +136,12 @@ fi
 	-o "$work/kcore.static" "$src"/tools/kcore/*.c $lib \
 	-Wl,--start-group $libs -lstdc++ -lpthread -lm -Wl,--end-group \
 	>"$work/cc.log" 2>&1 || die "static link of kcore failed: $(head -c 2000 "$work/cc.log")"
+# kvm_write on the running kernel (livewrite.c), linked the same way.
+# shellcheck disable=SC2086
+"$cc" -static -O2 -std=gnu11 -D_GNU_SOURCE -w -I"$src/include" -I"$src/src" \
+	-o "$work/livewrite.static" "$src"/tests/guest/livewrite.c $lib \
+	-Wl,--start-group $libs -lstdc++ -lpthread -lm -Wl,--end-group \
+	>>"$work/cc.log" 2>&1 || die "static link of livewrite failed: $(head -c 2000 "$work/cc.log")"
 
 # ---------------------------------------------------------------- initramfs
 mods=$kroot/lib/modules/$kver
@@ -173,6 +179,7 @@ for n in sleeper argv parent child; do
 	ln -s busybox "$root/bin/guest-$n"
 done
 cp "$work/kcore.static" "$root/bin/kcore"
+cp "$work/livewrite.static" "$root/bin/livewrite"
 install -m 0755 "$here/init.sh" "$root/init"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
