@@ -10,6 +10,8 @@
  * without it ever being written.
  */
 #include <errno.h>
+#include <libelf.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,4 +540,25 @@ kvm_file_set_flat(kvm_t *kd, struct kvm_file *f,
 	f->flat = fl;
 	f->size = lsize;
 	return 0;
+}
+
+/*
+ * libelf wants elf_version() before any other call, and it sets a global:
+ * once per process, so that handles opened in several threads do not race
+ * on it.
+ */
+static pthread_once_t libelf_once = PTHREAD_ONCE_INIT;
+static bool libelf_ok;
+
+static void
+libelf_init(void)
+{
+	libelf_ok = elf_version(EV_CURRENT) != EV_NONE;
+}
+
+bool
+kvm_libelf_ready(void)
+{
+	pthread_once(&libelf_once, libelf_init);
+	return libelf_ok;
 }

@@ -83,6 +83,8 @@ struct kvm_extent {
 	uint64_t start, end;
 };
 
+/* libelf initialised (elf_version), once per process; false if it cannot be. */
+bool kvm_libelf_ready(void);
 int kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
 		  int oflags);
 void kvm_file_close(struct kvm_file *f);

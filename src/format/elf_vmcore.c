@@ -227,7 +227,7 @@ elf_open(kvm_t *kd)
 	kd->fmt_priv = p;
 	if ((err = elf_check_headers(kd)))
 		return err;
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	if (!kvm_libelf_ready())
 		return kvm_error(kd, KVM_ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	/* ELF_C_READ reads headers lazily with pread; the data path is ours. */
 	/*

@@ -46,7 +46,7 @@ kvm_sym_parse_elf(kvm_t *kd, struct kvm_symtab *t, const char *path, int fd)
 
 	if (fstat(fd, &st) < 0)
 		return kvm_error_sys(kd, "%s", path);
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	if (!kvm_libelf_ready())
 		return kvm_error(kd, KVM_ENOTSUP, "libelf: %s", elf_errmsg(-1));
 	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf)

@@ -107,7 +107,7 @@ btf_elf_check(kvm_t *kd, const char *path)
 	}
 	int err = kvm_error(kd, KVM_ENOENT, "%s: no .BTF section with data",
 			    path);
-	if (elf_version(EV_CURRENT) == EV_NONE) {
+	if (!kvm_libelf_ready()) {
 		close(fd);
 		return err;
 	}
