@@ -59,6 +59,8 @@ static const uint8_t *src; /* the whole dump, mapped */
 static uint64_t srcsize;
 static uint64_t rng = MUTATE_SEED;
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void
 die(const char *fmt, ...)
 {
@@ -88,6 +90,9 @@ rndn(uint64_t n)
 }
 
 /* A new case; NULL when apply wants another one (patches then go nowhere). */
+static struct mcase *newcase(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
 static struct mcase *
 newcase(const char *fmt, ...)
 {
