@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "kvm.h"
@@ -385,6 +386,51 @@ static inline uint32_t
 kvm_tgt32(const kvm_t *kd, uint32_t v)
 {
 	return kd->big_endian ? be32toh(v) : le32toh(v);
+}
+
+/* Stores in the target's byte order, for the dump writers. */
+static inline void
+kvm_tgt_put16(const kvm_t *kd, uint8_t *p, uint16_t v)
+{
+	v = kd->big_endian ? htobe16(v) : htole16(v);
+	memcpy(p, &v, 2);
+}
+
+static inline void
+kvm_tgt_put32(const kvm_t *kd, uint8_t *p, uint32_t v)
+{
+	v = kd->big_endian ? htobe32(v) : htole32(v);
+	memcpy(p, &v, 4);
+}
+
+static inline void
+kvm_tgt_put64(const kvm_t *kd, uint8_t *p, uint64_t v)
+{
+	v = kd->big_endian ? htobe64(v) : htole64(v);
+	memcpy(p, &v, 8);
+}
+
+/* An unsigned integer of size 1, 2, 4 or 8 bytes in target order at p. */
+static inline uint64_t
+kvm_tgt_uint(const kvm_t *kd, const uint8_t *p, uint32_t size)
+{
+	uint16_t h;
+	uint32_t w;
+	uint64_t d;
+
+	switch (size) {
+	case 1:
+		return p[0];
+	case 2:
+		memcpy(&h, p, 2);
+		return kd->big_endian ? be16toh(h) : le16toh(h);
+	case 4:
+		memcpy(&w, p, 4);
+		return kvm_tgt32(kd, w);
+	default:
+		memcpy(&d, p, 8);
+		return kvm_tgt64(kd, d);
+	}
 }
 
 extern const struct kvm_format_ops *const kvm_formats[];

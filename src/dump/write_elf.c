@@ -63,27 +63,6 @@ pad4(size_t n)
 	return (n + 3) & ~(size_t)3;
 }
 
-static void
-put32(const kvm_t *kd, uint8_t *p, uint32_t v)
-{
-	v = kd->big_endian ? htobe32(v) : htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void
-put64(const kvm_t *kd, uint8_t *p, uint64_t v)
-{
-	v = kd->big_endian ? htobe64(v) : htole64(v);
-	memcpy(p, &v, 8);
-}
-
-static void
-put16(const kvm_t *kd, uint8_t *p, uint16_t v)
-{
-	v = kd->big_endian ? htobe16(v) : htole16(v);
-	memcpy(p, &v, 2);
-}
-
 /* Append a note with a zeroed descriptor of descsz; returns it or NULL. */
 static uint8_t *
 note_add(struct notebuf *nb, const char *name, uint32_t type, size_t descsz)
@@ -104,9 +83,9 @@ note_add(struct notebuf *nb, const char *name, uint32_t type, size_t descsz)
 	}
 	uint8_t *h = nb->p + nb->len;
 	memset(h, 0, need);
-	put32(nb->kd, h, (uint32_t)namesz);
-	put32(nb->kd, h + 4, (uint32_t)descsz);
-	put32(nb->kd, h + 8, type);
+	kvm_tgt_put32(nb->kd, h, (uint32_t)namesz);
+	kvm_tgt_put32(nb->kd, h + 4, (uint32_t)descsz);
+	kvm_tgt_put32(nb->kd, h + 8, type);
 	memcpy(h + 12, name, namesz);
 	nb->len += need;
 	return h + 12 + pad4(namesz);
@@ -143,8 +122,8 @@ kvm_dump_notes_build(kvm_t *kd, uint8_t **buf_ret, size_t *len_ret,
 		if (!d)
 			goto fail;
 		if (c->have_regs) {
-			put64(kd, d + PRSTATUS_REG + 8 * ireg_pc, c->pc);
-			put64(kd, d + PRSTATUS_REG + 8 * ireg_sp, c->sp);
+			kvm_tgt_put64(kd, d + PRSTATUS_REG + 8 * ireg_pc, c->pc);
+			kvm_tgt_put64(kd, d + PRSTATUS_REG + 8 * ireg_sp, c->sp);
 		}
 		qemu |= c->have_cr;
 	}
@@ -159,16 +138,16 @@ kvm_dump_notes_build(kvm_t *kd, uint8_t **buf_ret, size_t *len_ret,
 		uint8_t *d = note_add(&nb, "QEMU", 0, QEMU_NOTE_SIZE);
 		if (!d)
 			goto fail;
-		put32(kd, d, 1);
-		put32(kd, d + 4, QEMU_NOTE_SIZE);
+		kvm_tgt_put32(kd, d, 1);
+		kvm_tgt_put32(kd, d + 4, QEMU_NOTE_SIZE);
 		if (c->have_regs) {
-			put64(kd, d + QEMU_NOTE_RIP, c->pc);
-			put64(kd, d + QEMU_NOTE_RSP, c->sp);
+			kvm_tgt_put64(kd, d + QEMU_NOTE_RIP, c->pc);
+			kvm_tgt_put64(kd, d + QEMU_NOTE_RSP, c->sp);
 		}
 		if (c->have_cr) {
-			put64(kd, d + QEMU_NOTE_CR, c->cr0);
-			put64(kd, d + QEMU_NOTE_CR + 3 * 8, c->cr3);
-			put64(kd, d + QEMU_NOTE_CR + 4 * 8, c->cr4);
+			kvm_tgt_put64(kd, d + QEMU_NOTE_CR, c->cr0);
+			kvm_tgt_put64(kd, d + QEMU_NOTE_CR + 3 * 8, c->cr3);
+			kvm_tgt_put64(kd, d + QEMU_NOTE_CR + 4 * 8, c->cr4);
 		}
 	}
 	/* kernel/crash_core.c: name "VMCOREINFO", type 0, the text. */
@@ -475,14 +454,14 @@ put_phdr(const kvm_t *kd, uint8_t *p, uint32_t type, uint64_t off,
 	 uint64_t vaddr, uint64_t paddr, uint64_t filesz, uint64_t memsz)
 {
 	/* Elf64_Phdr: type flags offset vaddr paddr filesz memsz align */
-	put32(kd, p, type);
-	put32(kd, p + 4, type == PT_LOAD ? PF_R | PF_W | PF_X : 0);
-	put64(kd, p + 8, off);
-	put64(kd, p + 16, vaddr);
-	put64(kd, p + 24, paddr);
-	put64(kd, p + 32, filesz);
-	put64(kd, p + 40, memsz);
-	put64(kd, p + 48, 0);
+	kvm_tgt_put32(kd, p, type);
+	kvm_tgt_put32(kd, p + 4, type == PT_LOAD ? PF_R | PF_W | PF_X : 0);
+	kvm_tgt_put64(kd, p + 8, off);
+	kvm_tgt_put64(kd, p + 16, vaddr);
+	kvm_tgt_put64(kd, p + 24, paddr);
+	kvm_tgt_put64(kd, p + 32, filesz);
+	kvm_tgt_put64(kd, p + 40, memsz);
+	kvm_tgt_put64(kd, p + 48, 0);
 }
 
 /*
@@ -517,18 +496,18 @@ elf_headers(kvm_t *kd, const struct elf_layout *l, const uint8_t *notes,
 	h[EI_DATA] = kd->big_endian ? ELFDATA2MSB : ELFDATA2LSB;
 	h[EI_VERSION] = EV_CURRENT;
 	h[EI_OSABI] = ELFOSABI_NONE;
-	put16(kd, h + 16, ET_CORE);
-	put16(kd, h + 18, kd->e_machine);
-	put32(kd, h + 20, EV_CURRENT);
-	put64(kd, h + 32, 64);				/* e_phoff */
-	put64(kd, h + 40, xnum ? shoff : 0);		/* e_shoff */
-	put16(kd, h + 52, 64);				/* e_ehsize */
-	put16(kd, h + 54, sizeof(Elf64_Phdr));
-	put16(kd, h + 56, xnum ? PN_XNUM : (uint16_t)phnum);
-	put16(kd, h + 58, xnum ? sizeof(Elf64_Shdr) : 0);
-	put16(kd, h + 60, xnum ? 1 : 0);
+	kvm_tgt_put16(kd, h + 16, ET_CORE);
+	kvm_tgt_put16(kd, h + 18, kd->e_machine);
+	kvm_tgt_put32(kd, h + 20, EV_CURRENT);
+	kvm_tgt_put64(kd, h + 32, 64);				/* e_phoff */
+	kvm_tgt_put64(kd, h + 40, xnum ? shoff : 0);		/* e_shoff */
+	kvm_tgt_put16(kd, h + 52, 64);				/* e_ehsize */
+	kvm_tgt_put16(kd, h + 54, sizeof(Elf64_Phdr));
+	kvm_tgt_put16(kd, h + 56, xnum ? PN_XNUM : (uint16_t)phnum);
+	kvm_tgt_put16(kd, h + 58, xnum ? sizeof(Elf64_Shdr) : 0);
+	kvm_tgt_put16(kd, h + 60, xnum ? 1 : 0);
 	if (xnum)
-		put32(kd, h + shoff + 44, (uint32_t)phnum);	/* sh_info */
+		kvm_tgt_put32(kd, h + shoff + 44, (uint32_t)phnum);	/* sh_info */
 	put_phdr(kd, h + 64, PT_NOTE, noff, 0, 0, nlen, nlen);
 	uint64_t off = dataoff;
 	for (size_t i = 0; i < l->nruns; i++) {

@@ -90,20 +90,6 @@ struct kdw {
 	uint64_t nzero, ndata, nmissing;
 };
 
-static void
-put32(const kvm_t *kd, uint8_t *p, uint32_t v)
-{
-	v = kd->big_endian ? htobe32(v) : htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void
-put64(const kvm_t *kd, uint8_t *p, uint64_t v)
-{
-	v = kd->big_endian ? htobe64(v) : htole64(v);
-	memcpy(p, &v, 8);
-}
-
 static int
 method_flag(kvm_t *kd, int method, uint32_t *flag_ret)
 {
@@ -158,10 +144,10 @@ pd_add(struct kdw *w, uint64_t pfn, uint64_t off, uint32_t size,
 				 (unsigned long long)pfn,
 				 (unsigned long long)w->nd_max);
 	uint8_t *d = w->pd + (w->nd - w->nd_flushed) * KDW_PD_SIZE;
-	put64(w->kd, d, off);
-	put32(w->kd, d + 8, size);
-	put32(w->kd, d + 12, flags);
-	put64(w->kd, d + 16, 0);	/* page_flags: not recorded */
+	kvm_tgt_put64(w->kd, d, off);
+	kvm_tgt_put32(w->kd, d + 8, size);
+	kvm_tgt_put32(w->kd, d + 12, flags);
+	kvm_tgt_put64(w->kd, d + 16, 0);	/* page_flags: not recorded */
 	w->nd++;
 	w->bm2[pfn >> 3] |= 1u << (pfn & 7);
 	return w->nd - w->nd_flushed == KDW_PD_BATCH ? pd_flush(w) : 0;
@@ -291,35 +277,35 @@ kdw_headers(struct kdw *w, const struct kvm_dump_opts *o,
 	if (!h)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory for headers");
 	memcpy(h, KDW_SIGNATURE, 8);
-	put32(kd, h + H_VERSION, KDW_VERSION);
+	kvm_tgt_put32(kd, h + H_VERSION, KDW_VERSION);
 	kdw_utsname(kd, h + H_UTSNAME);
 	if (!kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME", &crash))
 		crash = (uint64_t)time(NULL);
-	put64(kd, h + H_TV_SEC, crash);
-	put32(kd, h + H_STATUS, w->dflag);
-	put32(kd, h + H_BLOCK_SIZE, w->ps);
-	put32(kd, h + H_SUB_HDR_SIZE, sub_blocks);
-	put32(kd, h + H_BITMAP_BLOCKS, (uint32_t)(2 * w->bm_len / ps));
-	put32(kd, h + H_MAX_MAPNR, (uint32_t)KVM_MIN(w->max_mapnr, UINT32_MAX));
-	put32(kd, h + H_TOTAL_RAM, (uint32_t)KVM_MIN(nram, UINT32_MAX));
-	put32(kd, h + H_NR_CPUS, (uint32_t)kd->ncpus);
+	kvm_tgt_put64(kd, h + H_TV_SEC, crash);
+	kvm_tgt_put32(kd, h + H_STATUS, w->dflag);
+	kvm_tgt_put32(kd, h + H_BLOCK_SIZE, w->ps);
+	kvm_tgt_put32(kd, h + H_SUB_HDR_SIZE, sub_blocks);
+	kvm_tgt_put32(kd, h + H_BITMAP_BLOCKS, (uint32_t)(2 * w->bm_len / ps));
+	kvm_tgt_put32(kd, h + H_MAX_MAPNR, (uint32_t)KVM_MIN(w->max_mapnr, UINT32_MAX));
+	kvm_tgt_put32(kd, h + H_TOTAL_RAM, (uint32_t)KVM_MIN(nram, UINT32_MAX));
+	kvm_tgt_put32(kd, h + H_NR_CPUS, (uint32_t)kd->ncpus);
 
 	uint8_t *sub = h + ps;
 	uint64_t note_off = ps + KDW_SUB_SIZE;
-	put64(kd, sub + S_PHYS_BASE, kdw_phys_base(kd));
-	put32(kd, sub + S_DUMP_LEVEL, (uint32_t)o->level);
+	kvm_tgt_put64(kd, sub + S_PHYS_BASE, kdw_phys_base(kd));
+	kvm_tgt_put32(kd, sub + S_DUMP_LEVEL, (uint32_t)o->level);
 	/* Not split: start_pfn 0, end_pfn the end, as makedumpfile sets. */
-	put64(kd, sub + S_END_PFN, KVM_MIN(w->max_mapnr, UINT32_MAX));
+	kvm_tgt_put64(kd, sub + S_END_PFN, KVM_MIN(w->max_mapnr, UINT32_MAX));
 	if (vmci_len) {
-		put64(kd, sub + S_OFF_VMCI, note_off + vmci_off);
-		put64(kd, sub + S_SIZE_VMCI, vmci_len);
+		kvm_tgt_put64(kd, sub + S_OFF_VMCI, note_off + vmci_off);
+		kvm_tgt_put64(kd, sub + S_SIZE_VMCI, vmci_len);
 	}
 	if (nlen) {
-		put64(kd, sub + S_OFF_NOTE, note_off);
-		put64(kd, sub + S_SIZE_NOTE, nlen);
+		kvm_tgt_put64(kd, sub + S_OFF_NOTE, note_off);
+		kvm_tgt_put64(kd, sub + S_SIZE_NOTE, nlen);
 	}
-	put64(kd, sub + S_END_PFN_64, w->max_mapnr);
-	put64(kd, sub + S_MAX_MAPNR_64, w->max_mapnr);
+	kvm_tgt_put64(kd, sub + S_END_PFN_64, w->max_mapnr);
+	kvm_tgt_put64(kd, sub + S_MAX_MAPNR_64, w->max_mapnr);
 	memcpy(sub + KDW_SUB_SIZE, notes, nlen);
 
 	int err = w->s->pwrite(w->s->arg, h, len, 0);

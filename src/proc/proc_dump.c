@@ -354,28 +354,11 @@ kvm_proc_dump_fini(kvm_t *kd)
 
 /* ------------------------------------------------------------ reading */
 
+/* A member of size bytes at off in a struct buffer, in target order. */
 static uint64_t
 get(const kvm_t *kd, const uint8_t *buf, int64_t off, uint32_t size)
 {
-	uint64_t v = 0;
-
-	switch (size) {
-	case 1:
-		return buf[off];
-	case 2: {
-		uint16_t x;
-		memcpy(&x, buf + off, 2);
-		return kd->big_endian ? be16toh(x) : le16toh(x);
-	}
-	case 4: {
-		uint32_t x;
-		memcpy(&x, buf + off, 4);
-		return kvm_tgt32(kd, x);
-	}
-	default:
-		memcpy(&v, buf + off, 8);
-		return kvm_tgt64(kd, v);
-	}
+	return kvm_tgt_uint(kd, buf + off, size);
 }
 
 
