@@ -188,6 +188,23 @@ kvm_file_forget(const struct kvm_file *f)
 		madvise((void *)f->map, f->map_len, MADV_DONTNEED);
 }
 
+void
+kvm_file_forget_ptr(const struct kvm_file *f, const void *p, size_t len)
+{
+	uintptr_t base = (uintptr_t)f->map, a = (uintptr_t)p;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	if (!f->map || f->writable || a < base || len == 0 ||
+	    a - base >= f->map_len)
+		return;
+	len = KVM_MIN(len, f->map_len - (a - base));
+	/* Whole pages only: a page shared with bytes still in use stays. */
+	uintptr_t s = (a + page - 1) & ~(page - 1);
+	uintptr_t e = (a + len) & ~(page - 1);
+	if (e > s)
+		madvise((void *)s, e - s, MADV_DONTNEED);
+}
+
 const void *
 kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len)
 {

@@ -97,6 +97,8 @@ int kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
  * whole file at open): drop them from the process's resident set.
  */
 void kvm_file_forget(const struct kvm_file *f);
+/* The same for len bytes at p, a pointer kvm_file_ptr() returned. */
+void kvm_file_forget_ptr(const struct kvm_file *f, const void *p, size_t len);
 /* Pointer to len bytes at off when the file is mapped, else NULL. */
 const void *kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len);
 int kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,

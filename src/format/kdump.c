@@ -167,6 +167,22 @@ rank(const struct kdump_priv *p, uint64_t bit)
 	return r;
 }
 
+/*
+ * The scans at open (the index, the RAM ranges) pass over each bitmap
+ * once: a dump of a 1 TiB machine has two of 32 MiB.  Where the bitmaps
+ * are mapped, each window's pages leave the resident set once read, so
+ * memory stays that of one window whatever the dump's size.
+ */
+#define BM_WINDOW_WORDS ((uint64_t)(1u << 18)) /* 2 MiB of bitmap */
+
+static void
+bm_forget(kvm_t *kd, const struct kdump_priv *p, const uint8_t *bm,
+	  uint64_t w, uint64_t nwords)
+{
+	if (!p->bm_copy && nwords)
+		kvm_file_forget_ptr(&kd->core, bm + w * 8, nwords * 8);
+}
+
 /* Build the index over the words holding bits [0, max_mapnr). */
 static int
 rank_build(kvm_t *kd, struct kdump_priv *p)
@@ -192,7 +208,12 @@ rank_build(kvm_t *kd, struct kdump_priv *p)
 		if (w == nwords)
 			break;
 		total += __builtin_popcountll(bm_word(p->bm2, w));
+		if ((w + 1) % BM_WINDOW_WORDS == 0)
+			bm_forget(kd, p, p->bm2, w + 1 - BM_WINDOW_WORDS,
+				  BM_WINDOW_WORDS);
 	}
+	bm_forget(kd, p, p->bm2, nwords - nwords % BM_WINDOW_WORDS,
+		  nwords % BM_WINDOW_WORDS);
 	p->rank_start = rank(p, p->start_pfn);
 	p->ndumped = rank(p, p->end_pfn) - p->rank_start;
 	return 0;
@@ -469,18 +490,36 @@ static int
 kdump_ranges(kvm_t *kd, const struct kdump_priv *p)
 {
 	struct kvm_memmap m = { 0 };
-	uint64_t pfn = 0;
+	const uint64_t none = UINT64_MAX, max = p->max_mapnr;
+	uint64_t run = none; /* start of a run not yet ended */
 	int err = 0;
 
-	while (!err && pfn < p->max_mapnr) {
-		uint64_t s = bm_next(p->bm1, pfn, p->max_mapnr, true);
-		if (s == p->max_mapnr)
-			break;
-		uint64_t e = bm_next(p->bm1, s, p->max_mapnr, false);
-		err = kvm_memmap_add(kd, &m, s << p->shift, (e - s) << p->shift,
-				     0, 0);
-		pfn = e;
+	/* Window by window (BM_WINDOW_WORDS); a run may span windows. */
+	for (uint64_t lo = 0, hi; !err && lo < max; lo = hi) {
+		hi = max - lo > BM_WINDOW_WORDS * 64 ? lo + BM_WINDOW_WORDS * 64
+						      : max;
+		for (uint64_t pfn = lo; !err && pfn < hi;) {
+			if (run == none) {
+				run = bm_next(p->bm1, pfn, hi, true);
+				if (run == hi) {
+					run = none;
+					break;
+				}
+				pfn = run;
+			}
+			uint64_t e = bm_next(p->bm1, pfn, hi, false);
+			if (e == hi)
+				break; /* the run goes on in the next window */
+			err = kvm_memmap_add(kd, &m, run << p->shift,
+					     (e - run) << p->shift, 0, 0);
+			run = none;
+			pfn = e;
+		}
+		bm_forget(kd, p, p->bm1, lo / 64, (hi - lo + 63) / 64);
 	}
+	if (!err && run != none)
+		err = kvm_memmap_add(kd, &m, run << p->shift,
+				     (max - run) << p->shift, 0, 0);
 	if (!err)
 		err = kvm_set_phys_ranges(kd, &m);
 	kvm_memmap_deinit(&m);

@@ -15,14 +15,15 @@
 # header field shows up as a finding), 10 s per input.
 #
 # Environment: JOBS (parallel fuzzing processes per target, default 1),
-# FUZZ_ARGS (more libFuzzer flags).
+# FUZZ_ARGS (more libFuzzer flags), FUZZ_BUILD (the build directory, for
+# two sessions side by side; default build-fuzz).
 set -eu
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-build=$top/build-fuzz
+build=${FUZZ_BUILD:-$top/build-fuzz}
 jobs=${JOBS:-1}
 
 cmake -S "$top" -B "$build" -DCMAKE_C_COMPILER=clang -DKVM_FUZZ=ON \

@@ -1265,33 +1265,51 @@ collect_blocks(void)
 		if (blocks[i].pfn == blocks[i - 1].pfn)
 			die("two loads hold block 0x%llx",
 			    (unsigned long long)(blocks[i].pfn * g.bs));
+	/*
+	 * Excluded RAM stays a range (a test may exclude many GiB): a block
+	 * of a load inside one loses its data here, and the 1st bitmap gets
+	 * the range's bits when it is written.
+	 */
 	for (unsigned e = 0; e < g.nexcl; e++) {
 		uint64_t a = g.excl[e][0], n = g.excl[e][1];
-		if (a % g.bs || n % g.bs || n == 0)
+		if (a % g.bs || n % g.bs || n == 0 || a + n < a)
 			die("exclude 0x%llx 0x%llx: not whole blocks",
 			    (unsigned long long)a, (unsigned long long)n);
-		if (n / g.bs > (1u << 20))
-			die("exclude of more than 2^20 blocks");
-		for (uint64_t pa = a; pa < a + n; pa += g.bs) {
-			struct block *b = block_find(pa);
-			if (b) {
-				b->data = NULL;
-				continue;
-			}
-			if (nblocks == cap) {
-				cap = cap ? 2 * cap : 64;
-				blocks = xrealloc(blocks,
-						  cap * sizeof(*blocks));
-			}
-			b = &blocks[nblocks++];
-			memset(b, 0, sizeof(*b));
-			b->pfn = pa / g.bs;
-		}
-		qsort(blocks, nblocks, sizeof(*blocks), block_cmp);
+		for (size_t i = 0; i < nblocks; i++)
+			if (blocks[i].pfn >= a / g.bs &&
+			    blocks[i].pfn < (a + n) / g.bs)
+				blocks[i].data = NULL;
 	}
 	for (size_t i = 0; i < nblocks; i++)
 		if (g.inc_from_set && blocks[i].pfn * g.bs >= g.inc_from)
 			blocks[i].unwritten = true;
+}
+
+/* Whether block pfn lies in an exclude range. */
+static bool
+excluded(uint64_t pfn)
+{
+	for (unsigned e = 0; e < g.nexcl; e++)
+		if (pfn >= g.excl[e][0] / g.bs &&
+		    pfn < (g.excl[e][0] + g.excl[e][1]) / g.bs)
+			return true;
+	return false;
+}
+
+/* The first excluded block >= pfn and < end, else end. */
+static uint64_t
+next_excluded(uint64_t pfn, uint64_t end)
+{
+	uint64_t best = end;
+
+	for (unsigned e = 0; e < g.nexcl; e++) {
+		uint64_t s = g.excl[e][0] / g.bs;
+		uint64_t t = (g.excl[e][0] + g.excl[e][1]) / g.bs;
+		uint64_t c = pfn > s ? pfn : s;
+		if (c < t && c < best)
+			best = c;
+	}
+	return best;
 }
 
 /* Whether block b has a bit in the 2nd bitmap / a descriptor here. */
@@ -1373,8 +1391,12 @@ build_kdump(struct buf *out)
 		g.vmci_where = v >= 4 ? V_BOTH : V_BLOB;
 
 	uint64_t max_mapnr = g.max_mapnr;
-	if (!g.max_mapnr_set)
+	if (!g.max_mapnr_set) {
 		max_mapnr = nblocks ? blocks[nblocks - 1].pfn + 1 : 1;
+		for (unsigned e = 0; e < g.nexcl; e++)
+			if ((g.excl[e][0] + g.excl[e][1]) / g.bs > max_mapnr)
+				max_mapnr = (g.excl[e][0] + g.excl[e][1]) / g.bs;
+	}
 	if (max_mapnr > ((uint64_t)MAX_FILE * 8) && !g.max_mapnr_set)
 		die("max_mapnr too large");
 
@@ -1434,9 +1456,14 @@ build_kdump(struct buf *out)
 	put(h + 432, 4, sub_blocks);
 	put(h + 436, 4, 2 * half / bs);
 	put(h + 440, 4, max_mapnr > UINT32_MAX ? UINT32_MAX : max_mapnr);
+	/* RAM blocks: the loads' and the excluded ranges' (overlaps once). */
 	uint64_t nram = 0;
 	for (size_t i = 0; i < nblocks; i++)
-		nram += blocks[i].pfn < max_mapnr;
+		nram += blocks[i].pfn < max_mapnr && !excluded(blocks[i].pfn);
+	for (uint64_t pfn = 0, e; (e = next_excluded(pfn, max_mapnr)) <
+				  max_mapnr;
+	     pfn = e + 1)
+		nram++;
 	put(h + 444, 4, nram);		  /* total_ram_blocks */
 	put(h + 448, 4, max_mapnr);	  /* device_blocks */
 	put(h + 452, 4, ndesc);		  /* written_blocks */
@@ -1486,6 +1513,12 @@ build_kdump(struct buf *out)
 		if (dumped(&blocks[i], max_mapnr))
 			set_bit(out->p + bm2_off, blocks[i].pfn);
 	}
+	for (unsigned e = 0; e < g.nexcl; e++)
+		for (uint64_t pfn = g.excl[e][0] / bs;
+		     pfn < (g.excl[e][0] + g.excl[e][1]) / bs &&
+		     pfn < max_mapnr;
+		     pfn++)
+			set_bit(out->p + bm1_off, pfn);
 
 	label("header", 0);
 	label("subheader", sub_off);
