@@ -488,6 +488,19 @@ kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 	return kd->format->read_phys(kd, pa, buf, len, done_ret);
 }
 
+bool
+kvm_phys_held(kvm_t *kd, uint64_t pa, uint64_t *len_ret)
+{
+	if (kd->format && kd->format->held) {
+		bool held = kd->format->held(kd, pa, len_ret);
+		if (*len_ret == 0)
+			*len_ret = 1;
+		return held;
+	}
+	*len_ret = pa ? 0 - pa : UINT64_MAX;
+	return true;
+}
+
 static int
 need_xlat(kvm_t *kd)
 {
@@ -545,13 +558,15 @@ kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		return err;
 	uint64_t off = va - vpage, vend;
 	/*
-	 * A mapping that runs on past 2 MiB of its page is a large page.
-	 * Pages are naturally aligned powers of two, so the smallest power
-	 * of two s >= the bytes left that divides its end gives [end - s,
-	 * end), all inside the page: cache that whole.
+	 * A mapping that runs on past the 64 KiB it lies in is a large page
+	 * (2 MiB and up); a base page may be 16 or 64 KiB (arm64), and one
+	 * of those says nothing about the rest of a 2 MiB slot.  Pages are
+	 * naturally aligned powers of two, so the smallest power of two
+	 * s >= the bytes left that divides its end gives [end - s, end), all
+	 * inside the page: cache that whole.
 	 */
 	if (!kvm_add_overflow(va, *len_ret, &vend) && vend &&
-	    *len_ret > 0x1000 - off) {
+	    *len_ret > 0x10000 - (va & 0xffff)) {
 		uint64_t sz = 1ULL << KVM_BLOCK_SHIFT;
 		while (sz < *len_ret && sz < (1ULL << 40))
 			sz <<= 1;

@@ -159,6 +159,7 @@ int kvm_memmap_fmt_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 int kvm_memmap_fmt_write(kvm_t *kd, uint64_t pa, const void *buf,
 			 size_t len, size_t *done_ret);
 const void *kvm_memmap_fmt_ptr(kvm_t *kd, uint64_t pa, size_t len);
+bool kvm_memmap_fmt_held(kvm_t *kd, uint64_t pa, uint64_t *len_ret);
 void kvm_memmap_fmt_close(kvm_t *kd);
 int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
 		     struct kvm_file *f, uint64_t pa, const void *buf,
@@ -195,6 +196,13 @@ struct kvm_format_ops {
 	 * holds them as they are (mapped, contiguous), else NULL.
 	 */
 	const void *(*phys_ptr)(kvm_t *kd, uint64_t pa, size_t len);
+	/*
+	 * Optional: whether the file stores the bytes at pa (not zeros by
+	 * definition, not excluded pages), and for how many bytes from pa
+	 * (>= 1) that answer holds.  Scans of physical memory skip what is
+	 * not stored.  NULL: everything in the ranges is stored.
+	 */
+	bool (*held)(kvm_t *kd, uint64_t pa, uint64_t *len_ret);
 	/*
 	 * Dump devices only (kvm_dump_mkheader): read the dump whose header
 	 * is at file offset off.  0; -KVM_ENOENT (no message) when there is
@@ -346,6 +354,7 @@ struct __kvm {
 	char *btf_path;		/* kvm_set_btf_file() */
 	int btf_state;		/* 0 not loaded, 1 loaded, -code failed */
 	char btf_note[_POSIX2_LINE_MAX]; /* why there is no BTF */
+	int btf_note_code;	/* its enum kvm_errcode: ENOENT, none found */
 
 	struct kvm_dumpinfo dump;
 
@@ -364,6 +373,8 @@ int kvm_setup_arch(kvm_t *kd);
 /* Physical read through the format, for arch and core code. */
 int kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 		  size_t *done_ret);
+/* The format's held() (see struct kvm_format_ops), or "stored". */
+bool kvm_phys_held(kvm_t *kd, uint64_t pa, uint64_t *len_ret);
 /* Kernel VA -> PA through the translation cache and the arch plug-in. */
 int kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		      uint64_t *len_ret);

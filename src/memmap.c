@@ -204,6 +204,41 @@ kvm_memmap_ptr(struct kvm_memmap *m, const struct kvm_file *f, uint64_t pa,
 	return kvm_file_ptr(f, s->offset + rel, len);
 }
 
+/*
+ * Whether the file holds the bytes at pa: inside a segment's p_filesz.
+ * Past it (zeros by definition) or between segments it does not; *len_ret
+ * runs to the next change.
+ */
+static bool
+memmap_held(struct kvm_memmap *m, const struct kvm_file *f, uint64_t pa,
+	    uint64_t *len_ret)
+{
+	const struct kvm_memseg *s = memmap_find(m, pa);
+
+	if (s) {
+		uint64_t rel = pa - s->pa;
+		if (rel < s->filesz && s->offset + rel < f->size) {
+			*len_ret = KVM_MIN(s->filesz - rel,
+					   f->size - (s->offset + rel));
+			return true;
+		}
+		*len_ret = s->memsz - rel;
+		return false;
+	}
+	/* The first segment above pa (segments are sorted). */
+	size_t lo = 0, hi = m->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->segs[mid].pa <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*len_ret = lo < m->nsegs ? m->segs[lo].pa - pa
+				 : (pa ? 0 - pa : UINT64_MAX);
+	return false;
+}
+
 int
 kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m, struct kvm_file *f,
 		 uint64_t pa, const void *buf, size_t len, size_t *done_ret)
@@ -249,6 +284,12 @@ kvm_memmap_fmt_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 {
 	return kvm_memmap_read(kd, kd->fmt_priv, &kd->core, pa, buf, len,
 			       done_ret);
+}
+
+bool
+kvm_memmap_fmt_held(kvm_t *kd, uint64_t pa, uint64_t *len_ret)
+{
+	return memmap_held(kd->fmt_priv, &kd->core, pa, len_ret);
 }
 
 int

@@ -202,11 +202,30 @@ scan_root(kvm_t *kd)
 	budget = budget > (UINT64_MAX >> 3) ? UINT64_MAX : budget << 3;
 	for (size_t r = 0; r < kd->nranges && budget; r++) {
 		for (uint64_t pa = kd->ranges[r].start;
-		     pa < kd->ranges[r].end && budget >= ROOT_SCAN_CHUNK;
-		     budget -= ROOT_SCAN_CHUNK) {
+		     pa < kd->ranges[r].end && budget >= ROOT_SCAN_CHUNK;) {
 			size_t got;
 			size_t want = KVM_MIN((uint64_t)ROOT_SCAN_CHUNK,
 					      kd->ranges[r].end - pa);
+			/*
+			 * Pages the file does not store (zeros past p_filesz,
+			 * excluded pages) hold no page table: skip them, at
+			 * the cost of a page of budget.
+			 */
+			uint64_t run;
+			if (!kvm_phys_held(kd, pa, &run)) {
+				run = (run + X86_64_PAGE_SIZE - 1) &
+				      ~(uint64_t)(X86_64_PAGE_SIZE - 1);
+				budget -= X86_64_PAGE_SIZE;
+				if (kvm_add_overflow(pa, run, &pa))
+					break;
+				continue;
+			}
+			budget -= ROOT_SCAN_CHUNK;
+			if (run < want)
+				want = (size_t)((run + X86_64_PAGE_SIZE - 1) &
+						~(uint64_t)(X86_64_PAGE_SIZE -
+							    1));
+			want = KVM_MIN(want, (size_t)(kd->ranges[r].end - pa));
 			kvm_phys_read(kd, pa, buf, want, &got);
 			kvm_error_clear(kd);
 			for (size_t p = 0; p + X86_64_PAGE_SIZE <= got;
@@ -239,7 +258,7 @@ scan_root(kvm_t *kd)
 				}
 				kvm_error_clear(kd);
 			}
-			if (kvm_add_overflow(pa, ROOT_SCAN_CHUNK, &pa))
+			if (kvm_add_overflow(pa, want, &pa))
 				break;
 		}
 	}

@@ -1054,11 +1054,37 @@ kdump_close(kvm_t *kd)
 	kd->fmt_priv = NULL;
 }
 
+/*
+ * Stored: the block's bit in the 2nd bitmap, within this file's part.  The
+ * run is looked for over at most 4096 blocks, so the answer is O(1).
+ */
+static bool
+kdump_held(kvm_t *kd, uint64_t pa, uint64_t *len_ret)
+{
+	const struct kdump_priv *p = kd->fmt_priv;
+	uint64_t pfn = pa >> p->shift, off = pa & (p->block_size - 1);
+
+	if (pfn >= p->end_pfn) {
+		*len_ret = pa ? 0 - pa : UINT64_MAX;
+		return false;
+	}
+	if (pfn < p->start_pfn) {
+		*len_ret = ((p->start_pfn - pfn) << p->shift) - off;
+		return false;
+	}
+	bool held = bm_test(p->bm2, pfn);
+	uint64_t end = p->end_pfn - pfn > 4096 ? pfn + 4096 : p->end_pfn;
+	uint64_t e = bm_next(p->bm2, pfn, end, !held);
+	*len_ret = ((e - pfn) << p->shift) - off;
+	return held;
+}
+
 const struct kvm_format_ops kvm_format_kdump = {
 	.name = "kdump",
 	.probe = kdump_probe,
 	.open = kdump_open,
 	.read_phys = kdump_read_phys,
+	.held = kdump_held,
 	.cache_resize = kdump_cache_resize,
 	.close = kdump_close,
 };

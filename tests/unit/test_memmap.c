@@ -245,6 +245,42 @@ test_read_zero_fill(void **state)
 	assert_int_equal(buf[0], 0);
 }
 
+/* held(): in p_filesz and in the file; runs end where the answer changes. */
+static void
+test_held(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t len;
+
+	add(f, 0x200000, 0x2000, 0x1000, 0x800);	/* half zero-filled */
+	add(f, 0x400000, 0x1000, FILE_SIZE - 0x800, 0x1000); /* past EOF */
+	assert_int_equal(kvm_memmap_finish(f->kd, &f->m), 0);
+	f->kd->fmt_priv = &f->m;
+	f->kd->core = f->file;
+
+	/* Below every segment: not held up to the first. */
+	assert_false(kvm_memmap_fmt_held(f->kd, 0x1000, &len));
+	assert_int_equal(len, 0x200000 - 0x1000);
+	assert_true(kvm_memmap_fmt_held(f->kd, 0x200100, &len));
+	assert_int_equal(len, 0x700);
+	/* The zero-filled part up to the segment's end. */
+	assert_false(kvm_memmap_fmt_held(f->kd, 0x200800, &len));
+	assert_int_equal(len, 0x1800);
+	/* Between segments, then a segment the file holds only half of. */
+	assert_false(kvm_memmap_fmt_held(f->kd, 0x300000, &len));
+	assert_int_equal(len, 0x100000);
+	assert_true(kvm_memmap_fmt_held(f->kd, 0x400000, &len));
+	assert_int_equal(len, 0x800);
+	assert_false(kvm_memmap_fmt_held(f->kd, 0x400800, &len));
+	assert_int_equal(len, 0x800);
+	/* Above every segment: to the top of the address space. */
+	assert_false(kvm_memmap_fmt_held(f->kd, 0x500000, &len));
+	assert_int_equal(len, 0 - (uint64_t)0x500000);
+	f->kd->fmt_priv = NULL;
+	f->kd->core.fd = -1;
+	f->kd->core.map = NULL;
+}
+
 /* A filesz larger than memsz is clamped: no bytes beyond memsz appear. */
 static void
 test_filesz_above_memsz(void **state)
@@ -698,6 +734,7 @@ main(void)
 		T(test_read_inside_segment),
 		T(test_read_across_adjacent),
 		T(test_read_zero_fill),
+		T(test_held),
 		T(test_filesz_above_memsz),
 		T(test_read_hole),
 		T(test_empty_map),
