@@ -352,6 +352,7 @@ const struct kvm_format_ops kvm_format_elf = {
 	.open = elf_open,
 	.read_phys = kvm_memmap_fmt_read,
 	.phys_ptr = kvm_memmap_fmt_ptr,
+	.held = kvm_memmap_fmt_held,
 	.write_phys = kvm_memmap_fmt_write,
 	.close = elf_close,
 };

@@ -246,8 +246,14 @@ decode_addr(enum kallsyms_enc enc, int32_t off, uint64_t base,
 	}
 }
 
+/*
+ * Decode the tables at loc into out.  *doubt_ret is set when they decode
+ * but look wrong: addresses out of order, or _stext away from where
+ * VMCOREINFO puts it (an offsets array or base from a wrong address).
+ */
 static int
-load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
+load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
+	  bool *doubt_ret)
 {
 	struct kallsyms_tokens tok = { 0 };
 	struct names_stream ns = { 0 };
@@ -330,6 +336,18 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 				(unsigned long long)num);
 		goto out;
 	}
+	/* The markers and the token table follow the names. */
+	uint64_t names_len = names_offset(&ns, loc->names);
+	if (loc->token_table > loc->names &&
+	    names_len > loc->token_table - loc->names) {
+		err = kvm_error(kd, KVM_ECORRUPT,
+				"kallsyms: %llu names from 0x%llx run past "
+				"kallsyms_token_table at 0x%llx",
+				(unsigned long long)num,
+				(unsigned long long)loc->names,
+				(unsigned long long)loc->token_table);
+		goto out;
+	}
 
 	/*
 	 * The encoding: the one that puts _stext where VMCOREINFO says,
@@ -375,11 +393,18 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 			}
 		}
 	}
-	for (uint64_t i = 0; i < num; i++)
-		out->syms[first + i].addr = enc == ENC_ABSOLUTE
+	uint64_t unsorted = 0;
+	for (uint64_t i = 0; i < num; i++) {
+		uint64_t a = enc == ENC_ABSOLUTE
 			? get_uint(kd, raw + (size_t)esz * i, esz)
 			: decode_addr(enc, (int32_t)get_uint(kd, raw + 4 * i, 4),
 				      base, array + 4 * i);
+		out->syms[first + i].addr = a;
+		unsorted += i > 0 && a < out->syms[first + i - 1].addr;
+	}
+	*doubt_ret = unsorted > 0 ||
+		     (want_stext && stext_i >= 0 &&
+		      out->syms[first + stext_i].addr != want_stext);
 out:
 	/* Names added before a failure have no address yet: drop them. */
 	if (err)
@@ -614,13 +639,15 @@ names_fit(kvm_t *kd, const struct kallsyms_tokens *tok, uint64_t ns,
 	return ok && ms - ns - names_offset(&st, ns) < 8;
 }
 
+/* retry: VMCOREINFO named tables, and they failed. */
 static int
-locate_scan(kvm_t *kd, struct kallsyms_loc *loc)
+locate_scan(kvm_t *kd, struct kallsyms_loc *loc, bool retry)
 {
 	if (!kd->xlat.ktext_start)
 		return kvm_error(kd, KVM_ENOENT,
-				 "kallsyms: no VMCOREINFO and no known kernel "
-				 "text address to scan from");
+				 "kallsyms: %sno known kernel text address to "
+				 "scan from",
+				 retry ? "" : "no VMCOREINFO and ");
 	_cleanup_free_ uint8_t *chunk = malloc(SCAN_CHUNK + 512);
 	_cleanup_free_ uint8_t *tail = malloc(SCAN_TAIL);
 	_cleanup_free_ uint8_t *window = malloc(SCAN_WINDOW);
@@ -643,19 +670,62 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc)
 		}
 	}
 	return kvm_error(kd, KVM_ENOENT,
-			 "kallsyms: tables not found in the kernel image "
-			 "(and no VMCOREINFO to locate them)");
+			 "kallsyms: tables not found in the kernel image%s",
+			 retry ? "" : " (and no VMCOREINFO to locate them)");
 }
 
+/* A message without its leading "kallsyms: ", to join two of them. */
+static const char *
+unprefixed(const char *msg)
+{
+	return strncmp(msg, "kallsyms: ", 10) == 0 ? msg + 10 : msg;
+}
+
+static int
+load_scan(kvm_t *kd, struct kvm_symtab *out, bool retry, bool *doubt_ret)
+{
+	struct kallsyms_loc loc = { 0 };
+	int err = locate_scan(kd, &loc, retry);
+
+	return err ? err : load_from(kd, out, &loc, doubt_ret);
+}
+
+/*
+ * VMCOREINFO's addresses first; when they fail or give tables in doubt
+ * (a damaged or stale note), the layout scan, which finds the tables
+ * from what they hold.  Tables in doubt are still better than none.
+ */
 int
 kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out)
 {
 	struct kallsyms_loc loc = { 0 };
+	const size_t first = out->n;
+	bool doubt = false, scan_doubt = false;
 
-	if (!locate_vmcoreinfo(kd, &loc)) {
-		int err = locate_scan(kd, &loc);
-		if (err)
-			return err;
+	if (!locate_vmcoreinfo(kd, &loc))
+		return load_scan(kd, out, false, &scan_doubt);
+	int err = load_from(kd, out, &loc, &doubt);
+	if (err == -KVM_ENOMEM || (!err && !doubt))
+		return err;
+	char why[sizeof(kd->errbuf)];
+	memcpy(why, kd->errbuf, sizeof(why));
+	int code = kd->errcode;
+	kvm_error_clear(kd);
+	kvm_symtab_truncate(out, first);
+	int serr = load_scan(kd, out, true, &scan_doubt);
+	if (serr == -KVM_ENOMEM || (!serr && (!scan_doubt || err)))
+		return serr;
+	if (!err) {
+		/* Neither is clean: VMCOREINFO's, as it named them. */
+		kvm_error_clear(kd);
+		kvm_symtab_truncate(out, first);
+		return load_from(kd, out, &loc, &doubt);
 	}
-	return load_from(kd, out, &loc);
+	/* Both failed: say both, the note's first. */
+	char swhy[sizeof(kd->errbuf)];
+	memcpy(swhy, kd->errbuf, sizeof(swhy));
+	return kvm_error(kd, code,
+			 "kallsyms: at VMCOREINFO's SYMBOL(kallsyms_*) "
+			 "addresses: %s; by the layout scan: %s",
+			 unprefixed(why), unprefixed(swhy));
 }

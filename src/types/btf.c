@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,12 +196,25 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 	    nl[0].n_value - base < KVM_BTF_SCAN_MAX)
 		hint = (nl[0].n_value - base) & ~(uint64_t)(KVM_BTF_SCAN_CHUNK - 1);
 	kvm_error_clear(kd);
+	/*
+	 * Reads fail past the end of the image and where the kernel freed
+	 * its init sections, so such a failure means nothing.  But the text
+	 * at _stext is always mapped: when it cannot be read, the page
+	 * tables are broken, not the kernel without BTF, and that read
+	 * failure is the reason to give.
+	 */
+	int rerr = 0;
+	char rmsg[sizeof(kd->errbuf)];
 	for (uint64_t pos = 0; pos < KVM_BTF_SCAN_MAX;
 	     pos += KVM_BTF_SCAN_CHUNK) {
 		uint64_t off = (hint + pos) % KVM_BTF_SCAN_MAX;
 		size_t got;
-		kvm_virt_read(kd, base + off, chunk, KVM_BTF_SCAN_CHUNK + 32,
-			      &got);
+		int err = kvm_virt_read(kd, base + off, chunk,
+					KVM_BTF_SCAN_CHUNK + 32, &got);
+		if (err && off == 0 && got == 0) {
+			rerr = err;
+			memcpy(rmsg, kd->errbuf, sizeof(rmsg));
+		}
 		kvm_error_clear(kd);
 		for (size_t i = 0; i + 32 <= got && i < KVM_BTF_SCAN_CHUNK;
 		     i += 4) {
@@ -218,6 +233,11 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 			*stop_ret = *start_ret + end;
 			return 0;
 		}
+	}
+	if (rerr) {
+		kvm_error(kd, rerr, "%s", rmsg);
+		return kvm_error_ctx(kd, "scanning the kernel image from 0x%llx "
+				     "for BTF", (unsigned long long)base);
 	}
 	return kvm_error(kd, KVM_ENOENT,
 			 "no BTF in the kernel image (CONFIG_DEBUG_INFO_BTF "
@@ -287,6 +307,7 @@ kvm_types_ensure(kvm_t *kd)
 		if (err && kd->vmcoreinfo_text) {
 			/* VMCOREINFO's OFFSET()/SIZE() answer what they can. */
 			memcpy(kd->btf_note, kd->errbuf, sizeof(kd->btf_note));
+			kd->btf_note_code = kd->errcode;
 			kvm_error_clear(kd);
 			kd->btf_state = 1;
 			return 0;
@@ -294,6 +315,7 @@ kvm_types_ensure(kvm_t *kd)
 	}
 	if (err) {
 		memcpy(kd->btf_note, kd->errbuf, sizeof(kd->btf_note));
+		kd->btf_note_code = kd->errcode;
 		kd->btf_state = err;
 		return err;
 	}
@@ -308,6 +330,43 @@ kvm_types_fini(kvm_t *kd)
 	kd->btf = NULL;
 	free(kd->btf_path);
 	kd->btf_path = NULL;
+}
+
+/*
+ * A lookup that neither BTF nor VMCOREINFO (key, NULL: it has none of the
+ * kind) answers.  BTF that is there but could not be read or parsed is
+ * not "no BTF": the failed read comes last, as context chains put it.
+ */
+static int __attribute__((format(printf, 3, 4)))
+btf_unknown(kvm_t *kd, const char *key, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	bool absent = kd->btf_note_code == 0 ||
+		      kd->btf_note_code == KVM_ENOENT;
+	if (absent && key)
+		return kvm_error(kd, KVM_ENOENT,
+				 "%s unknown: no BTF (%s) and no %s in "
+				 "VMCOREINFO",
+				 what, kd->btf_note, key);
+	if (absent)
+		return kvm_error(kd, KVM_ENOENT, "%s unknown: no BTF (%s)",
+				 what, kd->btf_note);
+	int c = kd->btf_note_code;
+	const char *how = c == KVM_EFAULT || c == KVM_ENODATA || c == KVM_ETRUNC
+				  ? "unreadable"
+				  : "unusable";
+	if (key)
+		return kvm_error(kd, KVM_ENOENT,
+				 "%s unknown: BTF %s (and no %s in VMCOREINFO)"
+				 ": %s",
+				 what, how, key, kd->btf_note);
+	return kvm_error(kd, KVM_ENOENT, "%s unknown: BTF %s: %s", what, how,
+			 kd->btf_note);
 }
 
 /* "task_struct" of "struct task_struct" (VMCOREINFO's spelling). */
@@ -426,10 +485,9 @@ kvm_types_sizeof(kvm_t *kd, const char *type, uint64_t *size_ret)
 		const char *n = type_bare_name(type);
 		if (kvm_vmcoreinfo_size(&kd->vmci, n, size_ret))
 			return 0;
-		return kvm_error(kd, KVM_ENOENT,
-				 "size of %s unknown: no BTF (%s) and no "
-				 "SIZE(%s) in VMCOREINFO",
-				 type, kd->btf_note, n);
+		char key[256];
+		snprintf(key, sizeof(key), "SIZE(%s)", n);
+		return btf_unknown(kd, key, "size of %s", type);
 	}
 	int32_t id;
 	if ((err = find_type(kd, type, &id)))
@@ -463,10 +521,9 @@ kvm_types_member(kvm_t *kd, const char *type, const char *member,
 				*size_ret = 0; /* VMCOREINFO has no sizes */
 			return 0;
 		}
-		return kvm_error(kd, KVM_ENOENT,
-				 "offset of %s.%s unknown: no BTF (%s) and no "
-				 "OFFSET(%s) in VMCOREINFO",
-				 n, member, kd->btf_note, key);
+		char vkey[sizeof(key) + 8];
+		snprintf(vkey, sizeof(vkey), "OFFSET(%s)", key);
+		return btf_unknown(kd, vkey, "offset of %s.%s", n, member);
 	}
 	int32_t id;
 	if ((err = find_type(kd, type, &id)))
@@ -523,8 +580,7 @@ kvm_types_enum(kvm_t *kd, const char *type, const char *name,
 	if (err)
 		return err;
 	if (!kd->btf)
-		return kvm_error(kd, KVM_ENOENT, "enum %s unknown: no BTF (%s)",
-				 type, kd->btf_note);
+		return btf_unknown(kd, NULL, "enum %s", type);
 	int32_t id = btf__find_by_name_kind(kd->btf, type, BTF_KIND_ENUM);
 	const struct btf_type *t = id > 0 ? btf__type_by_id(kd->btf, id)
 					  : NULL;
