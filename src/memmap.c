@@ -101,29 +101,47 @@ kvm_memmap_deinit(struct kvm_memmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Index of the first segment starting above pa (segments are sorted). */
+static size_t
+memmap_upper(const struct kvm_memmap *m, uint64_t pa)
+{
+	size_t lo = 0, hi = m->nsegs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->segs[mid].pa <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The segment holding pa, or NULL; *upper_ret: memmap_upper(m, pa). */
+static const struct kvm_memseg *
+memmap_lookup(struct kvm_memmap *m, uint64_t pa, size_t *upper_ret)
+{
+	size_t i = memmap_upper(m, pa);
+
+	*upper_ret = i;
+	if (i == 0 || pa - m->segs[i - 1].pa >= m->segs[i - 1].memsz)
+		return NULL;
+	m->last = i - 1;
+	return &m->segs[i - 1];
+}
+
 /* The segment holding pa, or NULL. */
 static const struct kvm_memseg *
 memmap_find(struct kvm_memmap *m, uint64_t pa)
 {
+	size_t upper;
+
 	if (m->last < m->nsegs) {
 		const struct kvm_memseg *s = &m->segs[m->last];
 		if (pa >= s->pa && pa - s->pa < s->memsz)
 			return s;
 	}
-	size_t lo = 0, hi = m->nsegs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct kvm_memseg *s = &m->segs[mid];
-		if (pa < s->pa) {
-			hi = mid;
-		} else if (pa - s->pa >= s->memsz) {
-			lo = mid + 1;
-		} else {
-			m->last = mid;
-			return s;
-		}
-	}
-	return NULL;
+	return memmap_lookup(m, pa, &upper);
 }
 
 int
@@ -213,7 +231,8 @@ static bool
 memmap_held(struct kvm_memmap *m, const struct kvm_file *f, uint64_t pa,
 	    uint64_t *len_ret)
 {
-	const struct kvm_memseg *s = memmap_find(m, pa);
+	size_t upper;
+	const struct kvm_memseg *s = memmap_lookup(m, pa, &upper);
 
 	if (s) {
 		uint64_t rel = pa - s->pa;
@@ -225,17 +244,8 @@ memmap_held(struct kvm_memmap *m, const struct kvm_file *f, uint64_t pa,
 		*len_ret = s->memsz - rel;
 		return false;
 	}
-	/* The first segment above pa (segments are sorted). */
-	size_t lo = 0, hi = m->nsegs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (m->segs[mid].pa <= pa)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*len_ret = lo < m->nsegs ? m->segs[lo].pa - pa
-				 : (pa ? 0 - pa : UINT64_MAX);
+	*len_ret = upper < m->nsegs ? m->segs[upper].pa - pa
+				    : (pa ? 0 - pa : UINT64_MAX);
 	return false;
 }
 

@@ -212,20 +212,21 @@ scan_root(kvm_t *kd)
 			 * the cost of a page of budget.
 			 */
 			uint64_t run;
-			if (!kvm_phys_held(kd, pa, &run)) {
-				run = (run + X86_64_PAGE_SIZE - 1) &
-				      ~(uint64_t)(X86_64_PAGE_SIZE - 1);
+			bool held = kvm_phys_held(kd, pa, &run);
+			/* Whole pages; a run to the top ends the range. */
+			if (run > UINT64_MAX - X86_64_PAGE_SIZE)
+				run = UINT64_MAX & ~(uint64_t)(X86_64_PAGE_SIZE -
+							       1);
+			run = (run + X86_64_PAGE_SIZE - 1) &
+			      ~(uint64_t)(X86_64_PAGE_SIZE - 1);
+			if (!held) {
 				budget -= X86_64_PAGE_SIZE;
 				if (kvm_add_overflow(pa, run, &pa))
 					break;
 				continue;
 			}
 			budget -= ROOT_SCAN_CHUNK;
-			if (run < want)
-				want = (size_t)((run + X86_64_PAGE_SIZE - 1) &
-						~(uint64_t)(X86_64_PAGE_SIZE -
-							    1));
-			want = KVM_MIN(want, (size_t)(kd->ranges[r].end - pa));
+			want = (size_t)KVM_MIN((uint64_t)want, run);
 			kvm_phys_read(kd, pa, buf, want, &got);
 			kvm_error_clear(kd);
 			for (size_t p = 0; p + X86_64_PAGE_SIZE <= got;
