@@ -262,6 +262,9 @@ struct kvm_info {
 	uint64_t dump_size; /**< after kvm_dump_mkheader(): bytes of dump
 			      data after the header (what savecore copies) */
 	int dump_incomplete; /**< the dump says it was cut short */
+	char warning[256];  /**< headers that contradicted themselves and how
+			      they were read ("" if none): a table cut
+			      short, a size cut to the address space */
 };
 
 /**

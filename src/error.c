@@ -10,6 +10,19 @@
 
 #include "kvm_private.h"
 
+/*
+ * Messages quote names and text from the target and from callers (a type
+ * name, a note's name): a control byte there must not break the one line
+ * a message is (kvm_geterr, a tool's stderr).  Shown as '?'.
+ */
+static void
+one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int __attribute__((format(printf, 3, 0)))
 verror(kvm_t *kd, int code, const char *fmt, va_list ap)
 {
@@ -17,6 +30,7 @@ verror(kvm_t *kd, int code, const char *fmt, va_list ap)
 		code = -code;
 	kd->errcode = code;
 	vsnprintf(kd->errbuf, sizeof(kd->errbuf), fmt, ap);
+	one_line(kd->errbuf);
 	return -code;
 }
 
@@ -58,9 +72,38 @@ kvm_error_ctx(kvm_t *kd, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(kd->errbuf, sizeof(kd->errbuf), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(kd->errbuf) && old[0])
-		snprintf(kd->errbuf + n, sizeof(kd->errbuf) - n, ": %s", old);
+	if (n >= 0 && (size_t)n < sizeof(kd->errbuf) && old[0]) {
+		/* Appended as far as it fits, as snprintf would cut it. */
+		size_t at = (size_t)n, room = sizeof(kd->errbuf) - 1 - at;
+		const char *part[2] = { ": ", old };
+		for (int i = 0; i < 2; i++) {
+			size_t l = strnlen(part[i], room);
+			memcpy(kd->errbuf + at, part[i], l);
+			at += l;
+			room -= l;
+		}
+		kd->errbuf[at] = '\0';
+	}
+	one_line(kd->errbuf);
 	return -kd->errcode;
+}
+
+void
+kvm_warn(kvm_t *kd, const char *fmt, ...)
+{
+	size_t n = strlen(kd->warning);
+	va_list ap;
+
+	if (n > 0) {
+		if (n + 3 >= sizeof(kd->warning))
+			return; /* full: the first warnings stand */
+		memcpy(kd->warning + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(kd->warning + n, sizeof(kd->warning) - n, fmt, ap);
+	va_end(ap);
+	one_line(kd->warning);
 }
 
 void

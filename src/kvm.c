@@ -871,6 +871,7 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 		i.live = kd->live;
 		i.ncpus = kd->ncpus;
 		i.nranges = kd->nranges;
+		snprintf(i.warning, sizeof(i.warning), "%s", kd->warning);
 		uint64_t t;
 		if (kd->vmcoreinfo_text &&
 		    kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME", &t))

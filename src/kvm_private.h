@@ -35,6 +35,12 @@ int kvm_error_sys(kvm_t *kd, const char *fmt, ...)
 /* Prefix the recorded message with context; returns the recorded code. */
 int kvm_error_ctx(kvm_t *kd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Record what a format's open worked around in a damaged header (kept for
+ * kvm_get_info; further warnings are appended while there is room).
+ */
+void kvm_warn(kvm_t *kd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Forget the recorded error (a caller handled it). */
 void kvm_error_clear(kvm_t *kd);
 /*
@@ -134,7 +140,8 @@ struct kvm_memmap {
 
 int kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa,
 		   uint64_t memsz, uint64_t offset, uint64_t filesz);
-/* Sort, then trim overlaps: the segment that starts lower keeps them. */
+/* Sort, then trim overlaps: file bytes win over zero fill, else the
+ * segment that starts lower. */
 int kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m);
 void kvm_memmap_deinit(struct kvm_memmap *m);
 /*
@@ -329,6 +336,8 @@ struct __kvm {
 	size_t ncpus;
 	char *vmcoreinfo_text;
 	struct kvm_vmcoreinfo vmci;
+	/* Headers that contradict themselves, and how they were read. */
+	char warning[256]; /* as struct kvm_info's */
 
 	const struct kvm_arch_ops *arch;
 	void *arch_priv;

@@ -56,25 +56,17 @@ seg_cmp(const void *a, const void *b)
 	return x->pa < y->pa ? -1 : x->pa > y->pa;
 }
 
-int
-kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
+/* Sort, then drop what an earlier (lower-starting) segment covers. */
+static size_t
+trim_overlaps(struct kvm_memseg *v, size_t n)
 {
-	(void)kd;
-	if (m->nsegs == 0)
-		return 0;
-	/*
-	 * A stable order is not needed for correctness: where segments
-	 * overlap (a kdump ELF has a kernel-text PT_LOAD inside a RAM one,
-	 * both holding the same bytes) the lower-addressed one keeps the
-	 * overlap and the later one is trimmed.
-	 */
-	qsort(m->segs, m->nsegs, sizeof(*m->segs), seg_cmp);
+	qsort(v, n, sizeof(*v), seg_cmp);
 	size_t out = 0;
-	for (size_t i = 0; i < m->nsegs; i++) {
-		struct kvm_memseg s = m->segs[i];
+	for (size_t i = 0; i < n; i++) {
+		struct kvm_memseg s = v[i];
 		if (out > 0) {
 			/* Inclusive ends: add() ruled out wrap-around. */
-			const struct kvm_memseg *prev = &m->segs[out - 1];
+			const struct kvm_memseg *prev = &v[out - 1];
 			uint64_t plast = prev->pa + prev->memsz - 1;
 			uint64_t slast = s.pa + s.memsz - 1;
 			if (slast <= plast)
@@ -87,9 +79,91 @@ kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
 				s.filesz = s.filesz > cut ? s.filesz - cut : 0;
 			}
 		}
-		m->segs[out++] = s;
+		v[out++] = s;
 	}
-	m->nsegs = out;
+	return out;
+}
+
+int
+kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
+{
+	size_t n = m->nsegs;
+
+	if (n == 0)
+		return 0;
+	/*
+	 * Where segments overlap, bytes the file holds win over zero fill
+	 * (p_memsz beyond p_filesz): a PT_LOAD whose p_memsz is broken must
+	 * not hide the segments after it.  Among file bytes the segment
+	 * that starts lower keeps the overlap (a kdump ELF has a kernel-text
+	 * PT_LOAD inside a RAM one, both holding the same bytes), and so
+	 * among zero fills.  So: file parts and zero parts apart, each
+	 * trimmed; then the zero parts fill only the gaps between the file
+	 * parts (at most one piece more per file part).
+	 */
+	struct kvm_memseg *file = malloc(n * sizeof(*file));
+	struct kvm_memseg *zero = malloc(n * sizeof(*zero));
+	struct kvm_memseg *out = calloc(3 * n, sizeof(*out));
+	if (!file || !zero || !out) {
+		free(file);
+		free(zero);
+		free(out);
+		return kvm_error(kd, KVM_ENOMEM,
+				 "out of memory for %zu segments", n);
+	}
+	size_t nf = 0, nz = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct kvm_memseg *s = &m->segs[i];
+		if (s->filesz)
+			file[nf++] = (struct kvm_memseg){ s->pa, s->filesz,
+							  s->offset, s->filesz };
+		if (s->memsz > s->filesz)
+			zero[nz++] = (struct kvm_memseg){
+				s->pa + s->filesz, s->memsz - s->filesz,
+				s->offset + s->filesz, 0 };
+	}
+	nf = trim_overlaps(file, nf);
+	nz = trim_overlaps(zero, nz);
+	size_t no = 0, j = 0;
+	memcpy(out, file, nf * sizeof(*out));
+	no = nf;
+	for (size_t i = 0; i < nz; i++) {
+		/* Inclusive ends throughout: a part may end at 2^64 - 1. */
+		uint64_t zpa = zero[i].pa, zlast = zpa + zero[i].memsz - 1;
+		bool left = true;
+		while (j < nf && file[j].pa + file[j].memsz - 1 < zpa)
+			j++;
+		for (size_t k = j; left && k < nf && file[k].pa <= zlast; k++) {
+			uint64_t flast = file[k].pa + file[k].memsz - 1;
+			if (file[k].pa > zpa)
+				out[no++] = (struct kvm_memseg){
+					zpa, file[k].pa - zpa, 0, 0 };
+			if (flast >= zlast)
+				left = false;
+			else
+				zpa = KVM_MAX(zpa, flast + 1);
+		}
+		if (left)
+			out[no++] = (struct kvm_memseg){ zpa, zlast - zpa + 1,
+							 0, 0 };
+	}
+	qsort(out, no, sizeof(*out), seg_cmp);
+	/* Zeros join the piece they follow: a segment is bytes then zeros. */
+	size_t w = 0;
+	for (size_t i = 0; i < no; i++) {
+		struct kvm_memseg *p = w ? &out[w - 1] : NULL;
+		if (p && out[i].filesz == 0 && p->pa + p->memsz == out[i].pa) {
+			p->memsz += out[i].memsz;
+			continue;
+		}
+		out[w++] = out[i];
+	}
+	no = w;
+	free(file);
+	free(zero);
+	free(m->segs);
+	m->segs = out;
+	m->nsegs = no;
 	m->last = 0;
 	return 0;
 }

@@ -214,6 +214,86 @@ elf_check_headers(kvm_t *kd)
 	return 0;
 }
 
+/*
+ * e_phnum too large: the table then runs into the data of a segment it
+ * describes (a note, memory).  Entries from there on are that data, not
+ * headers: read the table up to it and say so.  Only a segment that starts
+ * inside the table, after its first entry, counts (an executable's first
+ * PT_LOAD covers the headers from offset 0).
+ */
+static int
+elf_phnum_check(kvm_t *kd, Elf *elf, uint64_t phoff, size_t entsz,
+		size_t *phnum)
+{
+	size_t n = *phnum;
+	uint64_t table_end = phoff + (uint64_t)n * entsz; /* fits the file */
+
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, i, &ph))
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "ELF: program header %zu: %s", i,
+					 elf_errmsg(-1));
+		if ((ph.p_type != PT_LOAD && ph.p_type != PT_NOTE) ||
+		    ph.p_filesz == 0 || ph.p_offset <= phoff ||
+		    ph.p_offset >= table_end)
+			continue;
+		size_t k = (size_t)((ph.p_offset - phoff) / entsz);
+		if (k < n) {
+			n = k; /* entries k.. are data; i < k was read */
+			table_end = phoff + (uint64_t)n * entsz;
+		}
+	}
+	if (n == *phnum)
+		return 0;
+	if (n == 0)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ELF: the program header table holds the "
+				 "data of its own segments");
+	kvm_warn(kd,
+		 "ELF: e_phnum says %zu program headers, but segment data "
+		 "starts after %zu of them: read %zu",
+		 *phnum, n, n);
+	*phnum = n;
+	return 0;
+}
+
+/*
+ * Physical addresses of x86_64 and arm64 have at most 52 bits (x86_64
+ * MAXPHYADDR, arm64 FEAT_LPA); a PT_LOAD that runs past them is a broken
+ * p_memsz (memory the file does not hold).  It is cut there, so the
+ * ranges stay real, and the warning says so.
+ */
+#define ELF_PHYS_LIMIT (1ULL << 52)
+
+static int
+elf_load_clip(kvm_t *kd, size_t i, GElf_Phdr *ph)
+{
+	if (kd->e_machine != EM_X86_64 && kd->e_machine != EM_AARCH64)
+		return 0;
+	if (ph->p_memsz == 0 ||
+	    (ph->p_paddr < ELF_PHYS_LIMIT &&
+	     ph->p_memsz <= ELF_PHYS_LIMIT - ph->p_paddr))
+		return 0;
+	if (ph->p_paddr >= ELF_PHYS_LIMIT ||
+	    ph->p_filesz > ELF_PHYS_LIMIT - ph->p_paddr)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ELF: PT_LOAD %zu at physical address 0x%llx "
+				 "holds 0x%llx bytes past the 52-bit physical "
+				 "address space of %s",
+				 i, (unsigned long long)ph->p_paddr,
+				 (unsigned long long)ph->p_filesz,
+				 kvm_arch_machine_name(kd->e_machine));
+	uint64_t cut = ELF_PHYS_LIMIT - ph->p_paddr;
+	kvm_warn(kd,
+		 "ELF: PT_LOAD %zu claims 0x%llx bytes at 0x%llx, past the "
+		 "52-bit physical address space: read as 0x%llx",
+		 i, (unsigned long long)ph->p_memsz,
+		 (unsigned long long)ph->p_paddr, (unsigned long long)cut);
+	ph->p_memsz = cut;
+	return 0;
+}
+
 static int
 elf_open(kvm_t *kd)
 {
@@ -275,6 +355,8 @@ elf_open(kvm_t *kd)
 				 (unsigned long long)eh.e_phoff,
 				 (unsigned long long)kd->core.size);
 
+	if ((err = elf_phnum_check(kd, p->elf, eh.e_phoff, entsz, &phnum)))
+		return err;
 	size_t nqemu = 0;
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
@@ -311,6 +393,8 @@ elf_open(kvm_t *kd)
 			if (kd->live && (ph.p_paddr == UINT64_MAX ||
 					 (ph.p_paddr == 0 && ph.p_vaddr != 0)))
 				continue;
+			if (!kd->live && (err = elf_load_clip(kd, i, &ph)))
+				return err;
 			/*
 			 * A PT_LOAD past the end of the file stays: its
 			 * bytes read as "truncated", which is the truth.

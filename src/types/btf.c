@@ -541,10 +541,28 @@ kvm_types_member(kvm_t *kd, const char *type, const char *member,
 			return kvm_error(kd, KVM_EINVAL,
 					 "member path too deep");
 		outer = id;
+		uint64_t before = bits;
 		int32_t m = find_member(kd->btf, id, part, &bits, 0);
 		if (!m)
 			return kvm_error(kd, KVM_ENOENT, "%s has no member %s",
 					 type, member);
+		/*
+		 * libbpf does not check that members lie inside their struct
+		 * (the kernel's verifier does): a hostile BTF could place one
+		 * anywhere, and readers would read past the struct.
+		 */
+		uint64_t rel = bits - before;
+		int64_t ssz = btf__resolve_size(kd->btf, id);
+		int64_t msz = btf__resolve_size(kd->btf, m);
+		if (ssz >= 0 &&
+		    (rel > (uint64_t)ssz * 8 ||
+		     (rel % 8 == 0 && msz > 0 &&
+		      !member_is_bitfield(kd->btf, id, m) &&
+		      (uint64_t)msz > (uint64_t)ssz - rel / 8)))
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "BTF: %s.%s lies past the end of its "
+					 "%lld-byte type",
+					 type, member, (long long)ssz);
 		id = m;
 	}
 	if (depth == 0)

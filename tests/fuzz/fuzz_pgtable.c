@@ -4,9 +4,9 @@
  * (src/arch/x86_64.c, src/arch/aarch64.c, their real kvm_arch_ops) and the
  * translation cache above them (kvm_kvatop_cached, src/kvm.c), with
  * hostile page tables.  The input is a header and the physical memory; the
- * memory is served by a fake format over the input through the memmap
- * helpers every plain-range format uses (src/memmap.c), so translation
- * reads it exactly as on an ELF dump.  Input (integers little-endian):
+ * memory is served by a fake format over the input (fuzz_mem.h), so
+ * translation reads it exactly as on an ELF dump.  Input (integers
+ * little-endian):
  *   0   u8   flags: bit 0 arm64 (else x86_64); 1 no VMCOREINFO (the arch
  *            finds its root in memory); 2 big-endian target; 3 KERNELOFFSET
  *            given; 4 x86_64: pgtable_l5_enabled=1, arm64: TCR_EL1_T1SZ
@@ -37,79 +37,23 @@
  * [pa, pa + len) not wrapping, or an error with a one-line message; the
  * cache gives what the walk gives; a read returns -1 or 0..len bytes.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "kvm_private.h"
+#include "fuzz_mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define HDR 64
-#define SEG_HDR 16
-#define MAX_SEGS 64
-#define MAX_ZEROS (64u << 20)
-
-#define EM_X86_64 62
-#define EM_AARCH64 183
-
-struct fuzz_fmt {
-	struct kvm_memmap map; /* first: the memmap format ops take it */
-};
-
-static const struct kvm_format_ops fake_format = {
-	.name = "fuzz",
-	.read_phys = kvm_memmap_fmt_read,
-	.phys_ptr = kvm_memmap_fmt_ptr,
-	.close = kvm_memmap_fmt_close,
-};
-
-static void
-must(int cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "fuzz_pgtable: contract broken: %s\n", what);
-		abort();
-	}
-}
-
-static void
-check_msg(const char *msg, const char *what)
-{
-	must(msg[0] != '\0', what);
-	must(strchr(msg, '\n') == NULL, "a multi-line message");
-}
-
-static uint64_t
-u64_at(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return le64toh(v);
-}
-
-static uint32_t
-u32_at(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
 
 static void
 check_xlat(kvm_t *kd, int err, uint64_t pa, uint64_t len, const char *what)
 {
 	if (err) {
-		must(err < 0, "a positive error");
-		check_msg(kd->errbuf, what);
+		fm_must(err < 0, "a positive error");
+		fm_check_msg(kd->errbuf, what);
 		kvm_error_clear(kd);
 		return;
 	}
-	must(len > 0, "a translation of 0 bytes");
-	must(pa + (len - 1) >= pa, "a translation past 2^64");
+	fm_must(len > 0, "a translation of 0 bytes");
+	fm_must(pa + (len - 1) >= pa, "a translation past 2^64");
 }
 
 /* Kernel va: the walk, the cache (twice: fill, hit) and the public call. */
@@ -126,9 +70,9 @@ kernel_va(kvm_t *kd, uint64_t va)
 		int cerr = kvm_kvatop_cached(kd, va, &cpa, &clen);
 		check_xlat(kd, cerr, cpa, clen,
 			   "cached kvatop failed without a message");
-		must(!cerr == !err, "the cache and the walk disagree on success");
+		fm_must(!cerr == !err, "the cache and the walk disagree on success");
 		if (!err)
-			must(cpa == pa && clen == len,
+			fm_must(cpa == pa && clen == len,
 			     "the cache and the walk disagree");
 	}
 }
@@ -153,18 +97,18 @@ read_va(kvm_t *kd, uint64_t va)
 	uint64_t start = (va & ~0xfffULL) + 4096 - 48;
 
 	ssize_t n = kvm_read2(kd, start, buf, len);
-	must(n >= -1 && n <= (ssize_t)len, "kvm_read2 result out of range");
+	fm_must(n >= -1 && n <= (ssize_t)len, "kvm_read2 result out of range");
 	if (start + len < start)
-		must(n <= (ssize_t)(0 - start), "kvm_read2 ran past 2^64");
+		fm_must(n <= (ssize_t)(0 - start), "kvm_read2 ran past 2^64");
 	if (n != (ssize_t)len)
-		check_msg(kvm_geterr(kd), "a short kvm_read2 without a message");
+		fm_check_msg(kvm_geterr(kd), "a short kvm_read2 without a message");
 	kvm_clearerr(kd);
 	kpaddr_t pa;
 	uint64_t valid;
 	if (kvm_kvatop(kd, va, &pa, &valid) == 0)
-		must(valid > 0 && pa + (valid - 1) >= pa, "kvm_kvatop range");
+		fm_must(valid > 0 && pa + (valid - 1) >= pa, "kvm_kvatop range");
 	else
-		check_msg(kvm_geterr(kd), "kvm_kvatop failed without a message");
+		fm_check_msg(kvm_geterr(kd), "kvm_kvatop failed without a message");
 	kvm_clearerr(kd);
 }
 
@@ -185,19 +129,19 @@ set_vmcoreinfo(kvm_t *kd, const uint8_t *h, bool arm)
 		ADD("PAGESIZE=%u\n", arm ? 4096u << 2 * (h[1] & 3) : 4096u);
 	if (!(flags & 0x40))
 		ADD("SYMBOL(%s)=%llx\n", arm ? "swapper_pg_dir" : "init_top_pgt",
-		    (unsigned long long)u64_at(h + 8));
+		    (unsigned long long)fm_u64(h + 8));
 	if (arm) {
 		ADD("NUMBER(VA_BITS)=%u\n", h[2]);
 		if (flags & 0x10)
 			ADD("NUMBER(TCR_EL1_T1SZ)=%u\n", h[3]);
 		ADD("NUMBER(kimage_voffset)=0x%llx\n",
-		    (unsigned long long)u64_at(h + 16));
+		    (unsigned long long)fm_u64(h + 16));
 	} else {
-		ADD("NUMBER(phys_base)=%lld\n", (long long)u64_at(h + 16));
+		ADD("NUMBER(phys_base)=%lld\n", (long long)fm_u64(h + 16));
 		ADD("NUMBER(pgtable_l5_enabled)=%d\n", (flags & 0x10) != 0);
 	}
 	if (flags & 8)
-		ADD("KERNELOFFSET=%llx\n", (unsigned long long)u64_at(h + 24));
+		ADD("KERNELOFFSET=%llx\n", (unsigned long long)fm_u64(h + 24));
 #undef ADD
 	return kvm_set_vmcoreinfo(kd, text, (size_t)n);
 }
@@ -211,57 +155,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned flags = h[0];
 	bool arm = flags & 1;
 
-	kvm_t *kd = calloc(1, sizeof(*kd));
-	struct fuzz_fmt *fmt = calloc(1, sizeof(*fmt));
-	if (!kd || !fmt) {
-		free(kd);
-		free(fmt);
-		return 0;
-	}
-	kd->devmem_fd = -1;
-	kd->core.fd = -1;
-	kd->core.map = data;
-	kd->core.map_len = size;
-	kd->core.size = size;
-	kd->core.regular = true;
-	kd->format = &fake_format;
-	kd->fmt_priv = fmt;
-	kd->e_machine = arm ? EM_AARCH64 : EM_X86_64;
-	kd->big_endian = flags & 4;
-	kvm_tlb_flush(kd); /* as kvm_open: every slot empty */
-
 	/* The segments: physical memory from the input. */
-	size_t off = HDR;
-	for (int i = 0; i < MAX_SEGS && size - off >= SEG_HDR; i++) {
-		uint64_t pa = u64_at(data + off);
-		uint64_t len = u32_at(data + off + 8);
-		uint64_t zeros = KVM_MIN(u32_at(data + off + 12), MAX_ZEROS);
-		off += SEG_HDR;
-		len = KVM_MIN(len, (uint64_t)(size - off));
-		if (kvm_memmap_add(kd, &fmt->map, pa, len + zeros, off, len))
-			kvm_error_clear(kd);
-		off += len;
-	}
-	kvm_memmap_finish(kd, &fmt->map);
-	if (kvm_set_phys_ranges(kd, &fmt->map))
-		goto out;
+	kvm_t *kd = fm_open(data, size, HDR, 64, arm ? EM_AARCH64 : EM_X86_64,
+			    flags & 4);
+	if (!kd)
+		return 0;
 	if (!arm && (flags & 0x20)) {
 		struct kvm_cpu_state *c = kvm_cpu_add(kd);
 		if (!c)
 			goto out;
 		c->have_cr = true;
-		c->cr3 = u64_at(h + 32);
+		c->cr3 = fm_u64(h + 32);
 		c->cr4 = flags & 0x10 ? 1u << 12 : 0;
 	}
 	if (set_vmcoreinfo(kd, h, arm))
 		goto out;
 
 	int err = kvm_setup_arch(kd);
-	must(err == 0, "kvm_setup_arch failed");
-	must(kd->arch != NULL, "no arch for x86_64 or arm64");
-	must(kd->errbuf[0] == '\0', "kvm_setup_arch left an error");
+	fm_must(err == 0, "kvm_setup_arch failed");
+	fm_must(kd->arch != NULL, "no arch for x86_64 or arm64");
+	fm_must(kd->errbuf[0] == '\0', "kvm_setup_arch left an error");
 	if (!kd->xlat.ready)
-		check_msg(kd->xlat_reason, "translation failed without a reason");
+		fm_check_msg(kd->xlat_reason, "translation failed without a reason");
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr,
 			"fuzz_pgtable: %s %s root 0x%llx levels %d page %u "
@@ -294,32 +209,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fixed[nfixed++] = kd->xlat.ktext_start;
 	fixed[nfixed++] = 0xfffffffffffff000ULL;
 	for (int i = 0; i < 3; i++)
-		fixed[nfixed++] = u64_at(h + 40 + 8 * i);
+		fixed[nfixed++] = fm_u64(h + 40 + 8 * i);
 	for (size_t i = 0; i < nfixed; i++) {
 		kernel_va(kd, fixed[i]);
 		/* The next 2 MiB slot: the block and PMD caches again. */
 		kernel_va(kd, fixed[i] + (2u << 20));
 	}
-	uint64_t uroot = u64_at(h + 32);
+	uint64_t uroot = fm_u64(h + 32);
 	for (int i = 0; i < 3; i++)
-		user_va(kd, uroot, u64_at(h + 40 + 8 * i));
+		user_va(kd, uroot, fm_u64(h + 40 + 8 * i));
 	user_va(kd, uroot, 0x400000);
 	user_va(kd, uroot, 0x7ffffffff000ULL);
-	user_va(kd, kd->xlat.root, u64_at(h + 40));
+	user_va(kd, kd->xlat.root, fm_u64(h + 40));
 	for (int i = 0; i < 3; i++)
-		read_va(kd, u64_at(h + 40 + 8 * i));
+		read_va(kd, fm_u64(h + 40 + 8 * i));
 	read_va(kd, fixed[2]);
 	/* kvm_write and a KPTI swap flush the caches: all again. */
 	kvm_tlb_flush(kd);
-	kernel_va(kd, u64_at(h + 40));
+	kernel_va(kd, fm_u64(h + 40));
 out:
-	if (kd->arch && kd->arch->fini)
-		kd->arch->fini(kd);
-	kd->format->close(kd);
-	kvm_vmcoreinfo_deinit(&kd->vmci);
-	free(kd->vmcoreinfo_text);
-	free(kd->ranges);
-	free(kd->cpus);
-	free(kd);
+	kvm_close(kd);
 	return 0;
 }

@@ -39,6 +39,13 @@ LIST
 for name in trunc-ehdr trunc-phdrs trunc-notes no-load qemu-bad-size; do
 	"$MKELF" -o "$out/bad-$name" "$top/tests/data/bad-$name.spec"
 done
+# Headers read around with a warning (e_phnum too large, p_memsz past the
+# physical address space) and one refused.
+for name in phnum-extra memsz-huge; do
+	"$MKELF" -o "$out/warn-$name" "$top/tests/data/elf-x86_64-$name.spec"
+done
+"$MKELF" -o "$out/bad-load-past-phys-limit" \
+    "$top/tests/data/bad-load-past-phys-limit.spec"
 # Its top page is mapped, so the read at 2^64 - 8 meets the wrap bug of
 # seeds/xfail-virt-wrap.spec: rename to bad-pgtable-loop once fixed.
 "$MKELF" -o "$out/xfail-pgtable-loop" "$top/tests/data/bad-pgtable-loop.spec"

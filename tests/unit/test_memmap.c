@@ -419,13 +419,48 @@ test_overlap_trims_filesz(void **state)
 	add(f, 0x101000, 0x3000, 0x8000, 0x0800);
 	assert_int_equal(kvm_memmap_finish(f->kd, &f->m), 0);
 
-	assert_int_equal(f->m.nsegs, 2);
-	assert_int_equal(f->m.segs[1].pa, 0x102000);
-	assert_int_equal(f->m.segs[1].memsz, 0x2000);
-	assert_int_equal(f->m.segs[1].filesz, 0);
+	/* The zero fill left joins A: one segment, A's bytes then zeros. */
+	assert_int_equal(f->m.nsegs, 1);
+	assert_int_equal(f->m.segs[0].pa, 0x100000);
+	assert_int_equal(f->m.segs[0].memsz, 0x4000);
+	assert_int_equal(f->m.segs[0].filesz, 0x2000);
 
 	memset(buf, 0xcc, sizeof(buf));
 	assert_int_equal(rd(f, 0x102000, buf, sizeof(buf), &done), 0);
+	assert_zero_bytes(buf, sizeof(buf));
+}
+
+/*
+ * Bytes the file holds win over another segment's zero fill: a PT_LOAD
+ * whose p_memsz is broken does not hide the segments above it.
+ */
+static void
+test_overlap_file_beats_zero_fill(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[0x100];
+	size_t done;
+
+	add(f, 0x100000, 0x10000, 0x0000, 0x1000); /* A: 60 KiB of zeros */
+	add(f, 0x104000, 0x1000, 0x8000, 0x1000);  /* B: inside A's zeros */
+	add(f, 0x108000, 0x2000, 0x9000, 0x0000);  /* C: zeros in zeros */
+	assert_int_equal(kvm_memmap_finish(f->kd, &f->m), 0);
+
+	assert_int_equal(f->m.nsegs, 2);
+	assert_int_equal(f->m.segs[0].pa, 0x100000);
+	assert_int_equal(f->m.segs[0].memsz, 0x4000);
+	assert_int_equal(f->m.segs[0].filesz, 0x1000);
+	assert_int_equal(f->m.segs[1].pa, 0x104000);
+	assert_int_equal(f->m.segs[1].memsz, 0xc000);
+	assert_int_equal(f->m.segs[1].filesz, 0x1000);
+
+	assert_int_equal(rd(f, 0x104000, buf, sizeof(buf), &done), 0);
+	assert_file_bytes(buf, 0x8000, sizeof(buf)); /* B's, not A's zeros */
+	memset(buf, 0xcc, sizeof(buf));
+	assert_int_equal(rd(f, 0x103f00, buf, sizeof(buf), &done), 0);
+	assert_zero_bytes(buf, sizeof(buf));
+	memset(buf, 0xcc, sizeof(buf));
+	assert_int_equal(rd(f, 0x10ff00, buf, sizeof(buf), &done), 0);
 	assert_zero_bytes(buf, sizeof(buf));
 }
 
@@ -740,6 +775,7 @@ main(void)
 		T(test_empty_map),
 		T(test_overlap_trimmed),
 		T(test_overlap_trims_filesz),
+		T(test_overlap_file_beats_zero_fill),
 		T(test_segment_past_eof),
 		T(test_add_wraps_address_space),
 		T(test_add_offset_wraps_file),

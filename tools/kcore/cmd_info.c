@@ -66,6 +66,11 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf("%" PRIu64, i.crash_time);
 		else
 			printf("null");
+		/* Only when there is one: the usual output stays as it was. */
+		if (i.warning[0]) {
+			printf(", \"warning\": ");
+			json_string(stdout, i.warning);
+		}
 		printf(", \"memory_bytes\": %" PRIu64 ", \"phys_ranges\": [",
 		       total);
 		for (size_t k = 0; k < nr; k++) {
@@ -101,6 +106,8 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm))
 			printf("crash time      %s\n", buf);
 	}
+	if (i.warning[0])
+		printf("warning         %s\n", i.warning);
 	printf("memory          %.1f MiB in %zu range%s\n",
 	       total / 1048576.0, nr, nr == 1 ? "" : "s");
 	for (size_t k = 0; k < nr; k++)

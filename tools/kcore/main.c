@@ -273,6 +273,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "kcore: %s\n", errbuf);
 		return open_exit(err);
 	}
+	/* A dump whose headers had to be read around says so, whatever runs. */
+	struct kvm_info info;
+	if (kvm_get_info(kd, &info, sizeof(info)) == 0 && info.warning[0])
+		fprintf(stderr, "kcore: warning: %s\n", info.warning);
 	if (o.btf && kvm_set_btf_file(kd, o.btf) < 0) {
 		int st = kcore_fail(kd, "--btf");
 		kvm_close(kd);
