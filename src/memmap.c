@@ -124,9 +124,8 @@ kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
 	}
 	nf = trim_overlaps(file, nf);
 	nz = trim_overlaps(zero, nz);
-	size_t no = 0, j = 0;
+	size_t no = nf, j = 0;
 	memcpy(out, file, nf * sizeof(*out));
-	no = nf;
 	for (size_t i = 0; i < nz; i++) {
 		/* Inclusive ends throughout: a part may end at 2^64 - 1. */
 		uint64_t zpa = zero[i].pa, zlast = zpa + zero[i].memsz - 1;

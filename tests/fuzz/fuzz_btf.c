@@ -48,9 +48,9 @@ static const char *const members[][2] = {
 static void
 check(kvm_t *kd, int rc, const char *what)
 {
-	fm_must(rc == 0 || rc == -1, "a result other than 0 or -1");
+	fd_must(rc == 0 || rc == -1, "a result other than 0 or -1");
 	if (rc)
-		fm_check_msg(kvm_geterr(kd), what);
+		fd_check_msg(kvm_geterr(kd), what);
 }
 
 static void
@@ -63,7 +63,7 @@ member(kvm_t *kd, const char *type, const char *name)
 	/* A member lies inside its struct when the struct's size is known. */
 	if (rc == 0 && kvm_type_size(kd, type, &tsize) == 0 && tsize > 0 &&
 	    msize > 0)
-		fm_must(off <= tsize, "a member past the end of its struct");
+		fd_must(off <= tsize, "a member past the end of its struct");
 }
 
 /* The strings of a raw little-endian BTF's string section, if it has one. */
@@ -121,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int cnt;
 	if (!kvm_getproc2(kd, KERN_PROC_ALL, 0, sizeof(struct kinfo_proc2),
 			  &cnt))
-		fm_check_msg(kvm_geterr(kd),
+		fd_check_msg(kvm_geterr(kd),
 			     "kvm_getproc2 failed without a message");
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz_btf: %s\n", kvm_geterr(kd));

@@ -49,6 +49,8 @@ static inline void
 fd_check_msg(const char *msg, const char *what)
 {
 	fd_must(msg != NULL && msg[0] != '\0', what);
+	if (strchr(msg, '\n'))
+		fprintf(stderr, "fuzz: the message: \"%s\"\n", msg);
 	fd_must(strchr(msg, '\n') == NULL, "error message spans lines");
 }
 

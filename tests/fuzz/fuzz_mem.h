@@ -13,6 +13,8 @@
 #ifndef FUZZ_MEM_H
 #define FUZZ_MEM_H
 
+#include "fuzz_dump.h" /* fd_must, fd_check_msg; _GNU_SOURCE first */
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,25 +55,6 @@ fm_u32(const uint8_t *p)
 
 	memcpy(&v, p, 4);
 	return le32toh(v);
-}
-
-static inline void
-fm_must(int cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "fuzz: contract broken: %s\n", what);
-		abort();
-	}
-}
-
-/* A failure leaves one line that says something. */
-static inline void
-fm_check_msg(const char *msg, const char *what)
-{
-	fm_must(msg != NULL && msg[0] != '\0', what);
-	if (strchr(msg, '\n'))
-		fprintf(stderr, "fuzz: the message: \"%s\"\n", msg);
-	fm_must(strchr(msg, '\n') == NULL, "a multi-line message");
 }
 
 /*

@@ -47,13 +47,13 @@ static void
 check_xlat(kvm_t *kd, int err, uint64_t pa, uint64_t len, const char *what)
 {
 	if (err) {
-		fm_must(err < 0, "a positive error");
-		fm_check_msg(kd->errbuf, what);
+		fd_must(err < 0, "a positive error");
+		fd_check_msg(kd->errbuf, what);
 		kvm_error_clear(kd);
 		return;
 	}
-	fm_must(len > 0, "a translation of 0 bytes");
-	fm_must(pa + (len - 1) >= pa, "a translation past 2^64");
+	fd_must(len > 0, "a translation of 0 bytes");
+	fd_must(pa + (len - 1) >= pa, "a translation past 2^64");
 }
 
 /* Kernel va: the walk, the cache (twice: fill, hit) and the public call. */
@@ -70,9 +70,9 @@ kernel_va(kvm_t *kd, uint64_t va)
 		int cerr = kvm_kvatop_cached(kd, va, &cpa, &clen);
 		check_xlat(kd, cerr, cpa, clen,
 			   "cached kvatop failed without a message");
-		fm_must(!cerr == !err, "the cache and the walk disagree on success");
+		fd_must(!cerr == !err, "the cache and the walk disagree on success");
 		if (!err)
-			fm_must(cpa == pa && clen == len,
+			fd_must(cpa == pa && clen == len,
 			     "the cache and the walk disagree");
 	}
 }
@@ -97,18 +97,18 @@ read_va(kvm_t *kd, uint64_t va)
 	uint64_t start = (va & ~0xfffULL) + 4096 - 48;
 
 	ssize_t n = kvm_read2(kd, start, buf, len);
-	fm_must(n >= -1 && n <= (ssize_t)len, "kvm_read2 result out of range");
+	fd_must(n >= -1 && n <= (ssize_t)len, "kvm_read2 result out of range");
 	if (start + len < start)
-		fm_must(n <= (ssize_t)(0 - start), "kvm_read2 ran past 2^64");
+		fd_must(n <= (ssize_t)(0 - start), "kvm_read2 ran past 2^64");
 	if (n != (ssize_t)len)
-		fm_check_msg(kvm_geterr(kd), "a short kvm_read2 without a message");
+		fd_check_msg(kvm_geterr(kd), "a short kvm_read2 without a message");
 	kvm_clearerr(kd);
 	kpaddr_t pa;
 	uint64_t valid;
 	if (kvm_kvatop(kd, va, &pa, &valid) == 0)
-		fm_must(valid > 0 && pa + (valid - 1) >= pa, "kvm_kvatop range");
+		fd_must(valid > 0 && pa + (valid - 1) >= pa, "kvm_kvatop range");
 	else
-		fm_check_msg(kvm_geterr(kd), "kvm_kvatop failed without a message");
+		fd_check_msg(kvm_geterr(kd), "kvm_kvatop failed without a message");
 	kvm_clearerr(kd);
 }
 
@@ -172,11 +172,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 
 	int err = kvm_setup_arch(kd);
-	fm_must(err == 0, "kvm_setup_arch failed");
-	fm_must(kd->arch != NULL, "no arch for x86_64 or arm64");
-	fm_must(kd->errbuf[0] == '\0', "kvm_setup_arch left an error");
+	fd_must(err == 0, "kvm_setup_arch failed");
+	fd_must(kd->arch != NULL, "no arch for x86_64 or arm64");
+	fd_must(kd->errbuf[0] == '\0', "kvm_setup_arch left an error");
 	if (!kd->xlat.ready)
-		fm_check_msg(kd->xlat_reason, "translation failed without a reason");
+		fd_check_msg(kd->xlat_reason, "translation failed without a reason");
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr,
 			"fuzz_pgtable: %s %s root 0x%llx levels %d page %u "

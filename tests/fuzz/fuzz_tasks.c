@@ -47,16 +47,16 @@ static void
 check_vector(kvm_t *kd, char **v, int nchr, const char *what)
 {
 	if (!v) {
-		fm_check_msg(kvm_geterr(kd), what);
+		fd_check_msg(kvm_geterr(kd), what);
 		return;
 	}
 	size_t chars = 0;
 	for (size_t i = 0; v[i]; i++) {
-		fm_must(i < (1u << 20), "a vector without its NULL");
+		fd_must(i < (1u << 20), "a vector without its NULL");
 		chars += strlen(v[i]);
 	}
 	if (nchr > 0)
-		fm_must(chars <= (size_t)nchr, "a vector over its cap");
+		fd_must(chars <= (size_t)nchr, "a vector over its cap");
 }
 
 /* BTF from the input through a memfd, as kvm_set_btf_file reads a file. */
@@ -114,7 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vlen && kvm_set_vmcoreinfo(kd, (const char *)vtext, vlen))
 		goto out;
 	if (kvm_setup_arch(kd)) {
-		fm_check_msg(kd->errbuf, "kvm_setup_arch failed without a "
+		fd_check_msg(kd->errbuf, "kvm_setup_arch failed without a "
 			     "message");
 		goto out;
 	}
@@ -127,12 +127,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kinfo_proc2 *p =
 		kvm_getproc2(kd, KERN_PROC_ALL, 0, sizeof(*p), &cnt);
 	if (!p) {
-		fm_check_msg(kvm_geterr(kd), "kvm_getproc2 failed without a "
+		fd_check_msg(kvm_geterr(kd), "kvm_getproc2 failed without a "
 			     "message");
 	} else {
-		fm_must(cnt >= 0, "a negative process count");
+		fd_must(cnt >= 0, "a negative process count");
 		for (int i = 0; i < cnt; i++)
-			fm_must(memchr(p[i].p_comm, '\0',
+			fd_must(memchr(p[i].p_comm, '\0',
 				       sizeof(p[i].p_comm)) != NULL,
 				"p_comm without its NUL");
 		/* The array is replaced by the next call: keep the first. */
@@ -151,7 +151,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				kd, KERN_PROC_PID, first[n - 1].p_pid,
 				sizeof(*q), &c2);
 			if (!q)
-				fm_check_msg(kvm_geterr(kd),
+				fd_check_msg(kvm_geterr(kd),
 					     "kvm_getproc2 by pid failed without "
 					     "a message");
 		}
@@ -159,12 +159,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	double la[3];
 	int nla = kvm_getloadavg(kd, la, 3);
 	if (nla < 0) {
-		fm_check_msg(kvm_geterr(kd), "kvm_getloadavg failed without a "
+		fd_check_msg(kvm_geterr(kd), "kvm_getloadavg failed without a "
 			     "message");
 	} else {
-		fm_must(nla <= 3, "kvm_getloadavg stored too many");
+		fd_must(nla <= 3, "kvm_getloadavg stored too many");
 		for (int i = 0; i < nla; i++)
-			fm_must(isfinite(la[i]) && la[i] >= 0,
+			fd_must(isfinite(la[i]) && la[i] >= 0,
 				"a load average that is no number");
 	}
 	if (getenv("FUZZ_VERBOSE"))
