@@ -348,6 +348,27 @@ kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
 	return file_read_raw(kd, f, off, buf, len);
 }
 
+uint64_t
+kvm_file_hole_bytes(const struct kvm_file *f, uint64_t off, uint64_t len)
+{
+	if (off >= f->size)
+		return 0;
+	len = KVM_MIN(len, f->size - off);
+	if (!f->flat || len == 0)
+		return 0;
+	struct kvm_flat *fl = f->flat;
+	uint64_t end = off + len, held = 0;
+	size_t i = flat_find(fl, off);
+	for (i = i == SIZE_MAX ? 0 : i; i < fl->n && fl->ext[i].lofs < end;
+	     i++) {
+		uint64_t s = KVM_MAX(fl->ext[i].lofs, off);
+		uint64_t e = KVM_MIN(fl->ext[i].lofs + fl->ext[i].len, end);
+		if (e > s)
+			held += e - s;
+	}
+	return len - held;
+}
+
 int
 kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
 	       const void *buf, size_t len)

@@ -117,6 +117,13 @@ int kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
  */
 int kvm_file_set_flat(kvm_t *kd, struct kvm_file *f,
 		      const struct kvm_flat_rec *recs, size_t n);
+/*
+ * Bytes of [off, off+len) that no extent of a flattened file holds (they
+ * read as zeros); 0 for other files.  Lets a format refuse to copy or scan
+ * a table that is mostly holes: a logical file can claim any size.
+ */
+uint64_t kvm_file_hole_bytes(const struct kvm_file *f, uint64_t off,
+			     uint64_t len);
 
 /* ------------------------------------------------------ physical memmap */
 

@@ -537,6 +537,19 @@ kdump_bitmaps(kvm_t *kd, struct kdump_priv *p, uint64_t off, uint64_t half)
 	p->bm2 = kvm_file_ptr(&kd->core, off + half, used);
 	if (p->bm1 && p->bm2)
 		return 0;
+	/*
+	 * A flattened stream's logical file can claim any size: copy only
+	 * bitmaps the file mostly holds, so that the copy and the scans over
+	 * it stay in proportion to the file (a lost record or two is fine).
+	 */
+	uint64_t holes = kvm_file_hole_bytes(&kd->core, off, used) +
+			 kvm_file_hole_bytes(&kd->core, off + half, used);
+	if (holes > used)
+		return kvm_error(kd, KVM_ETRUNC,
+				 "kdump: %llu of the bitmaps' %llu bytes are "
+				 "missing from the flattened file",
+				 (unsigned long long)holes,
+				 (unsigned long long)(2 * used));
 	if (used > SIZE_MAX / 2 || !(p->bm_copy = malloc(2 * used + 1)))
 		return kvm_error(kd, KVM_ENOMEM,
 				 "kdump: out of memory for bitmaps of %llu "
