@@ -202,7 +202,8 @@ qpid=""
 trap '[ -n "$qpid" ] && kill $qpid 2>/dev/null' EXIT
 trap 'exit 1' HUP INT TERM
 # boot ACCEL TIMEOUT FIRST: 0 when the guest said GUEST-DONE; 2 when it
-# printed nothing within FIRST seconds (KVM that does not run)
+# printed nothing within FIRST seconds or QEMU exited first (KVM that does
+# not run)
 boot() {
 	local a=$1 limit=$2 first=$3 cpu=qemu64 t0 t
 	[ "$a" = kvm ] && cpu=host
@@ -219,7 +220,16 @@ boot() {
 	t0=$(date +%s)
 	while :; do
 		grep -q '^GUEST-DONE' "$log" && break
-		kill -0 $qpid 2>/dev/null || break
+		if ! kill -0 $qpid 2>/dev/null; then
+			# QEMU gave up before the kernel ran: some hosts' KVM
+			# refuses the host CPU's MSRs (nested virtualisation).
+			if [ "$first" -gt 0 ] && ! grep -q 'Linux version' "$log"; then
+				wait $qpid 2>/dev/null
+				qpid=""
+				return 2
+			fi
+			break
+		fi
 		t=$(($(date +%s) - t0))
 		if [ "$first" -gt 0 ] && [ $t -ge "$first" ] && ! grep -q 'Linux version' "$log"; then
 			kill $qpid 2>/dev/null
@@ -256,7 +266,7 @@ if [ "$mode" = kvm ]; then
 		if [ "$accel" = kvm ]; then
 			die "KVM: the kernel printed nothing in 10 s ($(head -c 300 "$work/qemu.stderr"))"
 		fi
-		say "KVM does not run the guest (nothing on the console in 10 s): TCG instead"
+		say "KVM does not run the guest (nothing on the console in 10 s, or QEMU exited: $(tail -n 1 "$work/qemu.stderr" | cut -c1-160)): TCG instead"
 		mode=tcg
 		t_boot=$(now)
 		rm -f "$disk"
