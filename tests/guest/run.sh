@@ -205,7 +205,7 @@ trap 'exit 1' HUP INT TERM
 # printed nothing within FIRST seconds or QEMU exited first (KVM that does
 # not run)
 boot() {
-	local a=$1 limit=$2 first=$3 cpu=qemu64 t0 t
+	local a=$1 limit=$2 first=$3 cpu=qemu64 t0 t alive
 	[ "$a" = kvm ] && cpu=host
 	rm -f "$log"
 	: >"$log"
@@ -220,23 +220,20 @@ boot() {
 	t0=$(date +%s)
 	while :; do
 		grep -q '^GUEST-DONE' "$log" && break
-		if ! kill -0 $qpid 2>/dev/null; then
-			# QEMU gave up before the kernel ran: some hosts' KVM
-			# refuses the host CPU's MSRs (nested virtualisation).
-			if [ "$first" -gt 0 ] && ! grep -q 'Linux version' "$log"; then
-				wait $qpid 2>/dev/null
-				qpid=""
-				return 2
-			fi
-			break
-		fi
+		alive=1
+		kill -0 $qpid 2>/dev/null || alive=0
 		t=$(($(date +%s) - t0))
-		if [ "$first" -gt 0 ] && [ $t -ge "$first" ] && ! grep -q 'Linux version' "$log"; then
+		# No kernel on the console within FIRST seconds, or QEMU gave up
+		# before the kernel ran (some hosts' KVM refuses the host CPU's
+		# MSRs under nested virtualisation).
+		if [ "$first" -gt 0 ] && ! grep -q 'Linux version' "$log" &&
+		    { [ $alive = 0 ] || [ $t -ge "$first" ]; }; then
 			kill $qpid 2>/dev/null
 			wait $qpid 2>/dev/null
 			qpid=""
 			return 2
 		fi
+		[ $alive = 0 ] && break
 		[ $t -ge "$limit" ] && break
 		sleep 0.2
 	done
@@ -264,7 +261,7 @@ if [ "$mode" = kvm ]; then
 	st=$?
 	if [ $st = 2 ]; then
 		if [ "$accel" = kvm ]; then
-			die "KVM: the kernel printed nothing in 10 s ($(head -c 300 "$work/qemu.stderr"))"
+			die "KVM: the kernel printed nothing in 10 s, or QEMU exited ($(head -c 300 "$work/qemu.stderr"))"
 		fi
 		say "KVM does not run the guest (nothing on the console in 10 s, or QEMU exited: $(tail -n 1 "$work/qemu.stderr" | cut -c1-160)): TCG instead"
 		mode=tcg
