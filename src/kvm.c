@@ -594,6 +594,21 @@ int
 kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 	      size_t *done_ret)
 {
+	return kvm_virt_read_flags(kd, va, buf, len, done_ret, 0);
+}
+
+int
+kvm_virt_read_image(kvm_t *kd, uint64_t va, void *buf, size_t len,
+		    size_t *done_ret)
+{
+	return kvm_virt_read_flags(kd, va, buf, len, done_ret,
+				   KVM_VREAD_EXCLUDED_ZERO);
+}
+
+int
+kvm_virt_read_flags(kvm_t *kd, uint64_t va, void *buf, size_t len,
+		    size_t *done_ret, unsigned flags)
+{
 	uint8_t *out = buf;
 	size_t done = 0;
 	int err = need_xlat(kd);
@@ -631,6 +646,18 @@ kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 		err = kvm_phys_read(kd, pa, out + done, n, &got);
 		done += got;
 		va += got;
+		if (err == -KVM_ENODATA && (flags & KVM_VREAD_EXCLUDED_ZERO) &&
+		    kd->page_size) {
+			/* The rest of this page was left out: zeros. */
+			size_t z = kd->page_size - (va & (kd->page_size - 1));
+			z = KVM_MIN(z, len - done);
+			memset(out + done, 0, z);
+			done += z;
+			va += z;
+			kvm_error_clear(kd);
+			err = 0;
+			continue;
+		}
 		if (err)
 			kvm_error_ctx(kd, "kernel address 0x%llx",
 				      (unsigned long long)va);

@@ -398,6 +398,17 @@ void kvm_tlb_flush(kvm_t *kd);
 /* Kernel virtual read; same contract as kvm_phys_read. */
 int kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 		  size_t *done_ret);
+/*
+ * The same for the kernel image (text, rodata, kallsyms, BTF): a page that
+ * a filtered dump left out reads as zeros.  The image is reserved memory,
+ * never free, cache or user pages, so the only pages of it that a dump
+ * level excludes are the all-zero ones (makedumpfile -d 1 and up).
+ */
+int kvm_virt_read_image(kvm_t *kd, uint64_t va, void *buf, size_t len,
+			size_t *done_ret);
+#define KVM_VREAD_EXCLUDED_ZERO 1u
+int kvm_virt_read_flags(kvm_t *kd, uint64_t va, void *buf, size_t len,
+			size_t *done_ret, unsigned flags);
 /* Add a CPU state slot; returns it or NULL (error recorded). */
 struct kvm_cpu_state *kvm_cpu_add(kvm_t *kd);
 /* Record the physical ranges (copied). */

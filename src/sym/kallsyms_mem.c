@@ -43,14 +43,16 @@
 struct kallsyms_loc {
 	uint64_t num_syms, names, token_table, token_index;
 	uint64_t offsets, relative_base, addresses;
-	bool have_offsets, have_addresses;
+	/* have_base: kallsyms_relative_base exists (gone with 7.0's
+	 * place-relative offsets). */
+	bool have_offsets, have_base, have_addresses;
 };
 
 static int
 read_exact(kvm_t *kd, uint64_t va, void *buf, size_t len, const char *what)
 {
 	size_t done;
-	int err = kvm_virt_read(kd, va, buf, len, &done);
+	int err = kvm_virt_read_image(kd, va, buf, len, &done);
 
 	if (err)
 		return kvm_error_ctx(kd, "kallsyms: reading %s at 0x%llx", what,
@@ -110,7 +112,7 @@ tokens_load(kvm_t *kd, const struct kallsyms_loc *loc,
 	if (!tok->table)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
 	size_t done;
-	err = kvm_virt_read(kd, loc->token_table, tok->table, len, &done);
+	err = kvm_virt_read_image(kd, loc->token_table, tok->table, len, &done);
 	if (err && done <= maxoff)
 		return kvm_error_ctx(kd, "kallsyms: reading the token table");
 	kvm_error_clear(kd);
@@ -205,7 +207,7 @@ names_next(struct names_stream *s, const struct kallsyms_tokens *tok,
 		s->len -= s->pos;
 		s->pos = 0;
 		size_t got;
-		if (kvm_virt_read(s->kd, s->va + s->len, s->buf + s->len,
+		if (kvm_virt_read_image(s->kd, s->va + s->len, s->buf + s->len,
 				  NAMES_WINDOW - s->len, &got) != 0) {
 			kvm_error_clear(s->kd);
 			s->eof = true;
@@ -244,6 +246,57 @@ decode_addr(enum kallsyms_enc enc, int32_t off, uint64_t base,
 	default:
 		return 0;
 	}
+}
+
+/*
+ * The encoding of an offsets array: the one that puts _stext where
+ * VMCOREINFO says (stext_i >= 0, want_stext != 0), else the one whose
+ * addresses come out sorted (kallsyms sorts by address), ties going to
+ * the one with more addresses near the kernel text (absolute-percpu and
+ * base-relative read the same when no offset is negative).  Without a
+ * relative base only place-relative is possible.  Returns the score
+ * (higher is better); *unsorted_ret and *near_ret describe the choice.
+ */
+static uint64_t
+choose_enc(const kvm_t *kd, const uint8_t *raw, uint64_t num, bool have_base,
+	   uint64_t base, uint64_t array, int64_t stext_i, uint64_t want_stext,
+	   enum kallsyms_enc *enc_ret, uint64_t *unsorted_ret,
+	   uint64_t *near_ret)
+{
+	uint64_t best_score = 0;
+	bool have_best = false;
+
+	for (int e = ENC_ABS_PERCPU; e <= ENC_PLACE_REL; e++) {
+		if (!have_base && e != ENC_PLACE_REL)
+			continue;
+		uint64_t unsorted = 0, near = 0, prev = 0;
+		for (uint64_t i = 0; i < num; i++) {
+			int32_t off = (int32_t)get_uint(kd, raw + 4 * i, 4);
+			uint64_t a = decode_addr(e, off, base, array + 4 * i);
+			unsorted += a < prev;
+			near += kd->xlat.ktext_start &&
+				a - kd->xlat.ktext_start < (1ULL << 31);
+			prev = a;
+		}
+		bool hit = false;
+		if (want_stext && stext_i >= 0) {
+			int32_t off = (int32_t)get_uint(kd, raw + 4 * stext_i, 4);
+			hit = decode_addr(e, off, base, array + 4 * stext_i) ==
+			      want_stext;
+		}
+		/* Higher is better: _stext, then sorted, then near. */
+		uint64_t score = ((uint64_t)hit << 62) +
+				 ((num - unsorted) << 24) +
+				 (near * 0xffffff / num);
+		if (!have_best || score > best_score) {
+			have_best = true;
+			best_score = score;
+			*enc_ret = e;
+			*unsorted_ret = unsorted;
+			*near_ret = near;
+		}
+	}
+	return best_score;
 }
 
 /*
@@ -300,7 +353,7 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 	if (err)
 		goto out;
 	uint64_t base = 0;
-	if (!loc->have_addresses) {
+	if (!loc->have_addresses && loc->have_base) {
 		err = read_exact(kd, loc->relative_base, buf, kd->ptr_size,
 				 "kallsyms_relative_base");
 		if (err)
@@ -349,49 +402,14 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 		goto out;
 	}
 
-	/*
-	 * The encoding: the one that puts _stext where VMCOREINFO says,
-	 * else the one whose addresses come out sorted (kallsyms sorts by
-	 * address), ties going to the one with more addresses near the
-	 * kernel text (absolute-percpu and base-relative read the same
-	 * when no offset is negative).
-	 */
 	uint64_t want_stext = 0;
 	if (kd->vmcoreinfo_text)
 		kvm_vmcoreinfo_symbol(&kd->vmci, "_stext", &want_stext);
 	enum kallsyms_enc enc = ENC_ABSOLUTE;
 	if (!loc->have_addresses) {
-		uint64_t best_score = 0;
-		bool have_best = false;
-		for (int e = ENC_ABS_PERCPU; e <= ENC_PLACE_REL; e++) {
-			uint64_t unsorted = 0, near = 0, prev = 0;
-			for (uint64_t i = 0; i < num; i++) {
-				int32_t off = (int32_t)get_uint(kd, raw + 4 * i, 4);
-				uint64_t a = decode_addr(e, off, base,
-							 array + 4 * i);
-				unsorted += a < prev;
-				near += kd->xlat.ktext_start &&
-					a - kd->xlat.ktext_start < (1ULL << 31);
-				prev = a;
-			}
-			bool hit = false;
-			if (want_stext && stext_i >= 0) {
-				int32_t off = (int32_t)get_uint(
-					kd, raw + 4 * stext_i, 4);
-				hit = decode_addr(e, off, base,
-						  array + 4 * stext_i) ==
-				      want_stext;
-			}
-			/* Higher is better: _stext, then sorted, then near. */
-			uint64_t score = ((uint64_t)hit << 62) +
-					 ((num - unsorted) << 24) +
-					 (near * 0xffffff / num);
-			if (!have_best || score > best_score) {
-				have_best = true;
-				best_score = score;
-				enc = e;
-			}
-		}
+		uint64_t u, nr;
+		choose_enc(kd, raw, num, loc->have_base, base, array, stext_i,
+			   want_stext, &enc, &u, &nr);
 	}
 	uint64_t unsorted = 0;
 	for (uint64_t i = 0; i < num; i++) {
@@ -429,8 +447,10 @@ locate_vmcoreinfo(kvm_t *kd, struct kallsyms_loc *loc)
 	    !kvm_vmcoreinfo_symbol(v, "kallsyms_token_index",
 				   &loc->token_index))
 		return false;
+	/* 7.0 made the offsets place-relative and dropped the base. */
 	loc->have_offsets =
-		kvm_vmcoreinfo_symbol(v, "kallsyms_offsets", &loc->offsets) &&
+		kvm_vmcoreinfo_symbol(v, "kallsyms_offsets", &loc->offsets);
+	loc->have_base = loc->have_offsets &&
 		kvm_vmcoreinfo_symbol(v, "kallsyms_relative_base",
 				      &loc->relative_base);
 	loc->have_addresses = !loc->have_offsets &&
@@ -455,19 +475,69 @@ token_index_at(const kvm_t *kd, const uint8_t *p)
 }
 
 /*
- * Before num_syms: relative_base (one pointer) and before it the N
- * offsets, or (before 4.6) N absolute addresses and no base.  The
- * candidate whose addresses come out sorted is taken.
+ * Where the offsets lie, once the scan found num_syms, names and the
+ * token index.  scripts/kallsyms.c wrote
+ *   offsets[N] | relative_base | num_syms | names | ... | token_index
+ * from 4.6 to 6.3, and since 6.4 (checked on 6.12)
+ *   num_syms | names | markers | token_table | token_index | offsets[N]
+ *   | relative_base | seqs_of_names
+ * where 7.0's place-relative offsets have no relative_base.  Every label
+ * is aligned to 8 (4 on 32-bit).  Each placement is read and decoded;
+ * the one whose addresses come out sorted and near the kernel text wins,
+ * and none at all is an error: addresses that are not the kernel's must
+ * never reach a caller.
  */
 static int
 scan_offsets(kvm_t *kd, struct kallsyms_loc *loc, uint64_t n)
 {
-	uint64_t ps = kd->ptr_size;
+	uint64_t ps = kd->ptr_size, al = ps;
+	struct kallsyms_loc cand[2];
+	uint64_t best = 0;
+	int nbest = -1;
 
-	/* relative_base right before num_syms, the offsets before it. */
-	loc->relative_base = (loc->num_syms - ps) & ~(ps - 1);
-	loc->offsets = (loc->relative_base - 4 * n) & ~7ULL;
-	loc->have_offsets = true;
+	cand[0] = *loc;
+	cand[0].relative_base = (loc->num_syms - ps) & ~(al - 1);
+	cand[0].offsets = (cand[0].relative_base - 4 * n) & ~(al - 1);
+	cand[1] = *loc;
+	cand[1].offsets = (loc->token_index + 512 + al - 1) & ~(al - 1);
+	cand[1].relative_base = (cand[1].offsets + 4 * n + al - 1) & ~(al - 1);
+	_cleanup_free_ uint8_t *raw = malloc(4 * n);
+	if (!raw)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	for (int c = 0; c < 2; c++) {
+		uint8_t b[8];
+		size_t done;
+		cand[c].have_offsets = true;
+		if (kvm_virt_read_image(kd, cand[c].offsets, raw, 4 * n,
+					&done) != 0) {
+			kvm_error_clear(kd);
+			continue;
+		}
+		cand[c].have_base = kvm_virt_read_image(kd,
+				cand[c].relative_base, b, ps, &done) == 0;
+		kvm_error_clear(kd);
+		uint64_t base = cand[c].have_base ? get_uint(kd, b, (int)ps) : 0;
+		enum kallsyms_enc enc;
+		uint64_t unsorted, near;
+		uint64_t score = choose_enc(kd, raw, n, cand[c].have_base, base,
+					    cand[c].offsets, -1, 0, &enc,
+					    &unsorted, &near);
+		/* Sorted, and nearly all of it in the kernel's 2 GiB. */
+		if (unsorted != 0 || near < n - n / 8)
+			continue;
+		if (nbest < 0 || score > best) {
+			best = score;
+			nbest = c;
+		}
+	}
+	if (nbest < 0)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kallsyms: %llu names at 0x%llx, but no "
+				 "offsets table beside them decodes to sorted "
+				 "kernel addresses",
+				 (unsigned long long)n,
+				 (unsigned long long)loc->names);
+	*loc = cand[nbest];
 	return 0;
 }
 
@@ -590,7 +660,7 @@ read_before(kvm_t *kd, uint64_t end, size_t len, uint8_t *buf,
 	if (kd->xlat.ktext_start && end - kd->xlat.ktext_start < len)
 		len = end - kd->xlat.ktext_start;
 	*start_ret = end - len;
-	if (kvm_virt_read(kd, end - len, buf, len, &done) != 0) {
+	if (kvm_virt_read_image(kd, end - len, buf, len, &done) != 0) {
 		kvm_error_clear(kd);
 		return false;
 	}
@@ -658,7 +728,7 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc, bool retry)
 	uint64_t start = kd->xlat.ktext_start;
 	for (uint64_t off = 0; off < KALLSYMS_SCAN_MAX; off += SCAN_CHUNK) {
 		size_t got;
-		kvm_virt_read(kd, start + off, chunk, SCAN_CHUNK + 512, &got);
+		kvm_virt_read_image(kd, start + off, chunk, SCAN_CHUNK + 512, &got);
 		kvm_error_clear(kd);
 		for (size_t i = 0; i + 512 <= got && i < SCAN_CHUNK; i += 4) {
 			if (!token_index_at(kd, chunk + i))

@@ -55,9 +55,9 @@ chunk_read(kvm_t *kd, struct ksym_scan *s, uint64_t va)
 
 	memset(s->buf, 0, KSYM_PAD);
 	if (va - KSYM_PAD >= s->start &&
-	    kvm_virt_read(kd, va - KSYM_PAD, s->buf, KSYM_PAD, &done) != 0)
+	    kvm_virt_read_image(kd, va - KSYM_PAD, s->buf, KSYM_PAD, &done) != 0)
 		memset(s->buf, 0, KSYM_PAD);
-	kvm_virt_read(kd, va, s->buf + KSYM_PAD, KSYM_CHUNK + KSYM_PAD, &done);
+	kvm_virt_read_image(kd, va, s->buf + KSYM_PAD, KSYM_CHUNK + KSYM_PAD, &done);
 	kvm_error_clear(kd);
 	return done ? KSYM_PAD + done : 0;
 }
@@ -195,7 +195,7 @@ entry_decode(kvm_t *kd, const struct ksym_scan *s, const struct ksym_table *t,
 	uint64_t nameva;
 
 	if (va < s->start || va >= s->end ||
-	    kvm_virt_read(kd, va, e, t->layout == KSYM_PREL32 ? 8 : 2 * ps,
+	    kvm_virt_read_image(kd, va, e, t->layout == KSYM_PREL32 ? 8 : 2 * ps,
 			  &done)) {
 		kvm_error_clear(kd);
 		return false;
@@ -210,7 +210,7 @@ entry_decode(kvm_t *kd, const struct ksym_scan *s, const struct ksym_table *t,
 	if (nameva < s->start || nameva >= s->end)
 		return false;
 	done = 0;
-	kvm_virt_read(kd, nameva, name, KSYM_NAME_MAX, &done);
+	kvm_virt_read_image(kd, nameva, name, KSYM_NAME_MAX, &done);
 	kvm_error_clear(kd);
 	void *nul = memchr(name, '\0', done);
 	if (!nul || nul == name)

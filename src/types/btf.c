@@ -209,7 +209,7 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 	     pos += KVM_BTF_SCAN_CHUNK) {
 		uint64_t off = (hint + pos) % KVM_BTF_SCAN_MAX;
 		size_t got;
-		int err = kvm_virt_read(kd, base + off, chunk,
+		int err = kvm_virt_read_image(kd, base + off, chunk,
 					KVM_BTF_SCAN_CHUNK + 32, &got);
 		if (err && off == 0 && got == 0) {
 			rerr = err;
@@ -271,7 +271,7 @@ btf_from_memory(kvm_t *kd)
 	_cleanup_free_ uint8_t *buf = malloc(len);
 	if (!buf)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory for BTF");
-	int err = kvm_virt_read(kd, start, buf, len, &done);
+	int err = kvm_virt_read_image(kd, start, buf, len, &done);
 	if (err)
 		return kvm_error_ctx(kd, "reading BTF from the dump");
 	return btf_from_buf(kd, buf, len, "BTF in the dump");
