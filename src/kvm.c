@@ -885,8 +885,23 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 		const char *rel = kd->vmcoreinfo_text
 			? kvm_vmcoreinfo_get(&kd->vmci, "OSRELEASE")
 			: NULL;
-		if (rel)
+		if (rel) {
 			snprintf(i.release, sizeof(i.release), "%s", rel);
+		} else if (kd->arch && !kd->release_tried) {
+			/* No VMCOREINFO: the banner in memory, once. */
+			kd->release_tried = true;
+			char err[sizeof(kd->errbuf)];
+			int code = kd->errcode;
+			memcpy(err, kd->errbuf, sizeof(err));
+			if (kvm_proc_release(kd, kd->release,
+					     sizeof(kd->release)))
+				kd->release[0] = '\0';
+			memcpy(kd->errbuf, err, sizeof(err));
+			kd->errcode = code;
+		}
+		if (!rel && kd->release[0])
+			snprintf(i.release, sizeof(i.release), "%s",
+				 kd->release);
 		i.page_size = kd->page_size;
 		i.kaslr_known = kd->kaslr_known;
 		i.kaslr_offset = kd->kaslr_offset;

@@ -345,6 +345,8 @@ struct __kvm {
 	struct kvm_vmcoreinfo vmci;
 	/* Headers that contradict themselves, and how they were read. */
 	char warning[256]; /* as struct kvm_info's */
+	char release[65];  /* uname -r from memory when VMCOREINFO has none */
+	bool release_tried;
 
 	const struct kvm_arch_ops *arch;
 	void *arch_priv;
@@ -486,6 +488,8 @@ void kvm_sym_fini(kvm_t *kd);
 int kvm_sym_lookup(kvm_t *kd, const char *name, uint64_t *addr_ret);
 /* src/proc: free what the process and log calls returned. */
 void kvm_proc_fini(kvm_t *kd);
+/* The release (uname -r) from the dump's memory: banner or init_uts_ns. */
+int kvm_proc_release(kvm_t *kd, char *out, size_t outsz);
 /* src/types: load BTF once; free it. */
 int kvm_types_ensure(kvm_t *kd);
 /*

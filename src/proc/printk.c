@@ -813,24 +813,69 @@ static const struct printk_key prb_keys[] = {
 };
 #undef PRB_KEY
 
-int
-kvm_printk_prb_layout(kvm_t *kd, struct kvm_prb_layout *l)
+/*
+ * The log's symbols and layout: VMCOREINFO's SYMBOL()/SIZE()/OFFSET()
+ * (what log_buf_vmcoreinfo_setup() exports for dump tools), and where the
+ * dump has no VMCOREINFO, or it lacks a key, the same facts from the
+ * dump's own symbols and BTF.  On failure the message says what is
+ * missing from both.
+ */
+static int
+printk_symbol(kvm_t *kd, const char *name, uint64_t *ret)
+{
+	if (kd->vmcoreinfo_text && kvm_vmcoreinfo_symbol(&kd->vmci, name, ret))
+		return 0;
+	if (kvm_sym_lookup(kd, name, ret) == 0)
+		return 0;
+	return kvm_error_ctx(kd, "printk: %s%s",
+			     kd->vmcoreinfo_text ? "no SYMBOL() in VMCOREINFO"
+						 : "no VMCOREINFO",
+			     ", and in the dump's symbols");
+}
+
+/* key is "type" (size) or "type.member" (offset). */
+static int
+printk_layout(kvm_t *kd, const char *key, bool size, uint64_t *ret)
 {
 	const struct kvm_vmcoreinfo *v = &kd->vmci;
 
+	if (kd->vmcoreinfo_text && (size ? kvm_vmcoreinfo_size(v, key, ret)
+					 : kvm_vmcoreinfo_offset(v, key, ret)))
+		return 0;
+	char type[64];
+	const char *dot = strchr(key, '.');
+	int err;
+	if (size) {
+		err = kvm_types_sizeof(kd, key, ret);
+	} else if (!dot || (size_t)(dot - key) >= sizeof(type)) {
+		err = kvm_error(kd, KVM_EINVAL, "printk: bad key %s", key);
+	} else {
+		memcpy(type, key, dot - key);
+		type[dot - key] = '\0';
+		uint64_t msize;
+		err = kvm_types_offsetof(kd, type, dot + 1, ret, &msize);
+	}
+	if (!err)
+		return 0;
+	return kvm_error_ctx(kd, "printk: no %s(%s) in %s, and from BTF",
+			     size ? "SIZE" : "OFFSET", key,
+			     kd->vmcoreinfo_text ? "VMCOREINFO"
+						 : "the dump (no VMCOREINFO)");
+}
+
+int
+kvm_printk_prb_layout(kvm_t *kd, struct kvm_prb_layout *l)
+{
+	int err;
+
 	memset(l, 0, sizeof(*l));
-	if (!kvm_vmcoreinfo_symbol(v, "prb", &l->prb))
-		return kvm_error(kd, KVM_ENOENT,
-				 "printk: no SYMBOL(prb) in VMCOREINFO");
+	if ((err = printk_symbol(kd, "prb", &l->prb)))
+		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(prb_keys); i++) {
 		const struct printk_key *k = &prb_keys[i];
 		uint64_t *f = (uint64_t *)((char *)l + k->field);
-		bool ok = k->size ? kvm_vmcoreinfo_size(v, k->name, f)
-				  : kvm_vmcoreinfo_offset(v, k->name, f);
-		if (!ok)
-			return kvm_error(kd, KVM_ENOENT,
-					 "printk: no %s(%s) in VMCOREINFO",
-					 k->size ? "SIZE" : "OFFSET", k->name);
+		if ((err = printk_layout(kd, k->name, k->size, f)))
+			return err;
 	}
 	/*
 	 * VMCOREINFO has no level or facility.  BTF has both; without it,
@@ -860,18 +905,17 @@ kvm_printk_prb_layout(kvm_t *kd, struct kvm_prb_layout *l)
 int
 kvm_printk_plog_layout(kvm_t *kd, struct kvm_plog_layout *l)
 {
-	const struct kvm_vmcoreinfo *v = &kd->vmci;
 	char key[64];
+	int err;
 
 	memset(l, 0, sizeof(*l));
 	/* struct log became struct printk_log in 3.11 (commit 62e32ac3505a). */
 	const char *type = "printk_log";
-	if (!kvm_vmcoreinfo_size(v, type, &l->hdr_size)) {
+	if (printk_layout(kd, type, true, &l->hdr_size)) {
 		type = "log";
-		if (!kvm_vmcoreinfo_size(v, type, &l->hdr_size))
-			return kvm_error(kd, KVM_ENOENT,
-					 "printk: no SIZE(printk_log) in "
-					 "VMCOREINFO");
+		kvm_error_clear(kd);
+		if ((err = printk_layout(kd, type, true, &l->hdr_size)))
+			return err;
 	}
 	static const char *const syms[] = {
 		"log_buf", "log_buf_len", "log_first_idx", "log_next_idx",
@@ -880,23 +924,21 @@ kvm_printk_plog_layout(kvm_t *kd, struct kvm_plog_layout *l)
 		&l->log_buf, &l->log_buf_len, &l->first_idx, &l->next_idx,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
-		if (!kvm_vmcoreinfo_symbol(v, syms[i], symf[i]))
-			return kvm_error(kd, KVM_ENOENT,
-					 "printk: no SYMBOL(%s) in VMCOREINFO",
-					 syms[i]);
+		if ((err = printk_symbol(kd, syms[i], symf[i])))
+			return err;
 	static const char *const mems[] = { "ts_nsec", "len", "text_len" };
 	uint64_t *memf[] = { &l->ts_nsec, &l->len, &l->text_len };
 	for (size_t i = 0; i < ARRAY_SIZE(mems); i++) {
 		snprintf(key, sizeof(key), "%s.%s", type, mems[i]);
-		if (!kvm_vmcoreinfo_offset(v, key, memf[i]))
-			return kvm_error(kd, KVM_ENOENT,
-					 "printk: no OFFSET(%s) in VMCOREINFO",
-					 key);
+		if ((err = printk_layout(kd, key, false, memf[i])))
+			return err;
 	}
 	/* Exported with CONFIG_PRINTK_CALLER (5.1-5.9). */
 	snprintf(key, sizeof(key), "%s.caller_id", type);
-	if (!kvm_vmcoreinfo_offset(v, key, &l->caller_id))
+	if (printk_layout(kd, key, false, &l->caller_id)) {
+		kvm_error_clear(kd);
 		l->caller_id = KVM_PRINTK_NONE;
+	}
 	/*
 	 * Level and facility: BTF (5.2+ kernels may have it), else the
 	 * layout every kernel from 3.5 (commit 7ff9554bb578) to 5.9 has:
@@ -940,26 +982,30 @@ kvm_log_load_dump(kvm_t *kd, struct kvm_log *log)
 	uint64_t addr;
 	int err;
 
-	if (!kd->vmcoreinfo_text)
-		return kvm_error(kd, KVM_ENOTSUP,
-				 "printk: the dump has no VMCOREINFO, which "
-				 "locates the log buffer");
-	if (kvm_vmcoreinfo_symbol(&kd->vmci, "prb", &addr)) {
+	/* The lockless ring (5.10+) has prb; the older buffer log_buf. */
+	if (printk_symbol(kd, "prb", &addr) == 0) {
 		struct kvm_prb_layout l;
 		if ((err = kvm_printk_prb_layout(kd, &l)))
 			return err;
 		return kvm_printk_prb_read(&s, &l, log);
 	}
-	if (!kvm_vmcoreinfo_symbol(&kd->vmci, "log_buf", &addr))
+	char why[KVM_ERRBUF_SIZE];
+	snprintf(why, sizeof(why), "%s", kd->errbuf);
+	kvm_error_clear(kd);
+	if (printk_symbol(kd, "log_buf", &addr)) {
+		kvm_error_clear(kd);
 		return kvm_error(kd, KVM_ENOENT,
-				 "printk: VMCOREINFO has neither SYMBOL(prb) "
-				 "nor SYMBOL(log_buf)");
-	if (!kvm_vmcoreinfo_size(&kd->vmci, "printk_log", &addr) &&
-	    !kvm_vmcoreinfo_size(&kd->vmci, "log", &addr))
+				 "printk: neither the 5.10+ ring (prb) nor the "
+				 "older log_buf found: %s",
+				 strncmp(why, "printk: ", 8) ? why : why + 8);
+	}
+	if (printk_layout(kd, "printk_log", true, &addr) &&
+	    printk_layout(kd, "log", true, &addr)) {
+		kvm_error_clear(kd);
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "printk: the log format of Linux before 3.5 "
-				 "(no SIZE(printk_log) in VMCOREINFO) is not "
-				 "supported");
+				 "(no struct printk_log) is not supported");
+	}
 	struct kvm_plog_layout l;
 	if ((err = kvm_printk_plog_layout(kd, &l)))
 		return err;

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The kernel release (uname -r) of a dump that has no VMCOREINFO
+ * OSRELEASE: from linux_banner ("Linux version RELEASE (builder) ...",
+ * init/version.c), else from init_uts_ns.name.release (struct
+ * new_utsname: six char[65] fields, release the third; the offset of
+ * name in struct uts_namespace from BTF, as it moved when kref left it
+ * in 5.11).  Both come from the dump's symbols; without them, a scan of
+ * the kernel image for the banner.  What is read must look like a release
+ * (printable, no spaces) or it is not taken.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc.h"
+
+#define UTS_LEN 65
+
+static bool
+release_ok(const char *r)
+{
+	if (!r[0])
+		return false;
+	for (const char *p = r; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return false;
+	return true;
+}
+
+static int
+from_banner(kvm_t *kd, char *out, size_t outsz)
+{
+	static const char prefix[] = "Linux version ";
+	char b[sizeof(prefix) - 1 + UTS_LEN + 1];
+	uint64_t addr;
+	size_t done;
+	int err;
+
+	if ((err = kvm_sym_lookup(kd, "linux_banner", &addr)))
+		return err;
+	if ((err = kvm_virt_read_image(kd, addr, b, sizeof(b) - 1, &done)))
+		return kvm_error_ctx(kd, "reading linux_banner");
+	b[sizeof(b) - 1] = '\0';
+	if (memcmp(b, prefix, sizeof(prefix) - 1) != 0)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "linux_banner at 0x%llx does not read "
+				 "\"Linux version\"",
+				 (unsigned long long)addr);
+	char *r = b + sizeof(prefix) - 1;
+	r[strcspn(r, " ")] = '\0';
+	if (!release_ok(r) || strlen(r) >= UTS_LEN)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "linux_banner: no release after "
+				 "\"Linux version\"");
+	snprintf(out, outsz, "%s", r);
+	return 0;
+}
+
+static int
+from_uts(kvm_t *kd, char *out, size_t outsz)
+{
+	uint64_t addr, name_off, rel_off, size;
+	char r[UTS_LEN + 1];
+	size_t done;
+	int err;
+
+	if ((err = kvm_sym_lookup(kd, "init_uts_ns", &addr)) ||
+	    (err = kvm_types_offsetof(kd, "uts_namespace", "name", &name_off,
+				      &size)))
+		return err;
+	if (kvm_types_offsetof(kd, "new_utsname", "release", &rel_off,
+			       &size)) {
+		kvm_error_clear(kd);
+		rel_off = 2 * UTS_LEN;
+	}
+	if ((err = kvm_virt_read(kd, addr + name_off + rel_off, r, UTS_LEN,
+				 &done)))
+		return kvm_error_ctx(kd, "reading init_uts_ns");
+	r[UTS_LEN] = '\0';
+	if (!release_ok(r))
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "init_uts_ns.name.release is not a release");
+	snprintf(out, outsz, "%s", r);
+	return 0;
+}
+
+/* The banner scan reads this much of the image, in chunks. */
+#define BANNER_SCAN_MAX (128u << 20)
+#define BANNER_SCAN_CHUNK (1u << 20)
+
+/*
+ * Neither symbol known (arm64's kallsyms holds text symbols only, and
+ * without VMCOREINFO the exported ones may not be found): the banner
+ * itself, in the kernel image.  A release starts with a digit, which
+ * keeps format strings ("Linux version %s") out.
+ */
+static int
+from_scan(kvm_t *kd, char *out, size_t outsz)
+{
+	static const char prefix[] = "Linux version ";
+	const size_t pl = sizeof(prefix) - 1, tail = pl + UTS_LEN;
+	uint64_t base = kd->xlat.ktext_start;
+
+	if (!base)
+		return kvm_error(kd, KVM_ENOENT,
+				 "no kernel text address to scan for the "
+				 "banner from");
+	_cleanup_free_ char *chunk = malloc(BANNER_SCAN_CHUNK + tail + 1);
+	if (!chunk)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	for (uint64_t off = 0; off < BANNER_SCAN_MAX;
+	     off += BANNER_SCAN_CHUNK) {
+		size_t got;
+		kvm_virt_read_image(kd, base + off, chunk,
+				    BANNER_SCAN_CHUNK + tail, &got);
+		kvm_error_clear(kd);
+		chunk[got] = '\0';
+		for (char *p = chunk; got >= tail &&
+		     (p = memmem(p, chunk + got - tail + pl - p, prefix, pl));
+		     p++) {
+			char r[UTS_LEN + 1];
+			memcpy(r, p + pl, UTS_LEN);
+			r[UTS_LEN] = '\0';
+			size_t n = strcspn(r, " ");
+			if (n == UTS_LEN || r[0] < '0' || r[0] > '9')
+				continue;
+			r[n] = '\0';
+			if (!release_ok(r))
+				continue;
+			snprintf(out, outsz, "%s", r);
+			return 0;
+		}
+	}
+	return kvm_error(kd, KVM_ENOENT,
+			 "no \"Linux version\" banner in the first %u MiB "
+			 "of the kernel image",
+			 BANNER_SCAN_MAX >> 20);
+}
+
+int
+kvm_proc_release(kvm_t *kd, char *out, size_t outsz)
+{
+	char why[KVM_ERRBUF_SIZE];
+
+	if (from_banner(kd, out, outsz) == 0)
+		return 0;
+	snprintf(why, sizeof(why), "%s", kd->errbuf);
+	kvm_error_clear(kd);
+	if (from_uts(kd, out, outsz) == 0)
+		return 0;
+	kvm_error_clear(kd);
+	if (from_scan(kd, out, outsz) == 0)
+		return 0;
+	return kvm_error_ctx(kd, "kernel release: %s; and init_uts_ns", why);
+}
