@@ -265,6 +265,10 @@ struct kvm_info {
 	char warning[256];  /**< headers that contradicted themselves and how
 			      they were read ("" if none): a table cut
 			      short, a size cut to the address space */
+	int dump_level;	    /**< the page filter a dump was written with
+			      (makedumpfile -d: 1 zero, 2 and 4 cache, 8
+			      user, 16 free pages left out); -1 when
+			      unfiltered or not recorded */
 };
 
 /**

@@ -253,6 +253,8 @@ open_common(const char *execfile, const char *corefile, int flags,
 	kvm_t *kd = calloc(1, sizeof(*kd));
 	int err = 0;
 
+	if (kd)
+		kd->dump_level = -1;
 	if (!kd) {
 		if (errbuf)
 			snprintf(errbuf, _POSIX2_LINE_MAX, "%s",
@@ -914,6 +916,7 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 		i.ncpus = kd->ncpus;
 		i.nranges = kd->nranges;
 		snprintf(i.warning, sizeof(i.warning), "%s", kd->warning);
+		i.dump_level = kd->dump_level;
 		uint64_t t;
 		if (kd->vmcoreinfo_text &&
 		    kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME", &t))

@@ -346,6 +346,7 @@ struct __kvm {
 	/* Headers that contradict themselves, and how they were read. */
 	char warning[256]; /* as struct kvm_info's */
 	char release[65];  /* uname -r from memory when VMCOREINFO has none */
+	int dump_level;	   /* makedumpfile -d of the dump; -1 none/unknown */
 	bool release_tried;
 
 	const struct kvm_arch_ops *arch;

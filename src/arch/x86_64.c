@@ -24,9 +24,43 @@ canonical(uint64_t va, int levels)
 	return (uint64_t)s == va;
 }
 
+/*
+ * A user PTE that is not present (arch/x86/include/asm/pgtable_64.h):
+ * with _PAGE_PROTNONE (bit 8, the global bit, which user pages never
+ * have) it maps a page all the same (PROT_NONE, NUMA hinting); otherwise,
+ * when not 0, it is a swap entry: type in bits 59-63, and the slot in
+ * bits 9-58, stored inverted since the L1TF mitigation (4.18, and its
+ * stable backports), so that the entry never points at real memory.
+ */
+#define X86_64_PAGE_PROTNONE (1ULL << 8)
+#define X86_64_SWP_TYPE_SHIFT 59
+#define X86_64_SWP_OFFSET_SHIFT 9
+#define X86_64_SWP_OFFSET_BITS 50
+
+static int
+user_not_present(kvm_t *kd, uint64_t va, uint64_t pte, uint64_t *pa_ret,
+		 uint64_t *len_ret)
+{
+	uint64_t off = va & (X86_64_PAGE_SIZE - 1);
+
+	if (pte & X86_64_PAGE_PROTNONE) {
+		*pa_ret = (pte & X86_64_PTE_PFN_MASK) + off;
+		*len_ret = X86_64_PAGE_SIZE - off;
+		return 0;
+	}
+	unsigned type = pte >> X86_64_SWP_TYPE_SHIFT;
+	uint64_t slot = (~pte >> X86_64_SWP_OFFSET_SHIFT) &
+			((1ULL << X86_64_SWP_OFFSET_BITS) - 1);
+	return kvm_error(kd, KVM_ENODATA,
+			 "x86_64: user address 0x%" PRIx64 " is in swap "
+			 "(swap area %u, slot %" PRIu64 "): pages in swap "
+			 "are not read (no swap file support yet)",
+			 va, type, slot);
+}
+
 static int
 walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
-     uint64_t *len_ret, uint64_t *pmd_ret)
+     uint64_t *len_ret, uint64_t *pmd_ret, bool user)
 {
 	uint64_t table = root & X86_64_PTE_PFN_MASK;
 
@@ -49,6 +83,8 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 			return kvm_error_ctx(kd,
 					     "x86_64: reading %s[%u] for 0x%" PRIx64,
 					     name, idx, va);
+		if (!(pte & X86_64_PAGE_PRESENT) && user && lvl == 1 && pte)
+			return user_not_present(kd, va, pte, pa_ret, len_ret);
 		if (!(pte & X86_64_PAGE_PRESENT))
 			return kvm_error(kd, KVM_EFAULT,
 					 "x86_64: %s not present for address "
@@ -77,7 +113,7 @@ int
 x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
 	    uint64_t *pa_ret, uint64_t *len_ret)
 {
-	return walk(kd, root, levels, va, pa_ret, len_ret, NULL);
+	return walk(kd, root, levels, va, pa_ret, len_ret, NULL, false);
 }
 
 /*
@@ -373,7 +409,7 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 
 	if (!p)
 		return walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
-			    len_ret, NULL);
+			    len_ret, NULL, false);
 	typeof(p->pmdc[0]) *e = &p->pmdc[(va >> X86_64_PMD_SHIFT) %
 					 PMD_CACHE_SIZE];
 	if (e->tag == tag) {
@@ -399,7 +435,7 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		/* Not present or unreadable: the full walk says why. */
 	}
 	int err = walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
-		       len_ret, &pmd);
+		       len_ret, &pmd, false);
 	if (!err && pmd) {
 		e->tag = tag;
 		e->pmd = pmd;
@@ -411,7 +447,7 @@ static int
 x86_64_uvatop(kvm_t *kd, uint64_t root, uint64_t va, uint64_t *pa_ret,
 	      uint64_t *len_ret)
 {
-	return x86_64_walk(kd, root, kd->xlat.levels, va, pa_ret, len_ret);
+	return walk(kd, root, kd->xlat.levels, va, pa_ret, len_ret, NULL, true);
 }
 
 const struct kvm_arch_ops kvm_arch_x86_64 = {

@@ -738,6 +738,8 @@ kdump_open(kvm_t *kd)
 	p->shift = __builtin_ctz(h.block_size); /* a power of two */
 	p->incomplete = h.status & DUMP_DH_COMPRESSED_INCOMPLETE;
 	p->dump_level = h.dump_level;
+	kd->dump_level = h.dump_level > 0 && h.dump_level <= 31
+		? h.dump_level : -1;
 	err = kdump_layout(kd, p, &h);
 	if (err)
 		return err;

@@ -207,6 +207,7 @@ read_cpu(kvm_t *kd, uint64_t off, uint64_t *end_ret)
 	di->index_offset = le64(c.index_offset);
 	di->index_count = le64(c.index_count);
 	di->level = le32(c.level);
+	kd->dump_level = di->level > 0 && di->level <= 31 ? (int)di->level : -1;
 	di->compress = le32(c.compress);
 	di->crash_time = le64(c.crash_time);
 	*end_ret = off + sizeof(seg) + ((size + 7) & ~7ULL);

@@ -66,6 +66,11 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf("%" PRIu64, i.crash_time);
 		else
 			printf("null");
+		printf(", \"dump_level\": ");
+		if (i.dump_level >= 0)
+			printf("%d", i.dump_level);
+		else
+			printf("null");
 		/* Only when there is one: the usual output stays as it was. */
 		if (i.warning[0]) {
 			printf(", \"warning\": ");
@@ -106,6 +111,12 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm))
 			printf("crash time      %s\n", buf);
 	}
+	if (i.dump_level >= 0)
+		printf("dump level      %d (pages left out:%s%s%s%s)\n",
+		       i.dump_level, i.dump_level & 1 ? " zero" : "",
+		       i.dump_level & 6 ? " cache" : "",
+		       i.dump_level & 8 ? " user" : "",
+		       i.dump_level & 16 ? " free" : "");
 	if (i.warning[0])
 		printf("warning         %s\n", i.warning);
 	printf("memory          %.1f MiB in %zu range%s\n",
