@@ -50,29 +50,172 @@ read_whole(kvm_t *kd, int fd, const char *path, char **buf_ret,
 	return 0;
 }
 
-/* Does the string at va start with "Linux version "? */
+/*
+ * The release in the banner at va ("Linux version RELEASE ..."), into
+ * rel; false when va does not hold a banner.
+ */
 static bool
-banner_at(kvm_t *kd, uint64_t va)
+banner_at(kvm_t *kd, uint64_t va, char *rel, size_t relsz)
 {
-	char b[14];
+	static const char prefix[] = "Linux version ";
+	char b[sizeof(prefix) - 1 + 65];
 	size_t done;
-	bool ok = kvm_virt_read(kd, va, b, sizeof(b), &done) == 0 &&
-		  memcmp(b, "Linux version ", sizeof(b)) == 0;
+	bool ok = kvm_virt_read_image(kd, va, b, sizeof(b) - 1, &done) == 0 &&
+		  memcmp(b, prefix, sizeof(prefix) - 1) == 0;
 
 	kvm_error_clear(kd);
+	if (ok) {
+		b[sizeof(b) - 1] = '\0';
+		char *r = b + sizeof(prefix) - 1;
+		r[strcspn(r, " ")] = '\0';
+		snprintf(rel, relsz, "%s", r);
+	}
 	return ok;
 }
 
 /*
+ * FNV-1a of the name and whether it is text: the two tables compared as
+ * (hash, address) pairs.  Text and data are told apart because a data
+ * symbol may share its name with a function (arm64's kallsyms has the
+ * function only).
+ */
+static uint64_t
+name_hash64(const char *s, char type)
+{
+	uint64_t h = (type | 0x20) == 't' ? 0x84222325cbf29ce4ULL
+					  : 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+struct name_addr {
+	uint64_t hash, addr;
+};
+
+static int
+name_addr_cmp(const void *a, const void *b)
+{
+	const struct name_addr *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * The dump's own kallsyms, as sorted (name, address) pairs, for the
+ * strictest test a symbol file can pass: every symbol it shares with them
+ * sits at the same address (two builds of one kernel version differ in a
+ * few hundred of ~90,000 symbols, __stop_BTF among them: a sample would
+ * miss them).  Names may repeat (static functions), so a symbol matches
+ * when the dump has its name at its address.
+ */
+struct mem_syms {
+	struct kvm_symtab tab;
+	struct name_addr *pairs;
+	uint64_t lo, hi; /* the image the tables cover */
+};
+
+/* 0, or -KVM_ENOENT when the dump has no kallsyms tables to compare. */
+static int
+mem_syms_load(kvm_t *kd, struct mem_syms *m)
+{
+	*m = (struct mem_syms){ .lo = UINT64_MAX };
+	int err = kvm_sym_load_kallsyms_mem(kd, &m->tab);
+	if (err) {
+		if (err != -KVM_ENOMEM) {
+			kvm_error_clear(kd);
+			err = -KVM_ENOENT;
+		}
+		return err;
+	}
+	m->pairs = malloc(KVM_MAX(m->tab.n, 1) * sizeof(*m->pairs));
+	if (!m->pairs)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->tab.n; i++) {
+		const struct kvm_sym *y = &m->tab.syms[i];
+		m->pairs[i] = (struct name_addr){
+			name_hash64(kvm_symtab_name(&m->tab, y), y->type),
+			y->addr
+		};
+		if ((y->type | 0x20) != 'a' && y->addr >= 1ULL << 63) {
+			m->lo = KVM_MIN(m->lo, y->addr);
+			m->hi = KVM_MAX(m->hi, y->addr);
+		}
+	}
+	qsort(m->pairs, m->tab.n, sizeof(*m->pairs), name_addr_cmp);
+	return 0;
+}
+
+static void
+mem_syms_deinit(struct mem_syms *m)
+{
+	kvm_symtab_deinit(&m->tab);
+	free(m->pairs);
+}
+
+/* How many of file's symbols, moved by reloc, the dump has, and how many
+ * it has elsewhere (the first of them described in example). */
+static int
+mem_syms_compare(kvm_t *kd, struct mem_syms *m, const struct kvm_symtab *file,
+		 int64_t reloc, uint64_t floor, size_t *checked_ret,
+		 size_t *bad_ret, char *example, size_t exsz)
+{
+	size_t checked = 0, bad = 0;
+
+	for (size_t i = 0; i < file->n; i++) {
+		const struct kvm_sym *f = &file->syms[i];
+		if (f->addr < floor || (f->type | 0x20) == 'a')
+			continue;
+		const char *name = kvm_symtab_name(file, f);
+		uint64_t a = f->addr + reloc;
+		if (a < m->lo || a > m->hi)
+			continue; /* a module's, or past the tables' end */
+		struct name_addr key = { name_hash64(name, f->type), a };
+		if (bsearch(&key, m->pairs, m->tab.n, sizeof(*m->pairs),
+			    name_addr_cmp)) {
+			checked++;
+			continue;
+		}
+		int e;
+		const struct kvm_sym *y = kvm_symtab_find(kd, &m->tab, name, &e);
+		if (e)
+			return e;
+		if (!y || ((y->type | 0x20) == 't') != ((f->type | 0x20) == 't'))
+			continue; /* not in kallsyms as this kind of symbol */
+		checked++;
+		if (bad++ == 0)
+			snprintf(example, exsz,
+				 "%s is at 0x%llx by the file, at 0x%llx in "
+				 "the dump's kallsyms",
+				 name, (unsigned long long)a,
+				 (unsigned long long)y->addr);
+	}
+	*checked_ret = checked;
+	*bad_ret = bad;
+	return 0;
+}
+
+/* Fewer shared symbols than this prove nothing either way. */
+#define CROSS_CHECK_MIN 256
+
+/*
  * Symbol files hold link-time addresses (vmlinux, System.map) or run-time
  * ones (/proc/kallsyms).  Candidates for the displacement: _stext's
- * run-time address (VMCOREINFO) minus the file's, the KASLR offset, and 0;
- * the one that finds linux_banner in memory wins.  Only symbols at or
- * above the file's _text move: below it live per-CPU offsets and
- * absolute values.
+ * run-time address (VMCOREINFO) minus the file's, the KASLR offset, and 0.
+ * A file is taken only when it is shown to belong to the dump: with one
+ * of the displacements its linux_banner reads "Linux version" in the
+ * dump's memory, and every symbol it shares with the dump's own kallsyms
+ * is where they say.  A file without linux_banner (an arm64 kernel's
+ * kallsyms holds text symbols only) has the second test alone, and must
+ * share enough symbols to pass it.  Only symbols at or above the file's
+ * _text move: below it live per-CPU offsets and absolute values.
  */
 static int
-add_relocated(kvm_t *kd, struct kvm_symtab *file, bool runtime_hint)
+add_relocated(kvm_t *kd, struct kvm_symtab *file, bool runtime_hint,
+	      const char *path, const char *kind, bool verify)
 {
 	int err;
 	const struct kvm_sym *stext = kvm_symtab_find(kd, file, "_stext", &err);
@@ -81,10 +224,13 @@ add_relocated(kvm_t *kd, struct kvm_symtab *file, bool runtime_hint)
 		kvm_symtab_find(kd, file, "linux_banner", &err);
 	int64_t cand[3];
 	int ncand = 0;
-	uint64_t rt;
+	uint64_t rt = 0;
+	char rel[80];
 
-	if (stext && kd->vmcoreinfo_text &&
-	    kvm_vmcoreinfo_symbol(&kd->vmci, "_stext", &rt))
+	if (kd->vmcoreinfo_text &&
+	    !kvm_vmcoreinfo_symbol(&kd->vmci, "_stext", &rt))
+		rt = 0;
+	if (stext && rt)
 		cand[ncand++] = (int64_t)(rt - stext->addr);
 	if (runtime_hint)
 		cand[ncand++] = 0;
@@ -92,17 +238,71 @@ add_relocated(kvm_t *kd, struct kvm_symtab *file, bool runtime_hint)
 		cand[ncand++] = kd->kaslr_offset;
 	if (!runtime_hint)
 		cand[ncand++] = 0;
-
-	int64_t reloc = cand[0];
-	if (banner && kd->arch && kd->xlat.ready)
-		for (int i = 0; i < ncand; i++)
-			if (banner_at(kd, banner->addr + cand[i])) {
-				reloc = cand[i];
-				break;
-			}
 	uint64_t floor = text ? text->addr : stext ? stext->addr : 1;
 	if (stext && stext->addr < floor)
 		floor = stext->addr;
+
+	int64_t reloc = cand[0];
+	int found = -1;
+	if (banner && kd->arch && kd->xlat.ready) {
+		for (int i = 0; i < ncand && found < 0; i++)
+			if (banner_at(kd, banner->addr + cand[i], rel,
+				      sizeof(rel)))
+				found = i;
+		if (found >= 0)
+			reloc = cand[found];
+	}
+	if (verify && kd->arch && kd->xlat.ready) {
+		if (banner && found < 0)
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "%s: %s does not belong to this dump: "
+					 "its linux_banner (0x%llx) does not "
+					 "read \"Linux version\" in the dump at "
+					 "any KASLR displacement",
+					 path, kind,
+					 (unsigned long long)banner->addr);
+		struct mem_syms m;
+		err = mem_syms_load(kd, &m);
+		if (err && err != -KVM_ENOENT) {
+			mem_syms_deinit(&m);
+			return err;
+		}
+		size_t checked = 0, bad = 0;
+		char example[256] = "";
+		if (!err) {
+			/* Banner-less: the displacement that matches. */
+			for (int i = banner ? found : 0;
+			     i < (banner ? found + 1 : ncand); i++) {
+				err = mem_syms_compare(kd, &m, file, cand[i],
+						       floor, &checked, &bad,
+						       example, sizeof(example));
+				if (err || (checked >= CROSS_CHECK_MIN && !bad)) {
+					reloc = cand[i];
+					break;
+				}
+			}
+		} else if (banner) {
+			err = 0; /* no tables in memory: the banner stands */
+			checked = CROSS_CHECK_MIN;
+		}
+		mem_syms_deinit(&m);
+		if (err)
+			return err;
+		if (bad)
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "%s: %s does not belong to this dump: "
+					 "%zu of the %zu symbols it shares with "
+					 "the dump's own kallsyms are elsewhere "
+					 "(%s)",
+					 path, kind, bad, checked, example);
+		if (checked < CROSS_CHECK_MIN)
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "%s: %s cannot be shown to belong to "
+					 "this dump: it has no linux_banner, and "
+					 "only %zu of its symbols are in the "
+					 "dump's own kallsyms",
+					 path, kind, checked);
+	}
 	for (size_t i = 0; i < file->n; i++) {
 		const struct kvm_sym *s = &file->syms[i];
 		uint64_t a = s->addr;
@@ -134,7 +334,8 @@ load_execfile(kvm_t *kd, const char *path)
 		return kvm_error_sys(kd, "%s", path);
 	uint8_t magic[4] = { 0 };
 	ssize_t n = pread(fd, magic, sizeof(magic), 0);
-	if (n == 4 && memcmp(magic, "\177ELF", 4) == 0) {
+	bool elf = n == 4 && memcmp(magic, "\177ELF", 4) == 0;
+	if (elf) {
 		err = kvm_sym_parse_elf(kd, &file, path, fd);
 	} else if (n == 4 && ((magic[0] == 0x9f && magic[1] == 0xeb) ||
 			      (magic[0] == 0xeb && magic[1] == 0x9f))) {
@@ -167,8 +368,15 @@ load_execfile(kvm_t *kd, const char *path)
 					"or 1, or give a System.map)",
 					path);
 	}
-	if (!err)
-		err = add_relocated(kd, &file, runtime);
+	if (!err) {
+		/* The running kernel's own /proc/kallsyms needs no proof. */
+		bool own = strcmp(path, KVM_LIVE_KALLSYMS) == 0 && kd->live;
+		err = add_relocated(kd, &file, runtime, path,
+				    elf ? "the vmlinux"
+					: runtime ? "the kallsyms file"
+						  : "the System.map",
+				    !own);
+	}
 	kvm_symtab_deinit(&file);
 	return err;
 }
