@@ -269,6 +269,12 @@ struct kvm_info {
 			      (makedumpfile -d: 1 zero, 2 and 4 cache, 8
 			      user, 16 free pages left out); -1 when
 			      unfiltered or not recorded */
+	uint64_t file_size; /**< bytes of the dump file (logical, for a
+			      flattened one) */
+	uint64_t expected_size; /**< bytes its headers describe; 0 unknown */
+	int truncated;	    /**< 1 when the file is shorter than that; every
+			      data error then starts with truncation */
+	char truncation[192]; /**< what is missing, "" if nothing */
 };
 
 /**

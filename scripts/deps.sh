@@ -25,6 +25,7 @@ liblzo2-dev:pkg-config --exists lzo2
 libsnappy-dev:pkg-config --exists snappy
 liblz4-dev:pkg-config --exists liblz4
 libbpf-dev:pkg-config --exists libbpf
+libblkid-dev:pkg-config --exists blkid
 "
 optional="
 makedumpfile:command -v makedumpfile

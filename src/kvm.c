@@ -45,7 +45,26 @@ void
 kvm_report(kvm_t *kd)
 {
 	if (kd->program && errcode_is_hard(kd->errcode))
-		fprintf(stderr, "%s: %s\n", kd->program, kd->errbuf);
+		fprintf(stderr, "%s: %s\n", kd->program, kvm_geterr(kd));
+}
+
+/*
+ * On a truncated dump the truncation is the cause of most failures that
+ * follow (a page, a table, a symbol not there): it comes first.
+ */
+static bool
+truncation_first(const kvm_t *kd)
+{
+	switch (kd->errcode) {
+	case KVM_ENODATA:
+	case KVM_ECORRUPT:
+	case KVM_ETRUNC:
+	case KVM_EFAULT:
+	case KVM_ENOENT:
+		return kd->trunc[0] && kd->errbuf[0];
+	default:
+		return false;
+	}
 }
 
 KVM_EXPORT char *
@@ -54,7 +73,19 @@ kvm_geterr(kvm_t *kd)
 	/* kvm(3) returns char *; the caller must not write to it. */
 	if (!kd)
 		return (char *)"";
+	if (truncation_first(kd)) {
+		snprintf(kd->errshow, sizeof(kd->errshow), "%s; so: %s",
+			 kd->trunc, kd->errbuf);
+		return kd->errshow;
+	}
 	return kd->errbuf;
+}
+
+void
+kvm_expect_end(kvm_t *kd, uint64_t end)
+{
+	if (end > kd->expect_end)
+		kd->expect_end = end;
 }
 
 KVM_EXPORT int
@@ -110,6 +141,15 @@ probe_and_open(kvm_t *kd)
 		err = ops->open(kd);
 		if (err)
 			return kvm_error_ctx(kd, "%s", kd->corepath);
+		if (kd->expect_end > kd->core.size)
+			snprintf(kd->trunc, sizeof(kd->trunc),
+				 "the dump is truncated: %s has %llu bytes, "
+				 "its headers describe %llu (%llu missing)",
+				 kd->corepath,
+				 (unsigned long long)kd->core.size,
+				 (unsigned long long)kd->expect_end,
+				 (unsigned long long)(kd->expect_end -
+						      kd->core.size));
 		return 0;
 	}
 
@@ -668,6 +708,38 @@ kvm_virt_read_flags(kvm_t *kd, uint64_t va, void *buf, size_t len,
 	return err;
 }
 
+int
+kvm_scan_image(kvm_t *kd, uint64_t start, uint64_t len, size_t window,
+	       size_t overlap, kvm_scan_fn *fn, void *arg)
+{
+	uint64_t ps = kd->page_size ? kd->page_size : 4096;
+	uint8_t *buf = malloc(window + overlap);
+
+	if (!buf)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	int ret = 0;
+	for (uint64_t pos = start; !ret && pos - start < len;) {
+		size_t want = window + overlap, got;
+		kvm_virt_read_image(kd, pos, buf, want, &got);
+		kvm_error_clear(kd);
+		if (got == 0) {
+			/* Unmapped or unreadable: on to the next page. */
+			uint64_t next = (pos | (ps - 1)) + 1;
+			if (next <= pos)
+				break; /* the top of the address space */
+			pos = next;
+			continue;
+		}
+		size_t starts = got == want ? window : got;
+		ret = fn(arg, pos, buf, got, starts);
+		if (pos + starts < pos)
+			break;
+		pos += starts;
+	}
+	free(buf);
+	return ret;
+}
+
 KVM_EXPORT ssize_t
 kvm_read2(kvm_t *kd, kvaddr_t addr, void *buf, size_t len)
 {
@@ -917,6 +989,10 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 		i.nranges = kd->nranges;
 		snprintf(i.warning, sizeof(i.warning), "%s", kd->warning);
 		i.dump_level = kd->dump_level;
+		i.file_size = kd->core.size;
+		i.expected_size = kd->expect_end;
+		i.truncated = kd->trunc[0] != '\0';
+		snprintf(i.truncation, sizeof(i.truncation), "%s", kd->trunc);
 		uint64_t t;
 		if (kd->vmcoreinfo_text &&
 		    kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME", &t))

@@ -150,6 +150,8 @@ int kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa,
 /* Sort, then trim overlaps: file bytes win over zero fill, else the
  * segment that starts lower. */
 int kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m);
+/* One past the last file byte a segment holds (what the file must have). */
+uint64_t kvm_memmap_file_end(const struct kvm_memmap *m);
 void kvm_memmap_deinit(struct kvm_memmap *m);
 /*
  * Read physical memory through m from f.  Returns 0 when all len bytes
@@ -347,6 +349,13 @@ struct __kvm {
 	char warning[256]; /* as struct kvm_info's */
 	char release[65];  /* uname -r from memory when VMCOREINFO has none */
 	int dump_level;	   /* makedumpfile -d of the dump; -1 none/unknown */
+	/*
+	 * Bytes the format's headers promise (kvm_expect_end), and when the
+	 * file is shorter, what kvm_geterr() puts before data errors.
+	 */
+	uint64_t expect_end;
+	char trunc[192];
+	char errshow[_POSIX2_LINE_MAX + 192 + 8];
 	bool release_tried;
 
 	const struct kvm_arch_ops *arch;
@@ -410,10 +419,28 @@ int kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
 int kvm_virt_read_image(kvm_t *kd, uint64_t va, void *buf, size_t len,
 			size_t *done_ret);
 #define KVM_VREAD_EXCLUDED_ZERO 1u
+/*
+ * Scans of the kernel image (the banner, the log's ring): [start, start +
+ * len) read as kvm_virt_read_image() does, in windows of window bytes
+ * plus overlap more, pages that do not read skipped (the image has holes:
+ * freed init memory, gaps between sections).  fn sees each window: va of
+ * its first byte, n bytes, and starts, the positions it is to look at
+ * (the overlap is looked at from the next window).  Stops at fn's first
+ * nonzero return, which it returns; 0 when the range is done.
+ */
+typedef int kvm_scan_fn(void *arg, uint64_t va, const uint8_t *b, size_t n,
+			size_t starts);
+int kvm_scan_image(kvm_t *kd, uint64_t start, uint64_t len, size_t window,
+		   size_t overlap, kvm_scan_fn *fn, void *arg);
 int kvm_virt_read_flags(kvm_t *kd, uint64_t va, void *buf, size_t len,
 			size_t *done_ret, unsigned flags);
 /* Add a CPU state slot; returns it or NULL (error recorded). */
 struct kvm_cpu_state *kvm_cpu_add(kvm_t *kd);
+/*
+ * A format's open: the file must hold at least end bytes for every page its
+ * headers describe (the largest value given counts).
+ */
+void kvm_expect_end(kvm_t *kd, uint64_t end);
 /* Record the physical ranges (copied). */
 int kvm_set_phys_ranges(kvm_t *kd, const struct kvm_memmap *m);
 /* Take ownership of VMCOREINFO text (len bytes, not NUL-terminated). */

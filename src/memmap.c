@@ -84,6 +84,19 @@ trim_overlaps(struct kvm_memseg *v, size_t n)
 	return out;
 }
 
+uint64_t
+kvm_memmap_file_end(const struct kvm_memmap *m)
+{
+	uint64_t end = 0;
+
+	for (size_t i = 0; i < m->nsegs; i++) {
+		const struct kvm_memseg *s = &m->segs[i];
+		if (s->filesz && s->offset + s->filesz > end)
+			end = s->offset + s->filesz;
+	}
+	return end;
+}
+
 int
 kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
 {

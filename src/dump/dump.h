@@ -176,5 +176,16 @@ struct kvm_dumpdev {
 int kvm_dumpdev_open(kvm_t *kd, const char *path, int flags,
 		     struct kvm_dumpdev **dev_ret);
 void kvm_dumpdev_close(struct kvm_dumpdev *dev);
+/*
+ * The file an ELF or kdump-compressed dump is written to (path is not "-"):
+ * created (0600, exclusively) when absent; a pipe, tape or character device
+ * as it is; an existing regular file or block device only when not in use
+ * and holding nothing libblkid (or our own signature list) calls a
+ * filesystem, RAID or LVM member, crypto container or partition table, and,
+ * unless KVM_DUMP_FORCE, when it holds a dump or a swap area or nothing.
+ * A regular file is then emptied.  *fd_ret gets the descriptor.
+ */
+int kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags,
+			  int *fd_ret);
 
 #endif /* KVM_DUMP_H */

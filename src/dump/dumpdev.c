@@ -15,6 +15,7 @@
  *   +-----------------+-----------------------------...-+--------+---+
  *                                           % a partial last block, unused
  */
+#include <blkid/blkid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -453,6 +454,72 @@ dumpdev_foreign(const uint8_t *b, size_t n, bool past_64k)
 	return NULL;
 }
 
+/*
+ * What libblkid finds in the first limit bytes of fd (0: all of it): a
+ * filesystem, a RAID or LVM member, a crypto container or a partition
+ * table, described into buf; NULL when none (swap is none of these).
+ * Several signatures at once (libblkid's "ambivalent") count as foreign:
+ * one of them is somebody's data.
+ */
+static const char *
+dumpdev_blkid(int fd, uint64_t limit, char *buf, size_t n)
+{
+	blkid_probe pr = blkid_new_probe();
+	const char *what = NULL;
+	const char *type = NULL, *usage = NULL, *pttype = NULL;
+
+	if (!pr)
+		return NULL;
+	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)limit) != 0)
+		goto out;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
+						      BLKID_SUBLKS_USAGE);
+	blkid_probe_enable_partitions(pr, 1);
+	int rc = blkid_do_safeprobe(pr);
+	if (rc == -2) {
+		/* Name them all: each call of blkid_do_probe finds the next. */
+		size_t at = (size_t)snprintf(buf, n, "several signatures (");
+		blkid_reset_probe(pr);
+		while (at < n && blkid_do_probe(pr) == 0) {
+			if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL) &&
+			    blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL))
+				continue;
+			at += (size_t)snprintf(buf + at, n - at, "%s%s",
+					       buf[at - 1] == '(' ? "" : ", ",
+					       type);
+		}
+		if (at < n)
+			snprintf(buf + at, n - at, ", by libblkid)");
+		what = buf;
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	blkid_probe_lookup_value(pr, "TYPE", &type, NULL);
+	blkid_probe_lookup_value(pr, "USAGE", &usage, NULL);
+	blkid_probe_lookup_value(pr, "PTTYPE", &pttype, NULL);
+	if (pttype) {
+		snprintf(buf, n, "a %s partition table (by libblkid)",
+			 !strcmp(pttype, "dos") ? "MBR"
+			 : !strcmp(pttype, "gpt") ? "GPT" : pttype);
+		what = buf;
+	} else if (usage && type &&
+		   (!strcmp(usage, "filesystem") || !strcmp(usage, "raid") ||
+		    !strcmp(usage, "crypto"))) {
+		bool vowel = strchr("aeiouAEIOU", type[0]) != NULL;
+		snprintf(buf, n, "%s %s %s (by libblkid)", vowel ? "an" : "a",
+			 type,
+			 !strcmp(usage, "filesystem") ? "filesystem"
+			 : !strcmp(usage, "raid") ? "RAID or LVM member"
+						  : "encrypted volume");
+		what = buf;
+	}
+out:
+	blkid_free_probe(pr);
+	return what;
+}
+
 /* include/linux/swap.h: union swap_header, magic in a page's last 10. */
 static bool
 dumpdev_swap(const uint8_t *b, size_t n)
@@ -487,7 +554,18 @@ dumpdev_check_label(struct dumpdev *d, int flags)
 	/* A dump of ours, valid or already saved (kvmdump_disk.h). */
 	bool ours = has(b, n, KVMDUMP_DEVICE_OFFSET, KVMDUMP_MAGIC, 8) ||
 		    has(b, n, KVMDUMP_DEVICE_OFFSET, KVMDUMP_MAGIC_INVAL, 8);
-	const char *what = dumpdev_foreign(b, n, !ours);
+	/*
+	 * libblkid decides; where our label is, only what lies before it
+	 * (the rest is our dump, memory that may hold anything).  A bare
+	 * signature that libblkid does not confirm (a damaged filesystem)
+	 * is still somebody's data: the list of our own is looked at too.
+	 */
+	char bw[128];
+	const char *what = dumpdev_blkid(d->pub.fd,
+					 ours ? KVMDUMP_DEVICE_OFFSET : 0, bw,
+					 sizeof(bw));
+	if (!what)
+		what = dumpdev_foreign(b, n, !ours);
 	bool swap = dumpdev_swap(b, n);
 	free(b);
 
@@ -578,22 +656,27 @@ listed_in(const char *table, bool skip_header, bool with_where,
 
 /* From userland, a device the kernel uses must not be dumped to. */
 static int
-dumpdev_check_busy(struct dumpdev *d, const struct stat *st)
+check_busy(kvm_t *kd, const char *name, const struct stat *st)
 {
-	kvm_t *kd = d->pub.kd;
 	char where[256] = "";
 
 	if (S_ISBLK(st->st_mode) &&
 	    listed_in("/proc/self/mounts", false, true, st, where,
 		      sizeof(where)))
 		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s is mounted on %s", d->name,
+				 "dump device %s is mounted on %s", name,
 				 where);
 	if (listed_in("/proc/swaps", true, false, st, where, sizeof(where)))
 		return kvm_error(kd, KVM_EINVAL,
 				 "dump device %s is an active swap area (swapoff it first)",
-				 d->name);
+				 name);
 	return 0;
+}
+
+static int
+dumpdev_check_busy(struct dumpdev *d, const struct stat *st)
+{
+	return check_busy(d->pub.kd, d->name, st);
 }
 
 static int
@@ -810,4 +893,102 @@ kvm_dumpdev_close(struct kvm_dumpdev *dev)
 	free(d->bounce);
 	free(dev->path);
 	free(d);
+}
+
+/* A dump file of a format we write or read, by its first bytes. */
+static bool
+dump_signature(const uint8_t *b, size_t n)
+{
+	/* An ELF core (e_type ET_CORE, either byte order). */
+	if (has(b, n, 0, "\177ELF", 4) && n >= 18 &&
+	    ((b[5] == 1 && b[16] == 4 && b[17] == 0) ||
+	     (b[5] == 2 && b[16] == 0 && b[17] == 4)))
+		return true;
+	return has(b, n, 0, "KDUMP   ", 8) || has(b, n, 0, "DISKDUMP", 8) ||
+	       has(b, n, 0, "makedumpfile", 12) ||
+	       has(b, n, 0, KVMDUMP_MAGIC, 8) ||
+	       has(b, n, KVMDUMP_DEVICE_OFFSET, KVMDUMP_MAGIC, 8) ||
+	       has(b, n, KVMDUMP_DEVICE_OFFSET, KVMDUMP_MAGIC_INVAL, 8);
+}
+
+int
+kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret)
+{
+	struct stat st, fst;
+	char bw[128];
+	int err;
+
+	*fd_ret = -1;
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return kvm_error_sys(kd, "%s", path);
+		/* New: ours alone, never through a file made meanwhile. */
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			      0600);
+		if (fd < 0)
+			return kvm_error_sys(kd, "%s", path);
+		*fd_ret = fd;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		return kvm_error(kd, KVM_EINVAL, "%s is a directory", path);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		/* A pipe, a tape, /dev/null: written as a stream. */
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return kvm_error_sys(kd, "%s", path);
+		*fd_ret = fd;
+		return 0;
+	}
+	if ((err = check_busy(kd, path, &st)))
+		return err;
+	int fd = open(path, O_RDWR | O_CLOEXEC |
+				    (S_ISBLK(st.st_mode) ? O_EXCL : 0));
+	if (fd < 0 && errno == EBUSY)
+		return kvm_error(kd, KVM_EINVAL,
+				 "%s is in use (mounted, swap, or held by device-mapper or md)",
+				 path);
+	if (fd < 0)
+		return kvm_error_sys(kd, "%s", path);
+	if (fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev ||
+	    fst.st_ino != st.st_ino) {
+		close(fd);
+		return kvm_error(kd, KVM_EINVAL, "%s changed while being opened",
+				 path);
+	}
+	size_t n = (size_t)DUMPDEV_PROBE_BLKS * KVM_DUMP_BLKSIZE;
+	uint8_t *b = calloc(1, n);
+	if (!b) {
+		close(fd);
+		return kvm_error(kd, KVM_ENOMEM, "%s: out of memory", path);
+	}
+	ssize_t got = pread(fd, b, n, 0);
+	size_t have = got > 0 ? (size_t)got : 0;
+	bool dump = dump_signature(b, have);
+	bool swap = dumpdev_swap(b, have);
+	/* A dump of ours holds memory, which may hold anything: not probed. */
+	const char *what = dump ? NULL : dumpdev_blkid(fd, 0, bw, sizeof(bw));
+	if (!what && !dump)
+		what = dumpdev_foreign(b, have, true);
+	free(b);
+	if (what) {
+		close(fd);
+		return kvm_error(kd, KVM_EINVAL,
+				 "%s holds %s: a dump would destroy it (not even forced)",
+				 path, what);
+	}
+	bool empty = S_ISREG(st.st_mode) && st.st_size == 0;
+	if (!dump && !swap && !empty && !(flags & KVM_DUMP_FORCE)) {
+		close(fd);
+		return kvm_error(kd, KVM_EINVAL,
+				 "%s exists and holds neither a dump nor a swap area: not written over unless forced",
+				 path);
+	}
+	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {
+		err = kvm_error_sys(kd, "%s", path);
+		close(fd);
+		return err;
+	}
+	*fd_ret = fd;
+	return 0;
 }

@@ -346,7 +346,14 @@ write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 		goto out;
 	w.data_start = w.out;
 
-	err = kvm_dump_pages(kd, o, o->compress, &f, od_emit, &w, res);
+	/*
+	 * Zero pages stay in the dump whatever the level, as 4-byte index
+	 * entries without data: they are data (zeros), not pages left out,
+	 * and read as such.  The header keeps the level asked for.
+	 */
+	struct kvm_dump_opts o2 = *o;
+	o2.level &= ~KVM_DUMP_EXCL_ZERO;
+	err = kvm_dump_pages(kd, &o2, o->compress, &f, od_emit, &w, res);
 	if (err == 1)
 		err = 0; /* the device is full */
 	if (!err)
@@ -434,13 +441,15 @@ write_file(kvm_t *kd, const char *path, const struct kvm_dump_opts *o,
 	struct kvm_dump_sink s;
 	int fd = 1, err;
 
-	if (strcmp(path, "-") != 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return kvm_error_sys(kd, "%s", path);
-	}
+	/* The level first: a refused dump leaves no file behind. */
 	if ((err = kvm_dump_filter_init(kd, o->level, &f)))
-		goto out;
+		return err;
+	if (strcmp(path, "-") != 0 &&
+	    (err = kvm_dumpdev_open_file(kd, path, o->flags & KVM_DUMP_FORCE,
+					 &fd))) {
+		kvm_dump_filter_deinit(&f);
+		return err;
+	}
 	if ((err = kvm_dump_sink_fd(kd, &s, fd)) == 0) {
 		err = o->format == KVM_DUMP_ELF
 			      ? kvm_dump_write_elf(kd, o, &f, &s, res)
@@ -451,7 +460,6 @@ write_file(kvm_t *kd, const char *path, const struct kvm_dump_opts *o,
 		kvm_dump_sink_close(&s);
 	}
 	kvm_dump_filter_deinit(&f);
-out:
 	if (fd != 1 && close(fd) != 0 && !err)
 		err = kvm_error_sys(kd, "%s", path);
 	return err;

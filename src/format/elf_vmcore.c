@@ -412,6 +412,8 @@ elf_open(kvm_t *kd)
 	err = kvm_memmap_finish(kd, &p->mem);
 	if (!err)
 		err = kvm_set_phys_ranges(kd, &p->mem);
+	if (!err && !kd->live)
+		kvm_expect_end(kd, kvm_memmap_file_end(&p->mem));
 	return err;
 }
 

@@ -717,6 +717,21 @@ kdump_layout(kvm_t *kd, struct kdump_priv *p, const struct kdump_hdr *h)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kdump: %llu page descriptors overflow",
 				 (unsigned long long)p->ndumped);
+	/*
+	 * What the file must hold: the descriptors, and the data of the
+	 * last one, which makedumpfile writes last (pages go in pfn order).
+	 */
+	kvm_expect_end(kd, pd_end);
+	struct kdump_disk_page_desc last;
+	if (p->ndumped && pd_end <= kd->core.size &&
+	    kvm_file_read(kd, &kd->core, pd_end - sizeof(last), &last,
+			  sizeof(last)) == 0) {
+		uint64_t off = kvm_tgt64(kd, (uint64_t)last.offset);
+		uint32_t size = kvm_tgt32(kd, last.size);
+		if (size <= p->block_size && off <= INT64_MAX)
+			kvm_expect_end(kd, off + size);
+	}
+	kvm_error_clear(kd);
 	return 0;
 }
 

@@ -350,6 +350,10 @@ parse_dump_at(kvm_t *kd, uint64_t off)
 	if (!kd->dump.crash_time)
 		kd->dump.crash_time = le64(h.crash_time);
 	p->data = off + data + sizeof(seg);
+	/* A stream without its trailer is cut short, and says so itself. */
+	if (!(flags & KVMDUMP_F_STREAM) &&
+	    kd->dump.data_size <= UINT64_MAX - p->data)
+		kvm_expect_end(kd, p->data + kd->dump.data_size);
 	kd->dump.dump_off = off;
 	kd->dump.hdr_size = data + sizeof(seg);
 	if ((err = load_chunks(kd, p)))

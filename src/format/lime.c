@@ -93,6 +93,8 @@ lime_open(kvm_t *kd)
 	err = kvm_memmap_finish(kd, &p->mem);
 	if (!err)
 		err = kvm_set_phys_ranges(kd, &p->mem);
+	if (!err)
+		kvm_expect_end(kd, kvm_memmap_file_end(&p->mem));
 	return err;
 }
 

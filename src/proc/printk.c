@@ -8,6 +8,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "printk.h"
@@ -823,14 +824,15 @@ static const struct printk_key prb_keys[] = {
 static int
 printk_symbol(kvm_t *kd, const char *name, uint64_t *ret)
 {
-	if (kd->vmcoreinfo_text && kvm_vmcoreinfo_symbol(&kd->vmci, name, ret))
+	if (kvm_vmcoreinfo_symbol(&kd->vmci, name, ret))
 		return 0;
 	if (kvm_sym_lookup(kd, name, ret) == 0)
 		return 0;
-	return kvm_error_ctx(kd, "printk: %s%s",
-			     kd->vmcoreinfo_text ? "no SYMBOL() in VMCOREINFO"
-						 : "no VMCOREINFO",
-			     ", and in the dump's symbols");
+	if (kd->vmci.nents)
+		return kvm_error_ctx(kd, "printk: no SYMBOL(%s) in VMCOREINFO, "
+				     "and in the dump's symbols", name);
+	return kvm_error_ctx(kd, "printk: no VMCOREINFO, and in the dump's "
+			     "symbols");
 }
 
 /* key is "type" (size) or "type.member" (offset). */
@@ -839,8 +841,8 @@ printk_layout(kvm_t *kd, const char *key, bool size, uint64_t *ret)
 {
 	const struct kvm_vmcoreinfo *v = &kd->vmci;
 
-	if (kd->vmcoreinfo_text && (size ? kvm_vmcoreinfo_size(v, key, ret)
-					 : kvm_vmcoreinfo_offset(v, key, ret)))
+	if (size ? kvm_vmcoreinfo_size(v, key, ret)
+		 : kvm_vmcoreinfo_offset(v, key, ret))
 		return 0;
 	char type[64];
 	const char *dot = strchr(key, '.');
@@ -859,23 +861,156 @@ printk_layout(kvm_t *kd, const char *key, bool size, uint64_t *ret)
 		return 0;
 	return kvm_error_ctx(kd, "printk: no %s(%s) in %s, and from BTF",
 			     size ? "SIZE" : "OFFSET", key,
-			     kd->vmcoreinfo_text ? "VMCOREINFO"
-						 : "the dump (no VMCOREINFO)");
+			     kd->vmci.nents ? "VMCOREINFO"
+					    : "the dump (no VMCOREINFO)");
+}
+
+/* The scan for the ring reads this much of the kernel image. */
+#define PRB_SCAN_MAX (128u << 20)
+#define PRB_SCAN_CHUNK (1u << 20)
+#define PRB_SCAN_CANDS 64
+
+static bool
+kernel_ptr(uint64_t v)
+{
+	return v >> 48 == 0xffff;
+}
+
+/* Does the struct printk_ringbuffer image at b look like a live ring? */
+static bool
+prb_plausible(kvm_t *kd, const struct kvm_prb_layout *l, const uint8_t *b)
+{
+	const uint8_t *dr = b + l->rb_desc_ring, *tr = b + l->rb_text_data_ring;
+	uint64_t cb = printk_ld(kd, dr + l->dr_count_bits, 4);
+	uint64_t sb = printk_ld(kd, tr + l->data_size_bits, 4);
+
+	/*
+	 * _DEFINE_PRINTKRB(name, descbits, avgtextbits, ...): count_bits is
+	 * descbits and size_bits descbits + avgtextbits, PRB_AVGBITS (5)
+	 * for both rings printk.c defines (5.10+).
+	 */
+	return cb >= 5 && cb <= KVM_PRB_MAX_COUNT_BITS && sb == cb + 5 &&
+	       kernel_ptr(printk_ld(kd, dr + l->dr_descs, 8)) &&
+	       kernel_ptr(printk_ld(kd, dr + l->dr_infos, 8)) &&
+	       kernel_ptr(printk_ld(kd, tr + l->data_data, 8));
+}
+
+struct prb_scan {
+	kvm_t *kd;
+	struct kvm_prb_layout *l;
+	size_t rbsz;
+	int pass;
+	uint64_t cand[PRB_SCAN_CANDS];
+	size_t ncand;
+};
+
+static int
+prb_scan_window(void *arg, uint64_t va, const uint8_t *b, size_t n,
+		size_t starts)
+{
+	struct prb_scan *ps = arg;
+
+	for (size_t i = (8 - va % 8) % 8; i < starts; i += 8) {
+		if (ps->pass == 0) {
+			if (i + ps->rbsz <= n && ps->ncand < PRB_SCAN_CANDS &&
+			    prb_plausible(ps->kd, ps->l, b + i))
+				ps->cand[ps->ncand++] = va + i;
+			continue;
+		}
+		if (i + 8 > n)
+			break;
+		/* The candidates were found in rising order: a search. */
+		uint64_t v = printk_ld(ps->kd, b + i, 8);
+		size_t lo = 0, hi = ps->ncand;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (ps->cand[mid] < v)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < ps->ncand && ps->cand[lo] == v) {
+			ps->l->prb = va + i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Neither VMCOREINFO nor the symbols name prb (arm64's kallsyms holds
+ * text symbols only, and prb is not exported): the ring is found in the
+ * kernel image's data, where printk.c defines it (printk_rb_static, and
+ * printk_rb_dynamic once log_buf_len= or many CPUs made setup_log_buf()
+ * allocate a bigger buffer), and then prb, the pointer to the one in use,
+ * beside them.  Bounded: the first 128 MiB of the image, two passes.
+ */
+static int
+printk_scan_prb(kvm_t *kd, struct kvm_prb_layout *l)
+{
+	struct prb_scan ps = { .kd = kd, .l = l, .rbsz = (size_t)l->rb_size };
+	uint64_t base = kd->xlat.ktext_start;
+
+	if (!base || kd->ptr_size != 8)
+		return kvm_error(kd, KVM_ENOENT,
+				 "no kernel image to scan for the ring buffer");
+	if (ps.rbsz == 0 || ps.rbsz > KVM_PRINTK_MAX_STRUCT ||
+	    l->rb_desc_ring + l->dr_infos + 8 > ps.rbsz ||
+	    l->rb_desc_ring + l->dr_descs + 8 > ps.rbsz ||
+	    l->rb_desc_ring + l->dr_count_bits + 4 > ps.rbsz ||
+	    l->rb_text_data_ring + l->data_data + 8 > ps.rbsz ||
+	    l->rb_text_data_ring + l->data_size_bits + 4 > ps.rbsz)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "printk: struct printk_ringbuffer layout does "
+				 "not fit its size");
+	for (ps.pass = 0; ps.pass < 2; ps.pass++) {
+		int r = kvm_scan_image(kd, base, PRB_SCAN_MAX, PRB_SCAN_CHUNK,
+				       ps.rbsz, prb_scan_window, &ps);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return 0;
+		if (ps.ncand == 0)
+			break;
+	}
+	if (ps.ncand)
+		return kvm_error(kd, KVM_ENOENT,
+				 "printk: %zu ring buffers in the kernel image, "
+				 "but no pointer to one (prb)",
+				 ps.ncand);
+	return kvm_error(kd, KVM_ENOENT,
+			 "printk: no ring buffer in the first %u MiB of the "
+			 "kernel image",
+			 PRB_SCAN_MAX >> 20);
 }
 
 int
 kvm_printk_prb_layout(kvm_t *kd, struct kvm_prb_layout *l)
 {
-	int err;
+	char why[KVM_ERRBUF_SIZE] = "";
+	int err, code = 0;
 
 	memset(l, 0, sizeof(*l));
-	if ((err = printk_symbol(kd, "prb", &l->prb)))
-		return err;
+	if ((err = printk_symbol(kd, "prb", &l->prb))) {
+		snprintf(why, sizeof(why), "%s", kd->errbuf);
+		code = kd->errcode;
+		kvm_error_clear(kd);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(prb_keys); i++) {
 		const struct printk_key *k = &prb_keys[i];
 		uint64_t *f = (uint64_t *)((char *)l + k->field);
-		if ((err = printk_layout(kd, k->name, k->size, f)))
+		if ((err = printk_layout(kd, k->name, k->size, f))) {
+			if (why[0])
+				return kvm_error(kd, code, "%s", why);
 			return err;
+		}
+	}
+	if (why[0] && (err = printk_scan_prb(kd, l))) {
+		char swhy[KVM_ERRBUF_SIZE];
+		snprintf(swhy, sizeof(swhy), "%s", kd->errbuf);
+		return kvm_error(kd, code, "%s; and by a scan: %s", why,
+				 strncmp(swhy, "printk: ", 8) ? swhy
+							      : swhy + 8);
 	}
 	/*
 	 * VMCOREINFO has no level or facility.  BTF has both; without it,
@@ -982,8 +1117,16 @@ kvm_log_load_dump(kvm_t *kd, struct kvm_log *log)
 	uint64_t addr;
 	int err;
 
-	/* The lockless ring (5.10+) has prb; the older buffer log_buf. */
-	if (printk_symbol(kd, "prb", &addr) == 0) {
+	/*
+	 * The lockless ring (5.10+) has prb; the older buffer log_buf.  With
+	 * neither symbol, a kernel whose BTF knows the ring has it: found by
+	 * a scan (kvm_printk_prb_layout).
+	 */
+	uint64_t rbsz;
+	if (printk_symbol(kd, "prb", &addr) == 0 ||
+	    (printk_symbol(kd, "log_buf", &addr) &&
+	     kvm_types_sizeof(kd, "printk_ringbuffer", &rbsz) == 0)) {
+		kvm_error_clear(kd);
 		struct kvm_prb_layout l;
 		if ((err = kvm_printk_prb_layout(kd, &l)))
 			return err;

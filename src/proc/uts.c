@@ -88,6 +88,44 @@ from_uts(kvm_t *kd, char *out, size_t outsz)
 #define BANNER_SCAN_MAX (128u << 20)
 #define BANNER_SCAN_CHUNK (1u << 20)
 
+struct banner_scan {
+	char *out;
+	size_t outsz;
+};
+
+static int
+banner_window(void *arg, uint64_t va, const uint8_t *b, size_t n,
+	      size_t starts)
+{
+	static const char prefix[] = "Linux version ";
+	const size_t pl = sizeof(prefix) - 1;
+	struct banner_scan *bs = arg;
+
+	(void)va;
+	/* A match must start before starts and end within n. */
+	const uint8_t *end = b + KVM_MIN(starts + pl - 1, n);
+	for (const uint8_t *p = b; p < b + starts;) {
+		p = memmem(p, (size_t)(end - p), prefix, pl);
+		if (!p)
+			break;
+		char r[UTS_LEN + 1];
+		size_t k = 0;
+		for (const uint8_t *q = p + pl; k < UTS_LEN && q < b + n; q++)
+			r[k++] = (char)*q;
+		r[k] = '\0';
+		size_t len = strcspn(r, " ");
+		p++;
+		if (len == k || r[0] < '0' || r[0] > '9')
+			continue;
+		r[len] = '\0';
+		if (!release_ok(r))
+			continue;
+		snprintf(bs->out, bs->outsz, "%s", r);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Neither symbol known (arm64's kallsyms holds text symbols only, and
  * without VMCOREINFO the exported ones may not be found): the banner
@@ -97,40 +135,19 @@ from_uts(kvm_t *kd, char *out, size_t outsz)
 static int
 from_scan(kvm_t *kd, char *out, size_t outsz)
 {
-	static const char prefix[] = "Linux version ";
-	const size_t pl = sizeof(prefix) - 1, tail = pl + UTS_LEN;
+	struct banner_scan bs = { out, outsz };
 	uint64_t base = kd->xlat.ktext_start;
 
 	if (!base)
 		return kvm_error(kd, KVM_ENOENT,
 				 "no kernel text address to scan for the "
 				 "banner from");
-	_cleanup_free_ char *chunk = malloc(BANNER_SCAN_CHUNK + tail + 1);
-	if (!chunk)
-		return kvm_error(kd, KVM_ENOMEM, "out of memory");
-	for (uint64_t off = 0; off < BANNER_SCAN_MAX;
-	     off += BANNER_SCAN_CHUNK) {
-		size_t got;
-		kvm_virt_read_image(kd, base + off, chunk,
-				    BANNER_SCAN_CHUNK + tail, &got);
-		kvm_error_clear(kd);
-		chunk[got] = '\0';
-		for (char *p = chunk; got >= tail &&
-		     (p = memmem(p, chunk + got - tail + pl - p, prefix, pl));
-		     p++) {
-			char r[UTS_LEN + 1];
-			memcpy(r, p + pl, UTS_LEN);
-			r[UTS_LEN] = '\0';
-			size_t n = strcspn(r, " ");
-			if (n == UTS_LEN || r[0] < '0' || r[0] > '9')
-				continue;
-			r[n] = '\0';
-			if (!release_ok(r))
-				continue;
-			snprintf(out, outsz, "%s", r);
-			return 0;
-		}
-	}
+	int r = kvm_scan_image(kd, base, BANNER_SCAN_MAX, BANNER_SCAN_CHUNK,
+			       14 + UTS_LEN, banner_window, &bs);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return 0;
 	return kvm_error(kd, KVM_ENOENT,
 			 "no \"Linux version\" banner in the first %u MiB "
 			 "of the kernel image",

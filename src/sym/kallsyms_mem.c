@@ -300,13 +300,37 @@ choose_enc(const kvm_t *kd, const uint8_t *raw, uint64_t num, bool have_base,
 }
 
 /*
- * Decode the tables at loc into out.  *doubt_ret is set when they decode
- * but look wrong: addresses out of order, or _stext away from where
- * VMCOREINFO puts it (an offsets array or base from a wrong address).
+ * Decoded addresses are checked against the dump: where the tables name
+ * linux_banner (kernels with CONFIG_KALLSYMS_ALL), it must read "Linux
+ * version" there.
+ */
+static bool
+banner_checks(kvm_t *kd, const struct kvm_symtab *t, size_t first)
+{
+	static const char want[] = "Linux version ";
+	char b[sizeof(want) - 1];
+	size_t done;
+
+	for (size_t i = first; i < t->n; i++) {
+		if (strcmp(kvm_symtab_name(t, &t->syms[i]), "linux_banner"))
+			continue;
+		bool ok = kvm_virt_read_image(kd, t->syms[i].addr, b, sizeof(b),
+					      &done) == 0 &&
+			  memcmp(b, want, sizeof(b)) == 0;
+		kvm_error_clear(kd);
+		return ok;
+	}
+	return true;
+}
+
+/*
+ * Decode the tables at loc into out.  Tables that decode but look wrong
+ * are refused (KVM_ECORRUPT, saying why): addresses out of order, _stext
+ * away from where VMCOREINFO puts it, linux_banner not reading "Linux
+ * version" (an offsets array or base from a wrong address).
  */
 static int
-load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
-	  bool *doubt_ret)
+load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 {
 	struct kallsyms_tokens tok = { 0 };
 	struct names_stream ns = { 0 };
@@ -420,9 +444,23 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 		out->syms[first + i].addr = a;
 		unsorted += i > 0 && a < out->syms[first + i - 1].addr;
 	}
-	*doubt_ret = unsorted > 0 ||
-		     (want_stext && stext_i >= 0 &&
-		      out->syms[first + stext_i].addr != want_stext);
+	if (unsorted > 0)
+		err = kvm_error(kd, KVM_ECORRUPT,
+				"kallsyms: %llu of %llu decoded addresses are "
+				"out of order",
+				(unsigned long long)unsorted,
+				(unsigned long long)num);
+	else if (want_stext && stext_i >= 0 &&
+		 out->syms[first + stext_i].addr != want_stext)
+		err = kvm_error(kd, KVM_ECORRUPT,
+				"kallsyms: _stext decodes to 0x%llx, "
+				"VMCOREINFO says 0x%llx",
+				(unsigned long long)out->syms[first + stext_i].addr,
+				(unsigned long long)want_stext);
+	else if (!banner_checks(kd, out, first))
+		err = kvm_error(kd, KVM_ECORRUPT,
+				"kallsyms: linux_banner decodes to an address "
+				"that does not read \"Linux version\"");
 out:
 	/* Names added before a failure have no address yet: drop them. */
 	if (err)
@@ -752,45 +790,39 @@ unprefixed(const char *msg)
 }
 
 static int
-load_scan(kvm_t *kd, struct kvm_symtab *out, bool retry, bool *doubt_ret)
+load_scan(kvm_t *kd, struct kvm_symtab *out, bool retry)
 {
 	struct kallsyms_loc loc = { 0 };
 	int err = locate_scan(kd, &loc, retry);
 
-	return err ? err : load_from(kd, out, &loc, doubt_ret);
+	return err ? err : load_from(kd, out, &loc);
 }
 
 /*
- * VMCOREINFO's addresses first; when they fail or give tables in doubt
- * (a damaged or stale note), the layout scan, which finds the tables
- * from what they hold.  Tables in doubt are still better than none.
+ * VMCOREINFO's addresses first; when they fail or give tables that do not
+ * check out (a damaged or stale note), the layout scan, which finds the
+ * tables from what they hold.  Tables that fail their checks are never
+ * used: when both ways fail, the error gives both reasons.
  */
 int
 kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out)
 {
 	struct kallsyms_loc loc = { 0 };
 	const size_t first = out->n;
-	bool doubt = false, scan_doubt = false;
 
 	if (!locate_vmcoreinfo(kd, &loc))
-		return load_scan(kd, out, false, &scan_doubt);
-	int err = load_from(kd, out, &loc, &doubt);
-	if (err == -KVM_ENOMEM || (!err && !doubt))
+		return load_scan(kd, out, false);
+	int err = load_from(kd, out, &loc);
+	if (err == -KVM_ENOMEM || !err)
 		return err;
 	char why[sizeof(kd->errbuf)];
 	memcpy(why, kd->errbuf, sizeof(why));
 	int code = kd->errcode;
 	kvm_error_clear(kd);
 	kvm_symtab_truncate(out, first);
-	int serr = load_scan(kd, out, true, &scan_doubt);
-	if (serr == -KVM_ENOMEM || (!serr && (!scan_doubt || err)))
+	int serr = load_scan(kd, out, true);
+	if (serr == -KVM_ENOMEM || !serr)
 		return serr;
-	if (!err) {
-		/* Neither is clean: VMCOREINFO's, as it named them. */
-		kvm_error_clear(kd);
-		kvm_symtab_truncate(out, first);
-		return load_from(kd, out, &loc, &doubt);
-	}
 	/* Both failed: say both, the note's first. */
 	char swhy[sizeof(kd->errbuf)];
 	memcpy(swhy, kd->errbuf, sizeof(swhy));

@@ -125,7 +125,7 @@ say "kernel $(basename "$kdeb"), $(basename "$bbdeb") ($(secs "$t_start" "$t_pkg
 # ---------------------------------------------------------------- static kcore
 # Against the build's libkvm.a; a sanitizer build's objects cannot go into
 # a static binary, so then the library sources are compiled here.
-libs=$(pkg-config --static --libs libelf libbpf libdeflate libzstd liblz4 lzo2 snappy zlib) ||
+libs=$(pkg-config --static --libs libelf libbpf libdeflate libzstd liblz4 lzo2 snappy zlib blkid) ||
 	die "pkg-config --static: missing -dev packages"
 lib=$build/libkvm.a
 if nm "$lib" 2>/dev/null | grep -qE ' U __(asan|ubsan|tsan|msan)_'; then

@@ -76,6 +76,16 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf(", \"warning\": ");
 			json_string(stdout, i.warning);
 		}
+		printf(", \"file_size\": %" PRIu64, i.file_size);
+		if (i.expected_size)
+			printf(", \"expected_size\": %" PRIu64,
+			       i.expected_size);
+		printf(", \"truncated\": %s",
+		       i.truncated ? "true" : "false");
+		if (i.truncated) {
+			printf(", \"truncation\": ");
+			json_string(stdout, i.truncation);
+		}
 		printf(", \"memory_bytes\": %" PRIu64 ", \"phys_ranges\": [",
 		       total);
 		for (size_t k = 0; k < nr; k++) {
@@ -86,13 +96,15 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf("}");
 		}
 		printf("]}\n");
-		return KCORE_EXIT_OK;
+		return i.truncated ? KCORE_EXIT_PARTIAL : KCORE_EXIT_OK;
 	}
 
 	printf("format          %s\n", i.format);
 	printf("arch            %s (%s-endian, %d-bit)\n", i.arch,
 	       i.big_endian ? "big" : "little", i.ptr_size * 8);
-	printf("release         %s\n", i.release[0] ? i.release : "unknown");
+	printf("release         ");
+	text_string(stdout, i.release[0] ? i.release : "unknown");
+	putchar('\n');
 	printf("page size       %u\n", i.page_size);
 	printf("KASLR offset    ");
 	print_kaslr(stdout, &i, false);
@@ -124,5 +136,10 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 	for (size_t k = 0; k < nr; k++)
 		printf("                0x%016" PRIx64 "-0x%016" PRIx64 "\n",
 		       r[k].start, r[k].end - 1);
+	if (i.truncated) {
+		printf("truncated       %s\n", i.truncation);
+		fprintf(stderr, "kcore: info: %s\n", i.truncation);
+		return KCORE_EXIT_PARTIAL;
+	}
 	return KCORE_EXIT_OK;
 }

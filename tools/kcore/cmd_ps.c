@@ -69,12 +69,13 @@ ps_text(const struct kinfo_proc2 *p, int n)
 	       "PPID", "PGID", "SID", "UID", "EUID", "GID", "NLWP", "START");
 	for (int i = 0; i < n; i++, p++) {
 		printf("%7d %7d %7d %7d %5u %5u %5u %c %4d %6" PRIu64
-		       ".%03u %s%s%s\n",
+		       ".%03u %s",
 		       p->p_pid, p->p_ppid, p->p__pgid, p->p_sid, p->p_ruid,
 		       p->p_uid, p->p_rgid, p->p_stat ? p->p_stat : '?',
 		       p->p_nlwps, p->p_ustart_sec, p->p_ustart_usec / 1000,
-		       p->p_kthread ? "[" : "", p->p_comm,
-		       p->p_kthread ? "]" : "");
+		       p->p_kthread ? "[" : "");
+		text_string(stdout, p->p_comm);
+		printf("%s\n", p->p_kthread ? "]" : "");
 	}
 }
 
@@ -119,8 +120,9 @@ print_vector(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv,
 	if (!p)
 		return kcore_fail(kd, what);
 	if (n == 0) {
-		fprintf(stderr, "kcore: %s: no process %" PRIu64 "\n", what,
-			pid);
+		kcore_note_error("not_found", "%s: no process %" PRIu64, what,
+				 pid);
+		fprintf(stderr, "kcore: %s\n", kcore_err_msg);
 		return KCORE_EXIT_PARTIAL;
 	}
 	/* The vector lives until the next call: p is copied first. */

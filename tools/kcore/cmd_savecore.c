@@ -322,21 +322,26 @@ cmd_savecore_main(const struct kcore_opts *o, int argc, char **argv)
 	struct kvm_info info;
 	kvm_get_info(kd, &info, sizeof(info));
 	char when[64] = "unknown";
-	if (info.crash_time) {
-		time_t t = (time_t)info.crash_time;
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
-			 gmtime(&t));
-	}
+	struct tm tm;
+	time_t t = (time_t)info.crash_time;
+	/* A crash time past what gmtime can show (a hostile header) stays
+	 * "unknown" rather than crashing the save. */
+	if (info.crash_time && (uint64_t)t == info.crash_time &&
+	    gmtime_r(&t, &tm) &&
+	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(when, sizeof(when), "unknown");
 	char panic[256];
 	panic_message(kd, panic, sizeof(panic));
-	fprintf(stderr,
-		"savecore: dump on %s: Linux %s (%s), crashed %s; %s\n"
-		"savecore: panic: %s\n",
-		device, info.release[0] ? info.release : "(release unknown)",
-		info.arch, when,
+	/* Release and panic text come from the device: escaped. */
+	fprintf(stderr, "savecore: dump on %s: Linux ", device);
+	text_string(stderr, info.release[0] ? info.release
+					    : "(release unknown)");
+	fprintf(stderr, " (%s), crashed %s; %s\nsavecore: panic: ", info.arch,
+		when,
 		info.dump_incomplete ? "INCOMPLETE (the device was too small)"
-				     : "complete",
-		panic);
+				     : "complete");
+	text_string(stderr, panic);
+	fputc('\n', stderr);
 	if (o->clear) {
 		if (kvm_dump_inval(kd) < 0)
 			st = kcore_fail(kd, "savecore");

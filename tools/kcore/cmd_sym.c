@@ -33,7 +33,7 @@ cmd_nlist(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		if (o->json) {
 			printf("%s{\"name\": ", i ? ", " : "");
 			json_string(stdout, argv[i]);
-			printf(", \"value\": ");
+			printf(", \"addr\": ");
 			if (found)
 				json_hex(stdout, nl[i].n_value);
 			else

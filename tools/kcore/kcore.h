@@ -39,15 +39,40 @@ struct kcore_opts {
 	bool clear, force, check, verbose, zflag, quiet; /* -c -f -n -v -z -q */
 };
 
+/* A command's own options, as bits of struct kcore_cmd's opts. */
+enum {
+	KOPT_RAW = 1 << 0,	/* --raw */
+	KOPT_INDENT = 1 << 1,	/* --indent */
+	KOPT_LEVEL = 1 << 2,	/* -d */
+	KOPT_COMPRESS = 1 << 3, /* --compress */
+	KOPT_OUTFMT = 1 << 4,	/* --format elf|kdump|kcore */
+	KOPT_THREADS = 1 << 5,	/* --threads */
+	KOPT_OFFSET = 1 << 6,	/* --offset */
+	KOPT_CLEAR = 1 << 7,	/* -c */
+	KOPT_FORCE = 1 << 8,	/* -f */
+	KOPT_CHECK = 1 << 9,	/* -n */
+	KOPT_VERBOSE = 1 << 10, /* -v */
+	KOPT_Z = 1 << 11,	/* -z */
+	KOPT_QUIET = 1 << 12,	/* -q */
+};
+
 struct kcore_cmd {
 	const char *name;
 	const char *usage;
 	int (*run)(kvm_t *kd, const struct kcore_opts *o, int argc,
 		   char **argv);
-	bool takes_raw;
+	unsigned opts;	    /* KOPT_* it takes */
 	/* Without -M, falls back to /proc when kernel memory is unreadable. */
 	bool live_fallback;
+	const char *help;   /* one line: what it does */
 };
+
+/*
+ * The last failure kcore reported on stderr, for the JSON error object
+ * that --json prints when a command fails without output.
+ */
+extern char kcore_err_msg[1024];
+extern const char *kcore_err_code;
 
 int cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
@@ -83,12 +108,17 @@ int kcore_fail(kvm_t *kd, const char *what);
 int kcore_exit_for(int errcode);
 void kcore_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+/* Record (not print) a failure for the --json error object. */
+void kcore_note_error(const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Parse "0x..." as hex and anything else as decimal; false if malformed. */
 bool kcore_parse_u64(const char *s, uint64_t *ret);
 
 /* JSON output helpers. */
 void json_string(FILE *f, const char *s);
+/* Bytes from the dump on a terminal: controls and non-UTF-8 as \xHH. */
+void text_string(FILE *f, const char *s);
 void json_hex(FILE *f, uint64_t v);
 
 #endif

@@ -15,29 +15,69 @@
 
 #include "kcore.h"
 
+/* The build sets it (CMake's project version); a hand build may not. */
+#ifndef KCORE_VERSION
+#define KCORE_VERSION "unknown"
+#endif
+
+#define DUMP_OPTS (KOPT_LEVEL | KOPT_COMPRESS | KOPT_OUTFMT | KOPT_THREADS | \
+		   KOPT_FORCE | KOPT_QUIET)
+#define SAVECORE_OPTS (KOPT_CLEAR | KOPT_FORCE | KOPT_CHECK | KOPT_VERBOSE | \
+		       KOPT_Z | KOPT_OUTFMT | KOPT_OFFSET | KOPT_QUIET | \
+		       KOPT_COMPRESS)
+
 static const struct kcore_cmd commands[] = {
-	{ "info", "info", cmd_info, false, false },
-	{ "read", "read [--raw] ADDR|SYMBOL[+OFF] [LEN]", cmd_read, true, false },
-	{ "nlist", "nlist SYMBOL...", cmd_nlist, false, false },
-	{ "sym", "sym ADDR...", cmd_sym, false, false },
-	{ "offsetof", "offsetof TYPE.MEMBER...", cmd_offsetof, false, false },
-	{ "sizeof", "sizeof TYPE...", cmd_sizeof, false, false },
-	{ "ps", "ps", cmd_ps, false, true },
-	{ "args", "args PID", cmd_args, false, true },
-	{ "env", "env PID", cmd_env, false, true },
-	{ "loadavg", "loadavg", cmd_loadavg, false, true },
-	{ "dmesg", "dmesg [--indent]", cmd_dmesg, false, true },
+	{ "info", "info", cmd_info, 0, false,
+	  "describe the target: format, architecture, release, memory" },
+	{ "read", "read [--raw] ADDR|SYMBOL[+OFF] [LEN]", cmd_read, KOPT_RAW,
+	  false, "hex dump (or the bytes) of kernel virtual memory" },
+	{ "nlist", "nlist SYMBOL...", cmd_nlist, 0, false,
+	  "symbol names to addresses" },
+	{ "sym", "sym ADDR...", cmd_sym, 0, false,
+	  "addresses to symbol+offset" },
+	{ "offsetof", "offsetof TYPE.MEMBER...", cmd_offsetof, 0, false,
+	  "member offsets and sizes, from BTF" },
+	{ "sizeof", "sizeof TYPE...", cmd_sizeof, 0, false,
+	  "type sizes, from BTF" },
+	{ "ps", "ps", cmd_ps, 0, true, "the process table" },
+	{ "args", "args PID", cmd_args, 0, true,
+	  "a process's arguments, one a line" },
+	{ "env", "env PID", cmd_env, 0, true,
+	  "a process's environment, one variable a line" },
+	{ "loadavg", "loadavg", cmd_loadavg, 0, true,
+	  "the 1, 5 and 15 minute load averages" },
+	{ "dmesg", "dmesg [--indent]", cmd_dmesg, KOPT_INDENT, true,
+	  "the kernel log" },
 	{ "dump", "dump [-d LEVEL] [--compress ALG] [--format kcore|elf|kdump] "
-		  "[--threads N] [-f] [-q] DEVICE|-", cmd_dump, false, false },
+		  "[--threads N] [-f] [-q] DEVICE|-", cmd_dump, DUMP_OPTS, false,
+	  "write a dump of the target to a dump device, a file or stdout" },
 	{ "savecore", "savecore [-c] [-f] [-n] [-v] [-z] [--format "
 		      "kcore|elf|kdump] [--offset N] DEVICE DIR",
-	  cmd_savecore, false, false },
+	  cmd_savecore, SAVECORE_OPTS, false,
+	  "save a dump from a dump device into DIR, then clear it" },
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* The spelling of each KOPT_* bit, for "does not apply" messages. */
+static const char *const opt_names[] = {
+	"--raw", "--indent", "-d", "--compress", "--format", "--threads",
+	"--offset", "-c", "-f", "-n", "-v", "-z", "-q",
+};
+
+static const struct kcore_cmd *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
 
 static void
 usage(FILE *f)
 {
 	fputs("usage: kcore [-M core] [-N system] [--json] COMMAND [ARGS]\n"
+	      "       kcore help [COMMAND] | COMMAND --help | --version\n"
 	      "\n"
 	      "  -M, --core FILE     dump to read (default: the live kernel)\n"
 	      "  -N, --system FILE   vmlinux, System.map or kallsyms file\n"
@@ -48,10 +88,26 @@ usage(FILE *f)
 	      "\n"
 	      "commands:\n",
 	      f);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  kcore %s\n", commands[i].usage);
 	fputs("\nAddresses and lengths are hex with 0x, decimal without.\n",
 	      f);
+}
+
+static void
+command_usage(FILE *f, const struct kcore_cmd *c)
+{
+	fprintf(f, "usage: kcore [-M core] [-N system] [--json] %s\n\n%s.\n",
+		c->usage, c->help);
+	if (c->opts) {
+		fputs("\nits options:", f);
+		for (size_t b = 0; b < sizeof(opt_names) / sizeof(opt_names[0]);
+		     b++)
+			if (c->opts & (1u << b))
+				fprintf(f, " %s", opt_names[b]);
+		fputc('\n', f);
+	}
+	fputs("See kcore(1) for the details.\n", f);
 }
 
 /* Exit status for a failed kvm_openfiles(), from the errno it set. */
@@ -76,11 +132,11 @@ open_exit(int err)
 	}
 }
 
-int
-main(int argc, char **argv)
+static int
+kcore_main(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_BTF, O_ZEROEXCL, O_FORMAT, O_RAW, O_INDENT,
-	       O_COMPRESS, O_THREADS, O_OFFSET };
+	       O_COMPRESS, O_THREADS, O_OFFSET, O_VERSION };
 	static const struct option longopts[] = {
 		{ "core", required_argument, NULL, 'M' },
 		{ "system", required_argument, NULL, 'N' },
@@ -98,11 +154,14 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kcore_opts o = { .level = -1, .compress = -1, .outfmt = -1 };
 	int c;
 	uint64_t v;
+	unsigned seen = 0;  /* KOPT_* given */
+	bool help = false;
 
 	/*
 	 * libbpf prints its parse diagnostics by default; kcore reports
@@ -139,11 +198,14 @@ main(int argc, char **argv)
 				o.oflags |= KVM_RAW_PHYS;
 			} else if (strcmp(optarg, "elf") == 0) {
 				o.outfmt = KVM_DUMP_ELF;
+				seen |= KOPT_OUTFMT;
 			} else if (strcmp(optarg, "kdump") == 0) {
 				o.outfmt = KVM_DUMP_KDUMP;
+				seen |= KOPT_OUTFMT;
 			} else if (strcmp(optarg, "kcore") == 0 ||
 				   strcmp(optarg, "device") == 0) {
 				o.outfmt = KVM_DUMP_DEVICE;
+				seen |= KOPT_OUTFMT;
 			} else if (strcmp(optarg, "auto") != 0) {
 				kcore_usage_error("--format takes auto, raw, "
 						  "elf, kdump or kcore, not "
@@ -153,9 +215,11 @@ main(int argc, char **argv)
 			break;
 		case O_RAW:
 			o.raw = true;
+			seen |= KOPT_RAW;
 			break;
 		case O_INDENT:
 			o.indent = true;
+			seen |= KOPT_INDENT;
 			break;
 		case 'd':
 			if (!kcore_parse_u64(optarg, &v) ||
@@ -165,6 +229,7 @@ main(int argc, char **argv)
 				return KCORE_EXIT_USAGE;
 			}
 			o.level = (int)v;
+			seen |= KOPT_LEVEL;
 			break;
 		case O_COMPRESS:
 			if ((o.compress = kcore_compress_method(optarg)) < 0) {
@@ -173,6 +238,7 @@ main(int argc, char **argv)
 						  "'%s'", optarg);
 				return KCORE_EXIT_USAGE;
 			}
+			seen |= KOPT_COMPRESS;
 			break;
 		case O_THREADS:
 			if (!kcore_parse_u64(optarg, &v) || v > 256) {
@@ -180,6 +246,7 @@ main(int argc, char **argv)
 				return KCORE_EXIT_USAGE;
 			}
 			o.threads = (int)v;
+			seen |= KOPT_THREADS;
 			break;
 		case O_OFFSET:
 			if (!kcore_parse_u64(optarg, &v) || v > INT64_MAX) {
@@ -188,27 +255,37 @@ main(int argc, char **argv)
 			}
 			o.offset = v;
 			o.have_offset = true;
+			seen |= KOPT_OFFSET;
 			break;
 		case 'c':
 			o.clear = true;
+			seen |= KOPT_CLEAR;
 			break;
 		case 'f':
 			o.force = true;
+			seen |= KOPT_FORCE;
 			break;
 		case 'n':
 			o.check = true;
+			seen |= KOPT_CHECK;
 			break;
 		case 'v':
 			o.verbose = true;
+			seen |= KOPT_VERBOSE;
 			break;
 		case 'z':
 			o.zflag = true;
+			seen |= KOPT_Z;
 			break;
 		case 'q':
 			o.quiet = true;
+			seen |= KOPT_QUIET;
 			break;
 		case 'h':
-			usage(stdout);
+			help = true;
+			break;
+		case O_VERSION:
+			printf("kcore %s (libkvm)\n", KCORE_VERSION);
 			return KCORE_EXIT_OK;
 		case ':':
 			kcore_usage_error("option %s needs an argument",
@@ -220,41 +297,52 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
+		if (help) {
+			usage(stdout);
+			return KCORE_EXIT_OK;
+		}
 		usage(stderr);
 		return KCORE_EXIT_USAGE;
 	}
 	const char *name = argv[optind];
-	const struct kcore_cmd *cmd = NULL;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			cmd = &commands[i];
+	if (strcmp(name, "help") == 0) {
+		/* kcore help [COMMAND] */
+		if (optind + 1 >= argc) {
+			usage(stdout);
+			return KCORE_EXIT_OK;
+		}
+		const struct kcore_cmd *hc = find_command(argv[optind + 1]);
+		if (!hc || optind + 2 < argc) {
+			kcore_usage_error("help: unknown command '%s'",
+					  argv[optind + 1]);
+			return KCORE_EXIT_USAGE;
+		}
+		command_usage(stdout, hc);
+		return KCORE_EXIT_OK;
+	}
+	const struct kcore_cmd *cmd = find_command(name);
 	if (!cmd) {
 		kcore_usage_error("unknown command '%s'", name);
 		return KCORE_EXIT_USAGE;
 	}
-	if (o.raw && !cmd->takes_raw) {
-		kcore_usage_error("--raw does not apply to '%s'", name);
-		return KCORE_EXIT_USAGE;
+	if (help) {
+		command_usage(stdout, cmd);
+		return KCORE_EXIT_OK;
 	}
-	bool dumping = strcmp(name, "dump") == 0 || strcmp(name, "savecore") == 0;
-	if (!dumping && (o.level >= 0 || o.compress >= 0 || o.outfmt >= 0 ||
-			 o.threads || o.have_offset || o.clear || o.force ||
-			 o.check || o.verbose || o.zflag || o.quiet)) {
-		kcore_usage_error("dump and savecore options do not apply to "
-				  "'%s'", name);
-		return KCORE_EXIT_USAGE;
-	}
-	if (strcmp(name, "savecore") == 0)
-		return cmd_savecore_main(&o, argc - optind - 1,
-					 argv + optind + 1);
-	if (o.indent && strcmp(name, "dmesg") != 0) {
-		kcore_usage_error("--indent applies to dmesg only");
+	/* Each command takes its own options and no other's. */
+	unsigned stray = seen & ~cmd->opts;
+	if (stray) {
+		kcore_usage_error("%s does not apply to '%s'",
+				  opt_names[__builtin_ctz(stray)], name);
 		return KCORE_EXIT_USAGE;
 	}
 	if (o.raw && o.json) {
 		kcore_usage_error("--raw and --json exclude each other");
 		return KCORE_EXIT_USAGE;
 	}
+	if (strcmp(name, "savecore") == 0)
+		return cmd_savecore_main(&o, argc - optind - 1,
+					 argv + optind + 1);
 
 	char errbuf[KVM_ERRBUF_SIZE];
 	kvm_t *kd = kvm_openfiles(o.system, o.core, NULL, O_RDONLY | o.oflags,
@@ -270,8 +358,14 @@ main(int argc, char **argv)
 	}
 	if (!kd) {
 		int err = errno;
+		int st = open_exit(err);
+		kcore_note_error(st == KCORE_EXIT_DATAERR ? "format"
+				 : st == KCORE_EXIT_NOINPUT ? "no_input"
+				 : st == KCORE_EXIT_UNAVAILABLE ? "not_supported"
+				 : st == KCORE_EXIT_USAGE ? "usage" : "system",
+				 "%s", errbuf);
 		fprintf(stderr, "kcore: %s\n", errbuf);
-		return open_exit(err);
+		return st;
 	}
 	/* A dump whose headers had to be read around says so, whatever runs. */
 	struct kvm_info info;
@@ -288,5 +382,60 @@ main(int argc, char **argv)
 		ret = KCORE_EXIT_OSERR;
 	}
 	kvm_close(kd);
+	return ret;
+}
+
+/*
+ * With --json the output of a command is held until it ends: one that
+ * fails without printing anything prints {"error": {...}} instead, so that
+ * standard output is one JSON document in every case.
+ */
+static bool
+wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (!wants_json(argc, argv))
+		return kcore_main(argc, argv);
+	FILE *real = stdout;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem) {
+		perror("kcore");
+		return KCORE_EXIT_OSERR;
+	}
+	stdout = mem;
+	int ret = kcore_main(argc, argv);
+	stdout = real;
+	if (fclose(mem) != 0) {
+		perror("kcore: holding the output");
+		free(buf);
+		return KCORE_EXIT_OSERR;
+	}
+	if (ret != KCORE_EXIT_OK && len == 0) {
+		fputs("{\"error\": {\"code\": ", stdout);
+		json_string(stdout, kcore_err_code ? kcore_err_code : "error");
+		fputs(", \"message\": ", stdout);
+		if (kcore_err_msg[0])
+			json_string(stdout, kcore_err_msg);
+		else
+			printf("\"failed with exit status %d\"", ret);
+		printf(", \"exit\": %d}}\n", ret);
+	} else if (len) {
+		fwrite(buf, 1, len, stdout);
+	}
+	free(buf);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("kcore: writing output");
+		return KCORE_EXIT_OSERR;
+	}
 	return ret;
 }

@@ -30,11 +30,79 @@ kcore_parse_u64(const char *s, uint64_t *ret)
 	return true;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0.
+ */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+	size_t n;
+	unsigned min, v;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80, v = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800, v = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000, v = c & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the NUL */
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Text from the dump for a terminal: control bytes (C0, DEL, and C1 as
+ * UTF-8), bytes that are not UTF-8 and the backslash come out as \xHH, so
+ * that a process name cannot clear the screen or retitle the terminal of
+ * whoever looks at the dump, and the bytes can still be told apart.
+ */
+void
+text_string(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t n = *p >= 0x80 ? utf8_len(p) : 1;
+		bool c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+		if (n == 0 || c1 || *p < 0x20 || *p == 0x7f || *p == '\\') {
+			fprintf(f, "\\x%02x", *p);
+			continue;
+		}
+		fwrite(p, 1, n, f);
+		p += n - 1;
+	}
+}
+
+/*
+ * A JSON string of bytes from the dump.  JSON is UTF-8: a byte that is not
+ * part of well-formed UTF-8 is written as the lone surrogate \udcXX, XX
+ * being the byte (Python's "surrogateescape"), so the bytes can be had
+ * back exactly: json.loads(...).encode("utf-8", "surrogateescape").
+ */
 void
 json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80) {
+			size_t n = utf8_len(p);
+			if (n == 0) {
+				fprintf(f, "\\udc%02x", *p);
+			} else {
+				fwrite(p, 1, n, f);
+				p += n - 1;
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			fputs("\\\"", f);
@@ -93,15 +161,49 @@ kcore_exit_for(int errcode)
 	}
 }
 
+char kcore_err_msg[1024];
+const char *kcore_err_code;
+
+/* The name of a failure class in JSON error objects. */
+static const char *
+errcode_name(int errcode)
+{
+	static const char *const names[] = {
+		[KVM_EOK] = "ok",	    [KVM_ESYS] = "system",
+		[KVM_ENOMEM] = "no_memory", [KVM_EINVAL] = "invalid",
+		[KVM_ENOTSUP] = "not_supported",
+		[KVM_ECORRUPT] = "corrupt", [KVM_ENODATA] = "no_data",
+		[KVM_EFAULT] = "fault",	    [KVM_ENOENT] = "not_found",
+		[KVM_ETRUNC] = "truncated", [KVM_EFORMAT] = "format",
+	};
+	if (errcode >= 0 && (size_t)errcode < sizeof(names) / sizeof(names[0]) &&
+	    names[errcode])
+		return names[errcode];
+	return "error";
+}
+
+void
+kcore_note_error(const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(kcore_err_msg, sizeof(kcore_err_msg), fmt, ap);
+	va_end(ap);
+	kcore_err_code = code;
+}
+
 int
 kcore_fail(kvm_t *kd, const char *what)
 {
 	const char *msg = kvm_geterr(kd);
 
 	if (what && *what)
-		fprintf(stderr, "kcore: %s: %s\n", what, msg);
+		kcore_note_error(errcode_name(kvm_geterrcode(kd)), "%s: %s",
+				 what, msg);
 	else
-		fprintf(stderr, "kcore: %s\n", msg);
+		kcore_note_error(errcode_name(kvm_geterrcode(kd)), "%s", msg);
+	fprintf(stderr, "kcore: %s\n", kcore_err_msg);
 	return kcore_exit_for(kvm_geterrcode(kd));
 }
 
@@ -110,11 +212,11 @@ kcore_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kcore: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(kcore_err_msg, sizeof(kcore_err_msg), fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'kcore --help'.\n", stderr);
+	kcore_err_code = "usage";
+	fprintf(stderr, "kcore: %s\nTry 'kcore --help'.\n", kcore_err_msg);
 }
 
 int
