@@ -252,8 +252,9 @@ decode_addr(enum kallsyms_enc enc, int32_t off, uint64_t base,
  * The encoding of an offsets array: the one that puts _stext where
  * VMCOREINFO says (stext_i >= 0, want_stext != 0), else the one whose
  * addresses come out sorted (kallsyms sorts by address), ties going to
- * the one with more addresses near the kernel text (absolute-percpu and
- * base-relative read the same when no offset is negative).  Without a
+ * the one with more addresses in the 2 GiB from the kernel text (with no
+ * negative offset, absolute-percpu and base-relative both come out sorted,
+ * the first as small absolute values).  Without a
  * relative base only place-relative is possible.  Returns the score
  * (higher is better); *unsorted_ret and *near_ret describe the choice.
  */
@@ -274,7 +275,9 @@ choose_enc(const kvm_t *kd, const uint8_t *raw, uint64_t num, bool have_base,
 			int32_t off = (int32_t)get_uint(kd, raw + 4 * i, 4);
 			uint64_t a = decode_addr(e, off, base, array + 4 * i);
 			unsorted += a < prev;
-			near += kd->xlat.ktext_start &&
+			/* At or after the text start: small absolute values
+			 * must not wrap into "near". */
+			near += kd->xlat.ktext_start && a >= kd->xlat.ktext_start &&
 				a - kd->xlat.ktext_start < (1ULL << 31);
 			prev = a;
 		}
@@ -305,7 +308,8 @@ choose_enc(const kvm_t *kd, const uint8_t *raw, uint64_t num, bool have_base,
  * version" there.
  */
 static bool
-banner_checks(kvm_t *kd, const struct kvm_symtab *t, size_t first)
+banner_checks(kvm_t *kd, const struct kvm_symtab *t, size_t first,
+	      uint64_t *at_ret)
 {
 	static const char want[] = "Linux version ";
 	char b[sizeof(want) - 1];
@@ -314,6 +318,7 @@ banner_checks(kvm_t *kd, const struct kvm_symtab *t, size_t first)
 	for (size_t i = first; i < t->n; i++) {
 		if (strcmp(kvm_symtab_name(t, &t->syms[i]), "linux_banner"))
 			continue;
+		*at_ret = t->syms[i].addr;
 		bool ok = kvm_virt_read_image(kd, t->syms[i].addr, b, sizeof(b),
 					      &done) == 0 &&
 			  memcmp(b, want, sizeof(b)) == 0;
@@ -435,7 +440,7 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 		choose_enc(kd, raw, num, loc->have_base, base, array, stext_i,
 			   want_stext, &enc, &u, &nr);
 	}
-	uint64_t unsorted = 0;
+	uint64_t unsorted = 0, banner_at = 0;
 	for (uint64_t i = 0; i < num; i++) {
 		uint64_t a = enc == ENC_ABSOLUTE
 			? get_uint(kd, raw + (size_t)esz * i, esz)
@@ -457,10 +462,11 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 				"VMCOREINFO says 0x%llx",
 				(unsigned long long)out->syms[first + stext_i].addr,
 				(unsigned long long)want_stext);
-	else if (!banner_checks(kd, out, first))
+	else if (!banner_checks(kd, out, first, &banner_at))
 		err = kvm_error(kd, KVM_ECORRUPT,
-				"kallsyms: linux_banner decodes to an address "
-				"that does not read \"Linux version\"");
+				"kallsyms: linux_banner decodes to 0x%llx, "
+				"which does not read \"Linux version\"",
+				(unsigned long long)banner_at);
 out:
 	/* Names added before a failure have no address yet: drop them. */
 	if (err)
@@ -555,6 +561,18 @@ scan_offsets(kvm_t *kd, struct kallsyms_loc *loc, uint64_t n)
 				cand[c].relative_base, b, ps, &done) == 0;
 		kvm_error_clear(kd);
 		uint64_t base = cand[c].have_base ? get_uint(kd, b, (int)ps) : 0;
+		/*
+		 * Bytes that are no table (zeros before num_syms in the 6.4+
+		 * order) decode place-relative to the entries' own addresses:
+		 * sorted and near.  A real table repeats an offset only for
+		 * aliases.
+		 */
+		uint64_t repeats = 0;
+		for (uint64_t i = 1; i < n; i++)
+			repeats += get_uint(kd, raw + 4 * i, 4) ==
+				   get_uint(kd, raw + 4 * (i - 1), 4);
+		if (repeats > n / 2)
+			continue;
 		enum kallsyms_enc enc;
 		uint64_t unsorted, near;
 		uint64_t score = choose_enc(kd, raw, n, cand[c].have_base, base,

@@ -3,10 +3,11 @@
  * Fuzz target for the kallsyms decoder (src/sym/kallsyms_mem.c): the input
  * is kernel memory.  A 32-byte header gives the table offsets inside it
  * (num_syms, names, token_table, token_index, offsets, relative_base as
- * u32 little-endian, then flags); the rest is mapped at a fake kernel
- * address through a fake format and an identity-plus-base architecture,
- * so the decoder runs exactly as on a dump.  Flag bit 0: locate the
- * tables by the layout scan instead of VMCOREINFO.
+ * u32 little-endian, relative_base 0xffffffff for none, as Linux 7.0
+ * exports it; then flags); the rest is mapped at a fake kernel address
+ * through a fake format and an identity-plus-base architecture, so the
+ * decoder runs exactly as on a dump.  Flag bit 0: locate the tables by the
+ * layout scan instead of VMCOREINFO.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -93,17 +94,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 "SYMBOL(kallsyms_names)=%llx\n"
 				 "SYMBOL(kallsyms_token_table)=%llx\n"
 				 "SYMBOL(kallsyms_token_index)=%llx\n"
-				 "SYMBOL(kallsyms_offsets)=%llx\n"
-				 "SYMBOL(kallsyms_relative_base)=%llx\n",
+				 "SYMBOL(kallsyms_offsets)=%llx\n",
 				 BASE + h[0], BASE + h[1], BASE + h[2],
-				 BASE + h[3], BASE + h[4], BASE + h[5]);
+				 BASE + h[3], BASE + h[4]);
+		/* 0xffffffff: no kallsyms_relative_base, as 7.0 exports. */
+		if (h[5] != 0xffffffffu)
+			n += snprintf(vmci + n, sizeof(vmci) - n,
+				      "SYMBOL(kallsyms_relative_base)=%llx\n",
+				      BASE + h[5]);
 		kvm_set_vmcoreinfo(kd, vmci, n);
 	}
 	struct kvm_symtab t = { 0 };
 	int err = kvm_sym_load_kallsyms_mem(kd, &t);
 	/* FUZZ_VERBOSE: say what a seed decodes to (for writing seeds). */
-	if (getenv("FUZZ_VERBOSE"))
-		fprintf(stderr, "fuzz_kallsyms: %zu symbols%s%s\n", t.n,
+	if (getenv("FUZZ_VERBOSE") && t.n)
+		fprintf(stderr, "fuzz_kallsyms: %zu symbols, %s at 0x%llx, %s "
+			"at 0x%llx\n", t.n, kvm_symtab_name(&t, &t.syms[0]),
+			(unsigned long long)t.syms[0].addr,
+			kvm_symtab_name(&t, &t.syms[t.n - 1]),
+			(unsigned long long)t.syms[t.n - 1].addr);
+	else if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "fuzz_kallsyms: 0 symbols%s%s\n",
 			err ? ", error: " : "", err ? kd->errbuf : "");
 	if (err) {
 		must(kd->errbuf[0] != '\0', "an error without a message");

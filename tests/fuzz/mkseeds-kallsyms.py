@@ -9,21 +9,37 @@ import struct, sys
 def align(b, n=8):
     return b + b'\0' * (-len(b) % n)
 
-def build(syms, pad=0, scan=False, percpu=False):
-    mem = b'\0' * pad
+BANNER_AT = 0xa000
+
+def offsets(syms, off_at, percpu, placerel):
     base = 0x1000
-    n = len(syms)
-    off_at = len(mem)
     offs = []
     for i, (t, name, a) in enumerate(syms):
-        if percpu and t == 'A':
+        if placerel:
+            offs.append(a - (off_at + 4 * i))
+        elif percpu and t == 'A':
             offs.append(a)
         elif percpu:
             offs.append(-(a - base) - 1)
         else:
             offs.append(a - base)
-    mem += align(struct.pack('<%di' % n, *offs))
-    rb_at = len(mem); mem += struct.pack('<Q', 0xffffffff81000000 + base)
+    return align(struct.pack('<%di' % len(syms), *offs))
+
+# order 'old': offsets | relative_base | num_syms | names | markers |
+# token_table | token_index (4.6-6.3); 'new': num_syms | names | markers |
+# token_table | token_index | offsets | relative_base (6.4+), without
+# relative_base when placerel (7.0).  banner: "Linux version" at
+# linux_banner's address, as the checks of decoded tables want it.
+def build(syms, pad=0, scan=False, percpu=False, order='old',
+          placerel=False, banner=False):
+    mem = b'\0' * pad
+    base = 0x1000
+    n = len(syms)
+    rb_at = 0xffffffff
+    if order == 'old':
+        off_at = len(mem)
+        mem += offsets(syms, off_at, percpu, placerel)
+        rb_at = len(mem); mem += struct.pack('<Q', 0xffffffff81000000 + base)
     ns_at = len(mem); mem += align(struct.pack('<I', n))
     names_at = len(mem)
     names = b''
@@ -45,6 +61,15 @@ def build(syms, pad=0, scan=False, percpu=False):
     mem += align(table)
     ti_at = len(mem)
     mem += struct.pack('<256H', *index)
+    if order == 'new':
+        off_at = len(mem)
+        mem += offsets(syms, off_at, percpu, placerel)
+        if not placerel:
+            rb_at = len(mem)
+            mem += struct.pack('<Q', 0xffffffff81000000 + base)
+        mem += b'\0' * 16  # kallsyms_seqs_of_names, not read
+    if banner:
+        mem = mem.ljust(BANNER_AT, b'\0') + b'Linux version 6.1.0-fuzz (x) #1\n\0'
     hdr = struct.pack('<8I', ns_at, names_at, tt_at, ti_at, off_at, rb_at,
                       1 if scan else 0, 0)
     return hdr + mem
@@ -54,9 +79,18 @@ syms = [('T', '_stext', 0x1000), ('T', 'start_kernel', 0x1100),
         ('B', '_end', 0xf000)]
 many = [('t', 'f%05d' % i, 0x1000 + 16 * i) for i in range(600)]
 out = sys.argv[1]
-open(out + '/seed-small', 'wb').write(build(syms))
+open(out + '/seed-small', 'wb').write(build(syms, banner=True))
+# 6.4+: the offsets after the token index, found through VMCOREINFO and by
+# the scan; 7.0: place-relative offsets and no kallsyms_relative_base.
+open(out + '/seed-new-order', 'wb').write(build(syms, order='new', banner=True))
+open(out + '/seed-new-order-scan', 'wb').write(
+    build(many, pad=70000, scan=True, order='new'))
+open(out + '/seed-placerel', 'wb').write(
+    build(syms, order='new', placerel=True, banner=True))
+open(out + '/seed-placerel-scan', 'wb').write(
+    build(many, pad=70000, scan=True, order='new', placerel=True))
 open(out + '/seed-600', 'wb').write(build(many))
 open(out + '/seed-percpu', 'wb').write(build(
     [('A', 'fixed_percpu_data', 0), ('A', 'cpu_debug_store', 0x1000)] + syms,
-    percpu=True))
+    percpu=True, banner=True))
 open(out + '/seed-scan', 'wb').write(build(many, pad=70000, scan=True))
