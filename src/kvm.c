@@ -88,6 +88,20 @@ kvm_expect_end(kvm_t *kd, uint64_t end)
 		kd->expect_end = end;
 }
 
+void
+kvm_set_truncated(kvm_t *kd, uint64_t have, uint64_t want, const char *what)
+{
+	if (kd->trunc[0])
+		return; /* the first word stands */
+	snprintf(kd->trunc, sizeof(kd->trunc),
+		 "the dump is truncated: %s has %llu bytes, %s %llu "
+		 "(%llu missing)",
+		 kd->corepath, (unsigned long long)have, what,
+		 (unsigned long long)want, (unsigned long long)(want - have));
+	kd->trunc_file = have;
+	kd->trunc_want = want;
+}
+
 KVM_EXPORT int
 kvm_geterrcode(kvm_t *kd)
 {
@@ -142,14 +156,8 @@ probe_and_open(kvm_t *kd)
 		if (err)
 			return kvm_error_ctx(kd, "%s", kd->corepath);
 		if (kd->expect_end > kd->core.size)
-			snprintf(kd->trunc, sizeof(kd->trunc),
-				 "the dump is truncated: %s has %llu bytes, "
-				 "its headers describe %llu (%llu missing)",
-				 kd->corepath,
-				 (unsigned long long)kd->core.size,
-				 (unsigned long long)kd->expect_end,
-				 (unsigned long long)(kd->expect_end -
-						      kd->core.size));
+			kvm_set_truncated(kd, kd->core.size, kd->expect_end,
+					  "its headers describe");
 		return 0;
 	}
 
@@ -989,8 +997,9 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 		i.nranges = kd->nranges;
 		snprintf(i.warning, sizeof(i.warning), "%s", kd->warning);
 		i.dump_level = kd->dump_level;
-		i.file_size = kd->core.size;
-		i.expected_size = kd->expect_end;
+		i.file_size = kd->trunc_file ? kd->trunc_file : kd->core.size;
+		i.expected_size = kd->trunc_want ? kd->trunc_want
+						 : kd->expect_end;
 		i.truncated = kd->trunc[0] != '\0';
 		snprintf(i.truncation, sizeof(i.truncation), "%s", kd->trunc);
 		uint64_t t;

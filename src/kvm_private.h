@@ -354,6 +354,7 @@ struct __kvm {
 	 * file is shorter, what kvm_geterr() puts before data errors.
 	 */
 	uint64_t expect_end;
+	uint64_t trunc_file, trunc_want; /* the sizes trunc speaks of */
 	char trunc[192];
 	char errshow[_POSIX2_LINE_MAX + 192 + 8];
 	bool release_tried;
@@ -441,6 +442,10 @@ struct kvm_cpu_state *kvm_cpu_add(kvm_t *kd);
  * headers describe (the largest value given counts).
  */
 void kvm_expect_end(kvm_t *kd, uint64_t end);
+/* The dump is cut short: the file has have bytes of want; what says whose
+ * word want is ("its headers describe").  The first call counts. */
+void kvm_set_truncated(kvm_t *kd, uint64_t have, uint64_t want,
+		       const char *what);
 /* Record the physical ranges (copied). */
 int kvm_set_phys_ranges(kvm_t *kd, const struct kvm_memmap *m);
 /* Take ownership of VMCOREINFO text (len bytes, not NUL-terminated). */

@@ -28,12 +28,14 @@ flat_probe(kvm_t *kd, const uint8_t *head, size_t headlen)
 
 /* Read the record headers: (logical offset, size, where the data is). */
 static int
-flat_index(kvm_t *kd, struct kvm_flat_rec **recs_ret, size_t *n_ret)
+flat_index(kvm_t *kd, struct kvm_flat_rec **recs_ret, size_t *n_ret,
+	   uint64_t *want_ret)
 {
 	struct kvm_flat_rec *recs = NULL;
 	uint64_t off = FLAT_HEADER_SIZE;
 	size_t n = 0;
 	int err = 0;
+	bool ended = false;
 
 	/* Each record takes at least 16 bytes: the walk ends. */
 	while (kd->core.size - off >= sizeof(struct flat_disk_record)) {
@@ -46,8 +48,10 @@ flat_index(kvm_t *kd, struct kvm_flat_rec **recs_ret, size_t *n_ret)
 		}
 		int64_t lofs = (int64_t)be64toh((uint64_t)r.offset);
 		int64_t size = (int64_t)be64toh((uint64_t)r.size);
-		if (lofs == FLAT_END && size == FLAT_END)
+		if (lofs == FLAT_END && size == FLAT_END) {
+			ended = true;
 			break;
+		}
 		if (lofs < 0 || size < 0) {
 			err = kvm_error(kd, KVM_ECORRUPT,
 					"flattened: record at offset 0x%llx "
@@ -63,6 +67,8 @@ flat_index(kvm_t *kd, struct kvm_flat_rec **recs_ret, size_t *n_ret)
 		 * reads beyond it say so, which is the truth.
 		 */
 		uint64_t len = KVM_MIN((uint64_t)size, kd->core.size - off);
+		if (len < (uint64_t)size)
+			*want_ret = off + (uint64_t)size; /* cut inside it */
 		if ((n & (n - 1)) == 0) {
 			size_t cap = n ? 2 * n : 64;
 			struct kvm_flat_rec *nr = realloc(recs,
@@ -82,6 +88,9 @@ flat_index(kvm_t *kd, struct kvm_flat_rec **recs_ret, size_t *n_ret)
 	if (!err && n == 0)
 		err = kvm_error(kd, KVM_ECORRUPT,
 				"flattened: the stream holds no data records");
+	/* No end marker: at least its 16 bytes are missing. */
+	if (!err && !ended && *want_ret < off + sizeof(struct flat_disk_record))
+		*want_ret = off + sizeof(struct flat_disk_record);
 	if (err) {
 		free(recs);
 		return err;
@@ -152,9 +161,18 @@ flat_open(kvm_t *kd)
 				 "(we read type %d, version %d)",
 				 (long long)type, (long long)version,
 				 FLAT_TYPE, FLAT_VERSION);
-	err = flat_index(kd, &recs, &n);
+	uint64_t want = 0, have = kd->core.size;
+	err = flat_index(kd, &recs, &n, &want);
 	if (err)
 		return err;
+	/*
+	 * A stream without its end marker, or cut inside a record, was cut
+	 * short: said now, in the stream's own sizes, since the logical file
+	 * that follows has no end to compare with.
+	 */
+	if (want > have)
+		kvm_set_truncated(kd, have, want,
+				  "its flattened stream needs at least");
 	/* The index touched every record header of the file: let them go. */
 	kvm_file_forget(&kd->core);
 	err = kvm_file_set_flat(kd, &kd->core, recs, n);

@@ -651,6 +651,41 @@ kdump_header(kvm_t *kd, struct kdump_hdr *ret)
 	return 0;
 }
 
+/* Descriptors looked at from the end of the table for its data's end. */
+#define KDUMP_TAIL_DESCS 65536
+
+static void
+kdump_expect_data_end(kvm_t *kd, const struct kdump_priv *p, uint64_t pd_end)
+{
+	struct kdump_disk_page_desc d[256];
+	uint64_t n = KVM_MIN(p->ndumped, (uint64_t)KDUMP_TAIL_DESCS);
+	uint64_t end = pd_end;
+
+	if (pd_end > kd->core.size)
+		return; /* the table itself is cut: already said */
+	for (uint64_t left = n; left > 0;) {
+		uint64_t k = KVM_MIN(left, (uint64_t)(sizeof(d) / sizeof(d[0])));
+		uint64_t pos = pd_end - (n - left + k) * sizeof(d[0]);
+		if (kvm_file_read(kd, &kd->core, pos, d, k * sizeof(d[0])))
+			return;
+		for (uint64_t i = k; i-- > 0;) {
+			uint64_t off = kvm_tgt64(kd, (uint64_t)d[i].offset);
+			uint32_t size = kvm_tgt32(kd, d[i].size);
+			if (size == 0 || size > p->block_size || off > INT64_MAX)
+				continue;
+			if (off + size > end)
+				end = off + size;
+			if (off > pd_end) {
+				/* Past pd_zero: the last page of data. */
+				kvm_expect_end(kd, end);
+				return;
+			}
+		}
+		left -= k;
+	}
+	kvm_expect_end(kd, end);
+}
+
 /*
  * Where the bitmaps and descriptors are, checked against the file; the
  * bitmaps mapped or copied, and the popcount index built.
@@ -718,19 +753,14 @@ kdump_layout(kvm_t *kd, struct kdump_priv *p, const struct kdump_hdr *h)
 				 "kdump: %llu page descriptors overflow",
 				 (unsigned long long)p->ndumped);
 	/*
-	 * What the file must hold: the descriptors, and the data of the
-	 * last one, which makedumpfile writes last (pages go in pfn order).
+	 * What the file must hold: the descriptors, and the data of the last
+	 * page that has data of its own: makedumpfile writes pages in pfn
+	 * order, and every zero page's descriptor points at the one page of
+	 * zeros right after the table (pd_zero).  Found from the end of the
+	 * table, a bounded number of descriptors back.
 	 */
 	kvm_expect_end(kd, pd_end);
-	struct kdump_disk_page_desc last;
-	if (p->ndumped && pd_end <= kd->core.size &&
-	    kvm_file_read(kd, &kd->core, pd_end - sizeof(last), &last,
-			  sizeof(last)) == 0) {
-		uint64_t off = kvm_tgt64(kd, (uint64_t)last.offset);
-		uint32_t size = kvm_tgt32(kd, last.size);
-		if (size <= p->block_size && off <= INT64_MAX)
-			kvm_expect_end(kd, off + size);
-	}
+	kdump_expect_data_end(kd, p, pd_end);
 	kvm_error_clear(kd);
 	return 0;
 }

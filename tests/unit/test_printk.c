@@ -834,6 +834,9 @@ vmci_kd(const char *text)
 static void
 vmci_free(kvm_t *kd)
 {
+	/* What a key missing from VMCOREINFO made the lookups load. */
+	kvm_sym_fini(kd);
+	kvm_types_fini(kd);
 	kvm_vmcoreinfo_deinit(&kd->vmci);
 	free(kd);
 }

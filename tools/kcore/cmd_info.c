@@ -96,6 +96,8 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf("}");
 		}
 		printf("]}\n");
+		if (i.truncated)
+			fprintf(stderr, "kcore: info: %s\n", i.truncation);
 		return i.truncated ? KCORE_EXIT_PARTIAL : KCORE_EXIT_OK;
 	}
 
