@@ -33,6 +33,9 @@ qemu-system-x86:command -v qemu-system-x86_64
 cpio:command -v cpio
 libkdumpfile-dev:pkg-config --exists libkdumpfile
 clang:command -v clang
+e2fsprogs:command -v mkfs.ext4
+util-linux:command -v mkfs.minix
+file:command -v file
 libclang-rt-14-dev:test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 "
 

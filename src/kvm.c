@@ -716,6 +716,30 @@ kvm_virt_read_flags(kvm_t *kd, uint64_t va, void *buf, size_t len,
 	return err;
 }
 
+bool
+kvm_banner_at(kvm_t *kd, uint64_t va, char *rel, size_t relsz)
+{
+	static const char prefix[] = "Linux version ";
+	const size_t pl = sizeof(prefix) - 1;
+	char b[sizeof(prefix) - 1 + 65 + 1]; /* and a new_utsname release */
+	size_t done;
+
+	/* The prefix first: most candidates fail there, in one small read. */
+	bool ok = kvm_virt_read_image(kd, va, b, pl, &done) == 0 &&
+		  memcmp(b, prefix, pl) == 0;
+	if (ok && rel) {
+		/* The release may run up to the end of the mapping. */
+		kvm_virt_read_image(kd, va + pl, b + pl, sizeof(b) - 1 - pl,
+				    &done);
+		b[pl + done] = '\0';
+		char *r = b + pl;
+		r[strcspn(r, " ")] = '\0';
+		snprintf(rel, relsz, "%s", r);
+	}
+	kvm_error_clear(kd);
+	return ok;
+}
+
 int
 kvm_scan_image(kvm_t *kd, uint64_t start, uint64_t len, size_t window,
 	       size_t overlap, kvm_scan_fn *fn, void *arg)

@@ -435,6 +435,12 @@ int kvm_scan_image(kvm_t *kd, uint64_t start, uint64_t len, size_t window,
 		   size_t overlap, kvm_scan_fn *fn, void *arg);
 int kvm_virt_read_flags(kvm_t *kd, uint64_t va, void *buf, size_t len,
 			size_t *done_ret, unsigned flags);
+/*
+ * Does va hold the kernel's banner, "Linux version RELEASE ..."
+ * (init/version.c)?  rel (NULL: not wanted) gets RELEASE.  Read as the
+ * kernel image; a failed read is no banner, and leaves no error.
+ */
+bool kvm_banner_at(kvm_t *kd, uint64_t va, char *rel, size_t relsz);
 /* Add a CPU state slot; returns it or NULL (error recorded). */
 struct kvm_cpu_state *kvm_cpu_add(kvm_t *kd);
 /*

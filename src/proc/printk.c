@@ -870,10 +870,14 @@ printk_layout(kvm_t *kd, const char *key, bool size, uint64_t *ret)
 #define PRB_SCAN_CHUNK (1u << 20)
 #define PRB_SCAN_CANDS 64
 
+/*
+ * A 64-bit kernel address: the top byte all ones (x86_64 4- and 5-level,
+ * whose direct map starts at 0xff11... with LA57; arm64 at any VA size).
+ */
 static bool
 kernel_ptr(uint64_t v)
 {
-	return v >> 48 == 0xffff;
+	return v >> 56 == 0xff;
 }
 
 /* Does the struct printk_ringbuffer image at b look like a live ring? */

@@ -30,24 +30,17 @@ release_ok(const char *r)
 static int
 from_banner(kvm_t *kd, char *out, size_t outsz)
 {
-	static const char prefix[] = "Linux version ";
-	char b[sizeof(prefix) - 1 + UTS_LEN + 1];
+	char r[UTS_LEN + 1];
 	uint64_t addr;
-	size_t done;
 	int err;
 
 	if ((err = kvm_sym_lookup(kd, "linux_banner", &addr)))
 		return err;
-	if ((err = kvm_virt_read_image(kd, addr, b, sizeof(b) - 1, &done)))
-		return kvm_error_ctx(kd, "reading linux_banner");
-	b[sizeof(b) - 1] = '\0';
-	if (memcmp(b, prefix, sizeof(prefix) - 1) != 0)
+	if (!kvm_banner_at(kd, addr, r, sizeof(r)))
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "linux_banner at 0x%llx does not read "
 				 "\"Linux version\"",
 				 (unsigned long long)addr);
-	char *r = b + sizeof(prefix) - 1;
-	r[strcspn(r, " ")] = '\0';
 	if (!release_ok(r) || strlen(r) >= UTS_LEN)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "linux_banner: no release after "

@@ -311,19 +311,11 @@ static bool
 banner_checks(kvm_t *kd, const struct kvm_symtab *t, size_t first,
 	      uint64_t *at_ret)
 {
-	static const char want[] = "Linux version ";
-	char b[sizeof(want) - 1];
-	size_t done;
-
 	for (size_t i = first; i < t->n; i++) {
 		if (strcmp(kvm_symtab_name(t, &t->syms[i]), "linux_banner"))
 			continue;
 		*at_ret = t->syms[i].addr;
-		bool ok = kvm_virt_read_image(kd, t->syms[i].addr, b, sizeof(b),
-					      &done) == 0 &&
-			  memcmp(b, want, sizeof(b)) == 0;
-		kvm_error_clear(kd);
-		return ok;
+		return kvm_banner_at(kd, t->syms[i].addr, NULL, 0);
 	}
 	return true;
 }
@@ -539,6 +531,11 @@ scan_offsets(kvm_t *kd, struct kallsyms_loc *loc, uint64_t n)
 	uint64_t best = 0;
 	int nbest = -1;
 
+	/* n comes from the dump's markers: bounded before 4n is allocated. */
+	if (n == 0 || n > KALLSYMS_MAX_SYMS)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kallsyms: implausible symbol count %llu",
+				 (unsigned long long)n);
 	cand[0] = *loc;
 	cand[0].relative_base = (loc->num_syms - ps) & ~(al - 1);
 	cand[0].offsets = (cand[0].relative_base - 4 * n) & ~(al - 1);

@@ -51,29 +51,6 @@ read_whole(kvm_t *kd, int fd, const char *path, char **buf_ret,
 }
 
 /*
- * The release in the banner at va ("Linux version RELEASE ..."), into
- * rel; false when va does not hold a banner.
- */
-static bool
-banner_at(kvm_t *kd, uint64_t va, char *rel, size_t relsz)
-{
-	static const char prefix[] = "Linux version ";
-	char b[sizeof(prefix) - 1 + 65];
-	size_t done;
-	bool ok = kvm_virt_read_image(kd, va, b, sizeof(b) - 1, &done) == 0 &&
-		  memcmp(b, prefix, sizeof(prefix) - 1) == 0;
-
-	kvm_error_clear(kd);
-	if (ok) {
-		b[sizeof(b) - 1] = '\0';
-		char *r = b + sizeof(prefix) - 1;
-		r[strcspn(r, " ")] = '\0';
-		snprintf(rel, relsz, "%s", r);
-	}
-	return ok;
-}
-
-/*
  * FNV-1a of the name and whether it is text: the two tables compared as
  * (hash, address) pairs.  Text and data are told apart because a data
  * symbol may share its name with a function (arm64's kallsyms has the
@@ -225,7 +202,6 @@ add_relocated(kvm_t *kd, struct kvm_symtab *file, bool runtime_hint,
 	int64_t cand[3];
 	int ncand = 0;
 	uint64_t rt = 0;
-	char rel[80];
 
 	if (kd->vmcoreinfo_text &&
 	    !kvm_vmcoreinfo_symbol(&kd->vmci, "_stext", &rt))
@@ -246,8 +222,7 @@ add_relocated(kvm_t *kd, struct kvm_symtab *file, bool runtime_hint,
 	int found = -1;
 	if (banner && kd->arch && kd->xlat.ready) {
 		for (int i = 0; i < ncand && found < 0; i++)
-			if (banner_at(kd, banner->addr + cand[i], rel,
-				      sizeof(rel)))
+			if (kvm_banner_at(kd, banner->addr + cand[i], NULL, 0))
 				found = i;
 		if (found >= 0)
 			reloc = cand[found];

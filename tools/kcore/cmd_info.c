@@ -19,6 +19,16 @@ print_kaslr(FILE *f, const struct kvm_info *i, bool json)
 		i->kaslr_offset < 0 ? "-" : "", mag, json ? "\"" : "");
 }
 
+/* A truncated dump is a partial answer, said on stderr as well. */
+static int
+info_status(const struct kvm_info *i)
+{
+	if (!i->truncated)
+		return KCORE_EXIT_OK;
+	fprintf(stderr, "kcore: info: %s\n", i->truncation);
+	return KCORE_EXIT_PARTIAL;
+}
+
 int
 cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 {
@@ -96,9 +106,7 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf("}");
 		}
 		printf("]}\n");
-		if (i.truncated)
-			fprintf(stderr, "kcore: info: %s\n", i.truncation);
-		return i.truncated ? KCORE_EXIT_PARTIAL : KCORE_EXIT_OK;
+		return info_status(&i);
 	}
 
 	printf("format          %s\n", i.format);
@@ -138,10 +146,7 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 	for (size_t k = 0; k < nr; k++)
 		printf("                0x%016" PRIx64 "-0x%016" PRIx64 "\n",
 		       r[k].start, r[k].end - 1);
-	if (i.truncated) {
+	if (i.truncated)
 		printf("truncated       %s\n", i.truncation);
-		fprintf(stderr, "kcore: info: %s\n", i.truncation);
-		return KCORE_EXIT_PARTIAL;
-	}
-	return KCORE_EXIT_OK;
+	return info_status(&i);
 }
