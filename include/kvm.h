@@ -680,6 +680,19 @@ struct kvm_dump_result {
 int kvm_dump_write(kvm_t *kd, const char *device,
 		   const struct kvm_dump_opts *o, struct kvm_dump_result *res);
 
+/**
+ * Extension: kvm_dump_write() of an ELF or kdump-compressed file
+ * (KVM_DUMP_ELF, KVM_DUMP_KDUMP) to a descriptor the caller opened: a
+ * regular file (written at its offsets from 0) or a pipe or socket (a
+ * stream; kdump as makedumpfile's flattened format).  The descriptor is
+ * not checked, truncated or closed: the caller made it (savecore's
+ * unnamed temporary file).
+ *
+ * @return 0, or -1.
+ */
+int kvm_dump_write_fd(kvm_t *kd, int fd, const struct kvm_dump_opts *o,
+		      struct kvm_dump_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,7 @@
 #ifndef KVM_KVMDUMP_DISK_H
 #define KVM_KVMDUMP_DISK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define KVMDUMP_MAGIC "KVMDUMP1"	/* a dump that savecore may save */
@@ -43,6 +44,7 @@
 #define KVMDUMP_F_INCOMPLETE 2	/* the device was too small */
 #define KVMDUMP_F_STREAM 4	/* sizes are in the trailer */
 #define KVMDUMP_F_TRAILER 8	/* this is the trailing copy */
+#define KVMDUMP_F_CPU_CRC 16	/* cpu_len, cpu_crc are set */
 
 struct kvmdump_disk_header {
 	char magic[8];
@@ -61,10 +63,21 @@ struct kvmdump_disk_header {
 	uint32_t compress;	/* KVM_COMPRESS_* */
 	uint64_t pages, pages_written, pages_excluded, pages_missing;
 	char release[65];
+	char pad1[3];
+	/*
+	 * The CPU segment (kcore_seg and its data) is checksummed here too:
+	 * savecore trusts nothing the header does not vouch for.  A stream's
+	 * trailer holds the sums of the final segment, which only a random-
+	 * access device has at its start.
+	 */
+	uint32_t cpu_len;	/* bytes of the CPU segment summed */
+	uint32_t cpu_crc;	/* their crc32 */
 	char pad[KVMDUMP_HDR_SIZE - 8 - 4 * 4 - 8 * 7 - 4 * 2 - 8 * 4 - 65 -
-		 4];
+		 3 - 4 * 2 - 4];
 	uint32_t crc;		/* crc32 of the header with crc 0 */
 };
+_Static_assert(offsetof(struct kvmdump_disk_header, cpu_len) == 188,
+	       "kvmdump header: cpu_len after the release");
 _Static_assert(sizeof(struct kvmdump_disk_header) == KVMDUMP_HDR_SIZE,
 	       "kvmdump header is one block");
 

@@ -689,9 +689,6 @@ dumpdev_open_rand(struct dumpdev *d, const struct stat *st, int flags)
 	int oflags = O_CLOEXEC | (blk ? O_EXCL : 0);
 	int err;
 
-	err = dumpdev_check_busy(d, st);
-	if (err)
-		return err;
 	d->pub.fd = open(path, O_RDWR | oflags);
 	if (d->pub.fd < 0 &&
 	    (errno == EROFS || errno == EACCES || errno == EPERM)) {
@@ -714,6 +711,9 @@ dumpdev_open_rand(struct dumpdev *d, const struct stat *st, int flags)
 		return kvm_error(kd, KVM_EINVAL,
 				 "dump device %s changed while being opened",
 				 d->name);
+	/* What was opened is checked, not what the name meant before. */
+	if ((err = dumpdev_check_busy(d, &fst)))
+		return err;
 	d->align = KVM_DUMP_BLKSIZE;
 	if (blk) {
 		int ssz;
@@ -940,8 +940,6 @@ kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret)
 		*fd_ret = fd;
 		return 0;
 	}
-	if ((err = check_busy(kd, path, &st)))
-		return err;
 	int fd = open(path, O_RDWR | O_CLOEXEC |
 				    (S_ISBLK(st.st_mode) ? O_EXCL : 0));
 	if (fd < 0 && errno == EBUSY)
@@ -955,6 +953,11 @@ kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret)
 		close(fd);
 		return kvm_error(kd, KVM_EINVAL, "%s changed while being opened",
 				 path);
+	}
+	/* What was opened is checked, not what the name meant before. */
+	if ((err = check_busy(kd, path, &fst))) {
+		close(fd);
+		return err;
 	}
 	size_t n = (size_t)DUMPDEV_PROBE_BLKS * KVM_DUMP_BLKSIZE;
 	uint8_t *b = calloc(1, n);

@@ -234,7 +234,8 @@ od_emit(void *arg, const struct kvm_dump_page *pg)
 static void
 od_header(const struct od_writer *w, struct kvmdump_disk_header *h,
 	  uint32_t flags, uint64_t cpu_len, const struct kvm_dumpinfo *di,
-	  const struct kvm_dump_result *res)
+	  const struct kvm_dump_result *res, const uint8_t *cpu,
+	  size_t cpu_bytes)
 {
 	kvm_t *kd = w->kd;
 	const char *rel = kd->vmcoreinfo_text
@@ -244,7 +245,9 @@ od_header(const struct od_writer *w, struct kvmdump_disk_header *h,
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, KVMDUMP_MAGIC, 8);
 	h->version = htole32(KVMDUMP_VERSION);
-	h->flags = htole32(flags);
+	h->flags = htole32(flags | KVMDUMP_F_CPU_CRC);
+	h->cpu_len = htole32((uint32_t)cpu_bytes);
+	h->cpu_crc = htole32(libdeflate_crc32(0, cpu, cpu_bytes));
 	h->header_size = htole32(KVMDUMP_HDR_SIZE);
 	h->page_size = htole32(kd->page_size);
 	h->cpu_offset = htole64(KVMDUMP_HDR_SIZE);
@@ -325,7 +328,7 @@ write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 	struct kvmdump_disk_header h;
 	od_header(&w, &h, dev->seqflag == CRASH_SEQ_DEVICE ? KVMDUMP_F_STREAM
 							   : 0,
-		  cpu_span, &di, NULL);
+		  cpu_span, &di, NULL, cpu, cpulen);
 	uint8_t *pad = calloc(1, cpu_span);
 	if (!pad) {
 		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
@@ -389,11 +392,11 @@ write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 	if ((err = kvm_dump_cpu_segment(kd, &di, &cpu, &cpulen)))
 		goto out;
 	struct kvmdump_disk_header final;
-	od_header(&w, &final, di.flags, cpu_span, &di, res);
+	od_header(&w, &final, di.flags, cpu_span, &di, res, cpu, cpulen);
 	if (dev->seqflag == CRASH_RAND_DEVICE) {
 		/* First the trailer, then the header that makes it valid. */
 		struct kvmdump_disk_header tr = final;
-		tr.flags = htole32(di.flags | KVMDUMP_F_TRAILER);
+		tr.flags = htole32(le32toh(final.flags) | KVMDUMP_F_TRAILER);
 		tr.crc = 0;
 		tr.crc = htole32(libdeflate_crc32(0, &tr, sizeof(tr)));
 		uint8_t *head = calloc(1, KVMDUMP_HDR_SIZE + cpu_span);
@@ -411,7 +414,7 @@ write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 	} else {
 		/* A stream: the trailer ends it. */
 		struct kvmdump_disk_header tr = final;
-		tr.flags = htole32(di.flags | KVMDUMP_F_TRAILER |
+		tr.flags = htole32(le32toh(final.flags) | KVMDUMP_F_TRAILER |
 				   KVMDUMP_F_STREAM);
 		tr.crc = 0;
 		tr.crc = htole32(libdeflate_crc32(0, &tr, sizeof(tr)));
@@ -432,23 +435,32 @@ out:
 	return err;
 }
 
-/* ELF and kdump outputs: a regular file, or "-" for standard output. */
+/*
+ * ELF and kdump outputs: a regular file, "-" for standard output (path),
+ * or a descriptor the caller opened (path NULL, fd).
+ */
 static int
-write_file(kvm_t *kd, const char *path, const struct kvm_dump_opts *o,
-	   struct kvm_dump_result *res)
+write_file(kvm_t *kd, const char *path, int fd,
+	   const struct kvm_dump_opts *o, struct kvm_dump_result *res)
 {
 	struct kvm_dump_filter f;
 	struct kvm_dump_sink s;
-	int fd = 1, err;
+	bool own = false;
+	int err;
 
 	/* The level first: a refused dump leaves no file behind. */
 	if ((err = kvm_dump_filter_init(kd, o->level, &f)))
 		return err;
-	if (strcmp(path, "-") != 0 &&
-	    (err = kvm_dumpdev_open_file(kd, path, o->flags & KVM_DUMP_FORCE,
-					 &fd))) {
-		kvm_dump_filter_deinit(&f);
-		return err;
+	if (path && strcmp(path, "-") == 0) {
+		fd = 1;
+	} else if (path) {
+		if ((err = kvm_dumpdev_open_file(kd, path,
+						 o->flags & KVM_DUMP_FORCE,
+						 &fd))) {
+			kvm_dump_filter_deinit(&f);
+			return err;
+		}
+		own = true;
 	}
 	if ((err = kvm_dump_sink_fd(kd, &s, fd)) == 0) {
 		err = o->format == KVM_DUMP_ELF
@@ -460,50 +472,87 @@ write_file(kvm_t *kd, const char *path, const struct kvm_dump_opts *o,
 		kvm_dump_sink_close(&s);
 	}
 	kvm_dump_filter_deinit(&f);
-	if (fd != 1 && close(fd) != 0 && !err)
+	if (own && close(fd) != 0 && !err)
 		err = kvm_error_sys(kd, "%s", path);
 	return err;
+}
+
+/* kvm_dump_write()'s checks of its options, into *opts. */
+static int
+dump_opts(kvm_t *kd, const char *what, const struct kvm_dump_opts *o,
+	  struct kvm_dump_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	if (!o || o->size < offsetof(struct kvm_dump_opts, progress))
+		return kvm_error(kd, KVM_EINVAL, "%s: no device or options",
+				 what);
+	memcpy(opts, o, KVM_MIN(o->size, sizeof(*opts)));
+	opts->size = sizeof(*opts);
+	if (opts->level < 0 || opts->level > KVM_DUMP_LEVEL_MAX ||
+	    opts->compress < KVM_COMPRESS_NONE ||
+	    opts->compress > KVM_COMPRESS_LZ4 || opts->threads < 0 ||
+	    opts->format < KVM_DUMP_DEVICE || opts->format > KVM_DUMP_KDUMP)
+		return kvm_error(kd, KVM_EINVAL, "%s: bad options (level "
+				 "%d, compression %d, format %d)", what,
+				 opts->level, opts->compress, opts->format);
+	if (kd->flags == KVM_NO_FILES)
+		return kvm_error(kd, KVM_ENOTSUP, "%s: a KVM_NO_FILES "
+				 "handle has no memory to dump", what);
+	if (!kd->page_size || kd->nranges == 0)
+		return kvm_error(kd, KVM_ENOTSUP, "%s: the target has no "
+				 "physical memory ranges to dump", what);
+	return 0;
+}
+
+KVM_EXPORT int
+kvm_dump_write_fd(kvm_t *kd, int fd, const struct kvm_dump_opts *o,
+		  struct kvm_dump_result *res)
+{
+	struct kvm_dump_opts opts;
+	struct kvm_dump_result r = { 0 };
+	int err;
+
+	KVM_CHECK_KD(kd, -1);
+	if ((err = dump_opts(kd, "kvm_dump_write_fd", o, &opts)))
+		goto fail;
+	if (fd < 0 || opts.format == KVM_DUMP_DEVICE) {
+		err = kvm_error(kd, KVM_EINVAL,
+				"kvm_dump_write_fd: %s",
+				fd < 0 ? "no descriptor"
+				       : "the on-device format goes to a device "
+					 "(kvm_dump_write)");
+		goto fail;
+	}
+	err = write_file(kd, NULL, fd, &opts, &r);
+	if (res)
+		*res = r;
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	kvm_report(kd);
+	return -1;
 }
 
 KVM_EXPORT int
 kvm_dump_write(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 	       struct kvm_dump_result *res)
 {
-	struct kvm_dump_opts opts = { 0 };
+	struct kvm_dump_opts opts;
 	struct kvm_dump_result r = { 0 };
 	int err, incomplete = 0;
 
 	KVM_CHECK_KD(kd, -1);
-	if (!device || !o || o->size < offsetof(struct kvm_dump_opts,
-						 progress)) {
+	if (!device) {
 		kvm_error(kd, KVM_EINVAL, "kvm_dump_write: no device or options");
 		goto fail;
 	}
-	memcpy(&opts, o, KVM_MIN(o->size, sizeof(opts)));
-	opts.size = sizeof(opts);
-	if (opts.level < 0 || opts.level > KVM_DUMP_LEVEL_MAX ||
-	    opts.compress < KVM_COMPRESS_NONE ||
-	    opts.compress > KVM_COMPRESS_LZ4 || opts.threads < 0 ||
-	    opts.format < KVM_DUMP_DEVICE || opts.format > KVM_DUMP_KDUMP) {
-		kvm_error(kd, KVM_EINVAL, "kvm_dump_write: bad options (level "
-			  "%d, compression %d, format %d)", opts.level,
-			  opts.compress, opts.format);
+	if ((err = dump_opts(kd, "kvm_dump_write", o, &opts)))
 		goto fail;
-	}
-	if (kd->flags == KVM_NO_FILES) {
-		kvm_error(kd, KVM_ENOTSUP, "kvm_dump_write: a KVM_NO_FILES "
-			  "handle has no memory to dump");
-		goto fail;
-	}
-	if (!kd->page_size || kd->nranges == 0) {
-		kvm_error(kd, KVM_ENOTSUP, "kvm_dump_write: the target has no "
-			  "physical memory ranges to dump");
-		goto fail;
-	}
 	if (opts.format == KVM_DUMP_DEVICE)
 		err = write_device(kd, device, &opts, &r, &incomplete);
 	else
-		err = write_file(kd, device, &opts, &r);
+		err = write_file(kd, device, -1, &opts, &r);
 	if (res)
 		*res = r;
 	if (err)

@@ -295,6 +295,84 @@ load_chunks(kvm_t *kd, struct kvmdump_priv *p)
 	return 0;
 }
 
+/*
+ * The CPU segment's own checksum, where the header has one: the segment
+ * says where the data is and how big it is, and savecore must not act
+ * on a size nobody vouched for.
+ */
+static int
+check_cpu_crc(kvm_t *kd, const struct kvmdump_disk_header *h, uint64_t at,
+	      uint64_t room)
+{
+	if (!(le32(h->flags) & KVMDUMP_F_CPU_CRC))
+		return 0;	/* written before the sum was kept */
+	uint32_t len = le32(h->cpu_len);
+	/* The largest segment the reader accepts (kvmdump_disk.h's caps). */
+	const uint64_t max = sizeof(struct kcore_disk_seg) +
+			     sizeof(struct kvmdump_disk_cpu) +
+			     (uint64_t)KVMDUMP_MAX_RANGES * 16 +
+			     (uint64_t)KVMDUMP_MAX_CPUS * 48 +
+			     KVMDUMP_MAX_VMCOREINFO + 8;
+	if (len < sizeof(struct kcore_disk_seg) + sizeof(struct kvmdump_disk_cpu) ||
+	    len > room || len > max)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kcore dump: the header sums %u bytes of CPU "
+				 "segment, which has %llu", len,
+				 (unsigned long long)room);
+	uint8_t *b = malloc(len);
+	if (!b)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	int err = kvm_file_read(kd, &kd->core, at, b, len);
+	uint32_t crc = err ? 0 : libdeflate_crc32(0, b, len);
+	free(b);
+	if (err)
+		return kvm_error_ctx(kd, "kcore dump: CPU segment");
+	if (crc != le32(h->cpu_crc))
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kcore dump: CPU segment checksum mismatch "
+				 "(it was changed after the dump was written)");
+	return 0;
+}
+
+/*
+ * What the CPU segment repeats of the checksummed header must agree with
+ * it: a dump written before the segment had its own sum is still held to
+ * what the header says of its page size, sizes and index.
+ */
+static int
+check_cpu_header(kvm_t *kd, const struct kvmdump_disk_header *h,
+		 uint32_t flags)
+{
+	const struct kvm_dumpinfo *di = &kd->dump;
+	const char *what = NULL;
+	unsigned long long seg = 0, hdr = 0;
+
+#define CHECK(name, a, b)                                                  \
+	if (!what && (uint64_t)(a) != (uint64_t)(b)) {                     \
+		what = name;                                               \
+		seg = (unsigned long long)(a);                             \
+		hdr = (unsigned long long)(b);                             \
+	}
+	CHECK("page size", kd->page_size, le32(h->page_size));
+	CHECK("dump level", di->level, le32(h->level));
+	CHECK("compression", di->compress, le32(h->compress));
+	if (!(flags & KVMDUMP_F_STREAM)) {
+		CHECK("data size", di->data_size, le64(h->data_size));
+		CHECK("index offset", di->index_offset, le64(h->index_offset));
+		CHECK("index count", di->index_count, le64(h->index_count));
+		CHECK("completeness flags",
+		      di->flags & (KVMDUMP_F_COMPLETE | KVMDUMP_F_INCOMPLETE),
+		      flags & (KVMDUMP_F_COMPLETE | KVMDUMP_F_INCOMPLETE));
+	}
+#undef CHECK
+	if (what)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kcore dump: the CPU segment's %s (%llu) is not "
+				 "the checksummed header's (%llu)",
+				 what, seg, hdr);
+	return 0;
+}
+
 /* Parse the dump whose header is at off (device or stream file). */
 static int
 parse_dump_at(kvm_t *kd, uint64_t off)
@@ -314,6 +392,9 @@ parse_dump_at(kvm_t *kd, uint64_t off)
 				 (unsigned long long)off,
 				 (unsigned long long)cpu,
 				 (unsigned long long)data);
+	uint32_t flags = le32(h.flags);
+	if ((err = check_cpu_crc(kd, &h, off + cpu, data - cpu)))
+		return err;
 	uint64_t end;
 	if ((err = read_cpu(kd, off + cpu, &end)))
 		return err;
@@ -330,7 +411,6 @@ parse_dump_at(kvm_t *kd, uint64_t off)
 	 * trailer, the stream's last block, does.  Without it the dump was
 	 * cut short: its chunks are walked.
 	 */
-	uint32_t flags = le32(h.flags);
 	if (flags & KVMDUMP_F_STREAM) {
 		struct kvmdump_disk_header t;
 		uint64_t last = kd->core.size - KVMDUMP_HDR_SIZE;
@@ -347,6 +427,8 @@ parse_dump_at(kvm_t *kd, uint64_t off)
 		}
 		kvm_error_clear(kd);
 	}
+	if ((err = check_cpu_header(kd, &h, flags)))
+		return err;
 	if (!kd->dump.crash_time)
 		kd->dump.crash_time = le64(h.crash_time);
 	p->data = off + data + sizeof(seg);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# kcore dump --format kdump|elf never writes over somebody's data: an
+# kcore dump (every output format: kcore, kdump, elf) never writes over
+# somebody's data: an
 # existing file that holds neither a dump nor a swap area is refused
 # without -f; a filesystem, RAID/LVM member, crypto container or partition
 # table (libblkid's word) is refused even with -f; refused files are left
@@ -31,7 +32,8 @@ mk minix.img mkfs.minix
 mk bfs.img mkfs.bfs
 if command -v mkfs.cramfs >/dev/null; then
 	mkdir -p "$w/root" && echo x >"$w/root/f" &&
-		mkfs.cramfs "$w/root" "$w/cramfs.img" >/dev/null 2>&1 && made="$made cramfs.img"
+		mkfs.cramfs "$w/root" "$w/cramfs.img" >/dev/null 2>&1 &&
+		truncate -s 8M "$w/cramfs.img" && made="$made cramfs.img"
 fi
 # A LUKS1 header as cryptsetup writes it (magic, version 1, cipher, hash,
 # payload offset, key bytes, UUID), then space.
@@ -51,7 +53,7 @@ PY
 for f in $made; do
 	sum=$(md5sum <"$w/$f")
 	for force in "" -f; do
-		for fmt in kdump elf; do
+		for fmt in kdump elf kcore; do
 			k --format $fmt $force "$w/$f"; st=$?
 			if [ "$f" = text ] && [ -n "$force" ]; then
 				break # forced over plain text: allowed, checked below
@@ -63,6 +65,30 @@ for f in $made; do
 	done
 	[ "$f" = text ] || { [ "$(md5sum <"$w/$f")" = "$sum" ] && ok "$f unchanged"; }
 done
+# A mounted filesystem on a loop device (root only, where loop devices
+# exist): refused in every format, with and without -f.
+if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && command -v mkfs.ext4 >/dev/null &&
+	truncate -s 16M "$w/loop.img" && mkfs.ext4 -q -F "$w/loop.img" >/dev/null 2>&1 &&
+	loop=$(losetup -f --show "$w/loop.img" 2>/dev/null); then
+	mkdir -p "$w/mnt"
+	if mount "$loop" "$w/mnt" 2>/dev/null; then
+		echo data >"$w/mnt/file"; sync
+		sum=$(md5sum <"$loop")
+		for force in "" -f; do
+			for fmt in kdump elf kcore; do
+				k --format $fmt $force "$loop" && bad "mounted $loop ($fmt $force) written over" ||
+					ok "mounted loop device ($fmt${force:+ $force}) refused: $(cat "$w/err")"
+			done
+		done
+		[ "$(md5sum <"$loop")" = "$sum" ] && ok "the mounted loop device is unchanged" || bad "the mounted loop device changed"
+		umount "$w/mnt"
+	else
+		echo "note  mount of $loop failed: no mounted loop device case"
+	fi
+	losetup -d "$loop"
+else
+	echo "note  not root or no loop device: no mounted loop device case"
+fi
 # The forced text file is now a dump; a dump may be written over without -f.
 k --format kdump -f "$w/text" && "$kcore" -M "$w/text" info >/dev/null &&
 	ok "text with -f: written, and reads as a dump" || bad "text with -f: $(cat "$w/err")"

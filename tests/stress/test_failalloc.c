@@ -864,7 +864,8 @@ record(unsigned long n, const struct fa_result *r, int status, bool after)
 	g->count = 1;
 	g->first_n = n;
 	g->ns[0] = n;
-	snprintf(g->problem, sizeof(g->problem), "%s", what);
+	snprintf(g->problem, sizeof(g->problem), "%.*s",
+		 (int)sizeof(g->problem) - 1, what);
 	g->frames = fr;
 	g->leaks = r->leaks;
 	memcpy(g->leak_serial, r->leak_serial, sizeof(g->leak_serial));

@@ -126,12 +126,9 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		printf("page tables     none found (virtual reads fail)\n");
 	printf("CPUs            %d\n", i.ncpus);
 	if (i.crash_time) {
-		time_t t = (time_t)i.crash_time;
-		struct tm tm;
 		char buf[64];
-		if (gmtime_r(&t, &tm) &&
-		    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm))
-			printf("crash time      %s\n", buf);
+		kcore_time_text(i.crash_time, buf, sizeof(buf));
+		printf("crash time      %s\n", buf);
 	}
 	if (i.dump_level >= 0)
 		printf("dump level      %d (pages left out:%s%s%s%s)\n",

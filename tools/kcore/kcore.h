@@ -37,6 +37,7 @@ struct kcore_opts {
 	uint64_t offset;    /* --offset: where the dump starts on the device */
 	bool have_offset;
 	bool clear, force, check, verbose, zflag, quiet; /* -c -f -n -v -z -q */
+	const char *group;  /* savecore --group: saved files 0640 to it */
 };
 
 /* A command's own options, as bits of struct kcore_cmd's opts. */
@@ -54,6 +55,7 @@ enum {
 	KOPT_VERBOSE = 1 << 10, /* -v */
 	KOPT_Z = 1 << 11,	/* -z */
 	KOPT_QUIET = 1 << 12,	/* -q */
+	KOPT_GROUP = 1 << 13,	/* --group */
 };
 
 struct kcore_cmd {
@@ -120,5 +122,11 @@ void json_string(FILE *f, const char *s);
 /* Bytes from the dump on a terminal: controls and non-UTF-8 as \xHH. */
 void text_string(FILE *f, const char *s);
 void json_hex(FILE *f, uint64_t v);
+/*
+ * A time from a dump (seconds since the epoch) as "YYYY-MM-DD HH:MM:SS
+ * UTC"; false, and buf saying so, when it is none a calendar shows (a
+ * hostile header: past the year 9999).
+ */
+bool kcore_time_text(uint64_t t, char *buf, size_t len);
 
 #endif

@@ -24,7 +24,7 @@
 		   KOPT_FORCE | KOPT_QUIET)
 #define SAVECORE_OPTS (KOPT_CLEAR | KOPT_FORCE | KOPT_CHECK | KOPT_VERBOSE | \
 		       KOPT_Z | KOPT_OUTFMT | KOPT_OFFSET | KOPT_QUIET | \
-		       KOPT_COMPRESS)
+		       KOPT_COMPRESS | KOPT_GROUP)
 
 static const struct kcore_cmd commands[] = {
 	{ "info", "info", cmd_info, 0, false,
@@ -51,8 +51,9 @@ static const struct kcore_cmd commands[] = {
 	{ "dump", "dump [-d LEVEL] [--compress ALG] [--format kcore|elf|kdump] "
 		  "[--threads N] [-f] [-q] DEVICE|-", cmd_dump, DUMP_OPTS, false,
 	  "write a dump of the target to a dump device, a file or stdout" },
-	{ "savecore", "savecore [-c] [-f] [-n] [-v] [-z] [--format "
-		      "kcore|elf|kdump] [--offset N] DEVICE DIR",
+	{ "savecore", "savecore [-c] [-f] [-n] [-q] [-v] [-z] [--format "
+		      "kcore|elf|kdump] [--compress ALG] [--group GROUP] "
+		      "[--offset N] DEVICE DIR",
 	  cmd_savecore, SAVECORE_OPTS, false,
 	  "save a dump from a dump device into DIR, then clear it" },
 };
@@ -61,7 +62,7 @@ static const struct kcore_cmd commands[] = {
 /* The spelling of each KOPT_* bit, for "does not apply" messages. */
 static const char *const opt_names[] = {
 	"--raw", "--indent", "-d", "--compress", "--format", "--threads",
-	"--offset", "-c", "-f", "-n", "-v", "-z", "-q",
+	"--offset", "-c", "-f", "-n", "-v", "-z", "-q", "--group",
 };
 
 static const struct kcore_cmd *
@@ -136,7 +137,7 @@ static int
 kcore_main(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_BTF, O_ZEROEXCL, O_FORMAT, O_RAW, O_INDENT,
-	       O_COMPRESS, O_THREADS, O_OFFSET, O_VERSION };
+	       O_COMPRESS, O_THREADS, O_OFFSET, O_VERSION, O_GROUP };
 	static const struct option longopts[] = {
 		{ "core", required_argument, NULL, 'M' },
 		{ "system", required_argument, NULL, 'N' },
@@ -150,6 +151,7 @@ kcore_main(int argc, char **argv)
 		{ "compress", required_argument, NULL, O_COMPRESS },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "offset", required_argument, NULL, O_OFFSET },
+		{ "group", required_argument, NULL, O_GROUP },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -256,6 +258,10 @@ kcore_main(int argc, char **argv)
 			o.offset = v;
 			o.have_offset = true;
 			seen |= KOPT_OFFSET;
+			break;
+		case O_GROUP:
+			o.group = optarg;
+			seen |= KOPT_GROUP;
 			break;
 		case 'c':
 			o.clear = true;

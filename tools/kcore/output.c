@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kcore.h"
 
@@ -127,6 +128,22 @@ json_string(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+bool
+kcore_time_text(uint64_t t, char *buf, size_t len)
+{
+	/* 9999-12-31 23:59:59 UTC: time_t and gmtime hold it everywhere. */
+	const uint64_t max = 253402300799ULL;
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t > max || !gmtime_r(&tt, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm)) {
+		snprintf(buf, len, "%" PRIu64 " (not a time)", t);
+		return false;
+	}
+	return true;
 }
 
 void
