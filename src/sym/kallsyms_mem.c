@@ -626,7 +626,8 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc,
 	/* Token table: its last token ends with the NUL right before ti. */
 	for (uint64_t pad = 0; pad < 8; pad++) {
 		uint64_t tt_end = ti - pad;
-		if (buf[tt_end - 1 - bstart] != '\0')
+		/* The read may have started late (unreadable pages before). */
+		if (tt_end < bstart + 66 || buf[tt_end - 1 - bstart] != '\0')
 			continue;
 		size_t l = 1;
 		while (l < 64 && buf[tt_end - 1 - l - bstart] != '\0')

@@ -711,15 +711,16 @@ check_space(const struct savedir *d, uint64_t need,
 	bool bad;
 	struct statvfs sv;
 
-	read_number(d, "minfree", "the KiB to keep free",
-		    UINT64_MAX / 1024, 0, &minfree, &bad);
+	read_number(d, "minfree", "the KiB to keep free", UINT64_MAX, 0,
+		    &minfree, &bad);
 	if (fstatvfs(d->fd, &sv) != 0) {
 		fprintf(stderr, "savecore: %s: %s\n", d->path,
 			strerror(errno));
 		return KCORE_EXIT_OSERR;
 	}
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
-	uint64_t keep = minfree * 1024;
+	uint64_t keep = minfree > UINT64_MAX / 1024 ? UINT64_MAX
+						    : minfree * 1024;
 	uint64_t want = need > UINT64_MAX - keep ? UINT64_MAX : need + keep;
 	if (!o->force && avail < want) {
 		fprintf(stderr, "savecore: %s: %" PRIu64 " KiB free, the dump "
