@@ -167,11 +167,17 @@ read_pte_phys(void *arg, uint64_t pa, uint64_t *pte_ret)
  * below _text, and _text is 2 MiB aligned (CONFIG_PHYSICAL_ALIGN).
  */
 static int
-find_text(kvm_t *kd, uint64_t root, int levels, uint64_t *text_ret)
+find_text(kvm_t *kd, uint64_t root, int levels, uint64_t *text_ret,
+	  uint64_t *ops)
 {
 	for (uint64_t off = 0; off < X86_64_KERNEL_IMAGE_SIZE;
 	     off += 1ULL << X86_64_PMD_SHIFT) {
 		uint64_t pa, len;
+		/* A walk reads up to one entry a level. */
+		if (ops && *ops < (uint64_t)levels)
+			break;
+		if (ops)
+			*ops -= (uint64_t)levels;
 		if (x86_64_walk(kd, root, levels, X86_64_START_KERNEL_MAP + off,
 				&pa, &len) == 0) {
 			*text_ret = X86_64_START_KERNEL_MAP + off;
@@ -186,7 +192,7 @@ find_text(kvm_t *kd, uint64_t root, int levels, uint64_t *text_ret)
 /* Does "Linux version " appear in the first 64 MiB of the kernel image? */
 static bool
 banner_in_image(kvm_t *kd, uint64_t root, int levels, uint64_t text,
-		uint8_t *chunk, size_t chunksz)
+		uint8_t *chunk, size_t chunksz, uint64_t *ops)
 {
 	static const char needle[] = "Linux version ";
 
@@ -195,6 +201,10 @@ banner_in_image(kvm_t *kd, uint64_t root, int levels, uint64_t text,
 		/* Virtual reads through the candidate root, page by page. */
 		while (pos < chunksz) {
 			uint64_t pa, len;
+			/* A walk, and the page it leads to. */
+			if (*ops < (uint64_t)levels + 1)
+				return false;
+			*ops -= (uint64_t)levels + 1;
 			if (x86_64_walk(kd, root, levels, text + off + pos, &pa,
 					&len) != 0)
 				break;
@@ -220,12 +230,32 @@ banner_in_image(kvm_t *kd, uint64_t root, int levels, uint64_t text,
  * holds the banner wins, tried with 4 and then 5 levels.
  */
 #define ROOT_SCAN_CHUNK (1u << 20)
+/* Candidate image mappings tried, remembered so that none is tried twice. */
+#define ROOT_SCAN_SEEN 64
+
+/*
+ * The budget of the scan, in reads (a page-table entry, or a page): twice
+ * the pages the file holds for the pass over memory, and room to check
+ * a few candidates through their whole 64 MiB of image.  Bytes read, not
+ * candidates counted: a file whose every page looks like a root (each
+ * leading to 64 MiB of image without a banner) ends in linear time.
+ */
+static uint64_t
+root_scan_ops(const kvm_t *kd)
+{
+	uint64_t pages = KVM_MAX(kd->core.size, (uint64_t)256 << 20) /
+			 X86_64_PAGE_SIZE;
+	return 2 * pages + (1ULL << 19);
+}
 
 static int
 scan_root(kvm_t *kd)
 {
 	_cleanup_free_ uint8_t *buf = malloc(ROOT_SCAN_CHUNK);
 	_cleanup_free_ uint8_t *chunk = malloc(ROOT_SCAN_CHUNK);
+	uint64_t ops = root_scan_ops(kd);
+	uint64_t seen[ROOT_SCAN_SEEN];
+	size_t nseen = 0;
 
 	if (!buf || !chunk)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
@@ -263,6 +293,9 @@ scan_root(kvm_t *kd)
 			}
 			budget -= ROOT_SCAN_CHUNK;
 			want = (size_t)KVM_MIN((uint64_t)want, run);
+			if (ops < want / X86_64_PAGE_SIZE + 1)
+				break;
+			ops -= want / X86_64_PAGE_SIZE + 1;
 			kvm_phys_read(kd, pa, buf, want, &got);
 			kvm_error_clear(kd);
 			for (size_t p = 0; p + X86_64_PAGE_SIZE <= got;
@@ -280,12 +313,26 @@ scan_root(kvm_t *kd)
 						 X86_64_PAGE_PRESENT;
 				if (!user_empty || !kernel)
 					continue;
+				/*
+				 * The image mapping hangs off entry 511
+				 * alone: a table whose entry 511 was tried
+				 * already maps the same image.
+				 */
+				bool tried = false;
+				for (size_t i = 0; i < nseen && !tried; i++)
+					tried = seen[i] == top;
+				if (tried)
+					continue;
+				if (nseen < ROOT_SCAN_SEEN)
+					seen[nseen++] = top;
 				for (int levels = 4; levels <= 5; levels++) {
 					uint64_t text = 0;
-					if (find_text(kd, pa + p, levels, &text) ||
+					if (find_text(kd, pa + p, levels, &text,
+						      &ops) ||
 					    !banner_in_image(kd, pa + p, levels,
 							     text, chunk,
-							     ROOT_SCAN_CHUNK))
+							     ROOT_SCAN_CHUNK,
+							     &ops))
 						continue;
 					kvm_error_clear(kd);
 					kd->xlat.root = pa + p;
@@ -362,7 +409,7 @@ x86_64_init(kvm_t *kd)
 			for (int c = 0; c < 2 && !kd->xlat.ready; c++) {
 				uint64_t text = 0;
 				if (find_text(kd, cand[c], kd->xlat.levels,
-					      &text) == 0) {
+					      &text, NULL) == 0) {
 					kd->xlat.root = cand[c];
 					kd->xlat.ready = true;
 				}
@@ -386,7 +433,8 @@ x86_64_init(kvm_t *kd)
 
 	if (!kd->kaslr_known) {
 		uint64_t text = 0;
-		int err = find_text(kd, kd->xlat.root, kd->xlat.levels, &text);
+		int err = find_text(kd, kd->xlat.root, kd->xlat.levels, &text,
+				    NULL);
 		if (err == 0) {
 			kd->kaslr_offset = (int64_t)(text - X86_64_START_KERNEL);
 			kd->kaslr_known = true;
