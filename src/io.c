@@ -13,6 +13,8 @@
 #include <libelf.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +22,108 @@
 #include <unistd.h>
 
 #include "kvm_private.h"
+
+/*
+ * A mapped file that someone truncates while it is open faults (SIGBUS)
+ * on the pages past its new end.  Each mapping is registered here; the
+ * handler maps a page of zeros over the faulting page, marks the file
+ * shrunk and lets the read go on, and the read (and every read after it)
+ * then fails with an error saying so.  A SIGBUS anywhere else goes to the
+ * handler that was there before ours.  Mappings beyond KVM_MAP_GUARDS at
+ * once are not made: those files are read with pread.
+ */
+#define KVM_MAP_GUARDS 256
+
+static struct map_guard {
+	_Atomic uintptr_t start, end; /* 0, 0: free */
+	atomic_int shrunk;
+} guards[KVM_MAP_GUARDS];
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sigaction guard_old;
+static bool guard_installed;
+static uintptr_t guard_page;
+
+static void
+guard_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	for (size_t i = 0; i < KVM_MAP_GUARDS; i++) {
+		uintptr_t s = atomic_load(&guards[i].start);
+		uintptr_t e = atomic_load(&guards[i].end);
+		if (!s || a < s || a >= e)
+			continue;
+		void *p = (void *)(a & ~(guard_page - 1));
+		if (mmap(p, guard_page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		    MAP_FAILED)
+			break;
+		atomic_store(&guards[i].shrunk, 1);
+		return;	/* the access is retried, and reads zeros */
+	}
+	/* Not ours. */
+	if ((guard_old.sa_flags & SA_SIGINFO) && guard_old.sa_sigaction) {
+		guard_old.sa_sigaction(sig, si, ctx);
+		return;
+	}
+	if (guard_old.sa_handler != SIG_DFL &&
+	    guard_old.sa_handler != SIG_IGN) {
+		guard_old.sa_handler(sig);
+		return;
+	}
+	/* The default action: the faulting access, retried, ends us. */
+	signal(SIGBUS, SIG_DFL);
+}
+
+/* 1 + a slot for [start, start + len), or 0 when there is none. */
+static int
+guard_add(const void *start, size_t len)
+{
+	int slot = 0;
+
+	pthread_mutex_lock(&guard_lock);
+	if (!guard_installed) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = guard_sigbus;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		guard_page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		if (sigaction(SIGBUS, &sa, &guard_old) == 0)
+			guard_installed = true;
+	}
+	for (int i = 0; guard_installed && i < KVM_MAP_GUARDS; i++)
+		if (!atomic_load(&guards[i].start)) {
+			atomic_store(&guards[i].shrunk, 0);
+			atomic_store(&guards[i].end, (uintptr_t)start + len);
+			atomic_store(&guards[i].start, (uintptr_t)start);
+			slot = i + 1;
+			break;
+		}
+	pthread_mutex_unlock(&guard_lock);
+	return slot;
+}
+
+static void
+guard_remove(int slot)
+{
+	if (slot <= 0)
+		return;
+	pthread_mutex_lock(&guard_lock);
+	atomic_store(&guards[slot - 1].start, 0);
+	atomic_store(&guards[slot - 1].end, 0);
+	pthread_mutex_unlock(&guard_lock);
+}
+
+const char kvm_shrunk_msg[] =
+	"the dump file was truncated while open (it is shorter than when "
+	"it was opened): reopen it";
+
+bool
+kvm_file_shrunk(const struct kvm_file *f)
+{
+	return f->guard > 0 && atomic_load(&guards[f->guard - 1].shrunk);
+}
 
 /*
  * Sparse dumps (QEMU's on some filesystems, anything copied with cp
@@ -106,6 +210,10 @@ kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
 	if (f->regular && f->size > 0 && f->size <= SIZE_MAX) {
 		int prot = PROT_READ | (f->writable ? PROT_WRITE : 0);
 		void *m = mmap(NULL, f->size, prot, MAP_SHARED, f->fd, 0);
+		if (m != MAP_FAILED && (f->guard = guard_add(m, f->size)) == 0) {
+			munmap(m, f->size);
+			m = MAP_FAILED;
+		}
 		if (m != MAP_FAILED) {
 			f->map = m;
 			f->map_len = f->size;
@@ -141,6 +249,7 @@ kvm_file_close(struct kvm_file *f)
 		free(f->flat->ext);
 		free(f->flat);
 	}
+	guard_remove(f->guard);
 	if (f->map)
 		munmap((void *)f->map, f->map_len);
 	if (f->fd >= 0)
@@ -343,9 +452,11 @@ kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
 				 "past the end of the file (%llu bytes)",
 				 len, (unsigned long long)off,
 				 (unsigned long long)f->size);
-	if (f->flat)
-		return flat_read(kd, f, off, buf, len);
-	return file_read_raw(kd, f, off, buf, len);
+	int err = f->flat ? flat_read(kd, f, off, buf, len)
+			  : file_read_raw(kd, f, off, buf, len);
+	if (!err && kvm_file_shrunk(f))
+		return kvm_error(kd, KVM_ETRUNC, "%s", kvm_shrunk_msg);
+	return err;
 }
 
 uint64_t

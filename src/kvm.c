@@ -535,7 +535,13 @@ kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 	if (!kd->format || !kd->format->read_phys)
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "this target has no physical memory to read");
-	return kd->format->read_phys(kd, pa, buf, len, done_ret);
+	int err = kd->format->read_phys(kd, pa, buf, len, done_ret);
+	/* What a shrunk file's pages gave is zeros, not the dump. */
+	if (kvm_file_shrunk(&kd->core)) {
+		*done_ret = 0;
+		return kvm_error(kd, KVM_ETRUNC, "%s", kvm_shrunk_msg);
+	}
+	return err;
 }
 
 bool

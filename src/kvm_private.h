@@ -83,7 +83,16 @@ struct kvm_file {
 	/* Data extents of a sparse regular file (SEEK_DATA), NULL: all data. */
 	struct kvm_extent *data;
 	size_t ndata;
+	int guard;	     /* 1 + its slot in io.c's SIGBUS guard; 0 none */
 };
+
+/*
+ * True once the mapped file was found shorter than at open (truncated
+ * while open: a read touched a page past its new end).  Every read of
+ * the handle fails from then on.
+ */
+bool kvm_file_shrunk(const struct kvm_file *f);
+extern const char kvm_shrunk_msg[];
 
 /* [start, end) of a regular file that holds data (not a hole). */
 struct kvm_extent {
