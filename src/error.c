@@ -92,18 +92,26 @@ void
 kvm_warn(kvm_t *kd, const char *fmt, ...)
 {
 	size_t n = strlen(kd->warning);
+	char w[sizeof(kd->warning)];
 	va_list ap;
 
-	if (n > 0) {
-		if (n + 3 >= sizeof(kd->warning))
-			return; /* full: the first warnings stand */
-		memcpy(kd->warning + n, "; ", 3);
-		n += 2;
-	}
 	va_start(ap, fmt);
-	vsnprintf(kd->warning + n, sizeof(kd->warning) - n, fmt, ap);
+	vsnprintf(w, sizeof(w), fmt, ap);
 	va_end(ap);
-	one_line(kd->warning);
+	one_line(w);
+	if (n == 0) {
+		memcpy(kd->warning, w, sizeof(w));
+		return;
+	}
+	/* Whole warnings only: one that does not fit is "...". */
+	size_t len = strlen(w);
+	if (n + 2 + len < sizeof(kd->warning)) {
+		memcpy(kd->warning + n, "; ", 2);
+		memcpy(kd->warning + n + 2, w, len + 1);
+	}
+	else if (n + 5 < sizeof(kd->warning) &&
+		 strcmp(kd->warning + n - (n >= 3 ? 3 : n), "...") != 0)
+		memcpy(kd->warning + n, "; ...", 6);
 }
 
 void

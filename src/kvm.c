@@ -5,6 +5,7 @@
  * translation.  Knows no format and no architecture.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -177,9 +178,15 @@ kvm_setup_arch(kvm_t *kd)
 {
 	if (kd->vmcoreinfo_text) {
 		uint64_t ps;
-		if (kvm_vmcoreinfo_dec(&kd->vmci, "PAGESIZE", &ps) && ps &&
-		    ps <= (1u << 20) && (ps & (ps - 1)) == 0)
-			kd->page_size = ps;
+		/* No Linux architecture has pages under 4 KiB or over 1 MiB. */
+		if (kvm_vmcoreinfo_dec(&kd->vmci, "PAGESIZE", &ps)) {
+			if (ps >= 4096 && ps <= (1u << 20) &&
+			    (ps & (ps - 1)) == 0)
+				kd->page_size = ps;
+			else
+				kvm_warn(kd, "VMCOREINFO PAGESIZE=%" PRIu64
+					 " ignored (no page size)", ps);
+		}
 	}
 	kd->arch = kvm_arch_by_machine(kd->e_machine);
 	if (!kd->arch)

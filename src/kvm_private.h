@@ -278,6 +278,7 @@ struct kvm_xlat {
 	int levels;	   /* 4 or 5 on x86_64 */
 	bool ready;	   /* root and levels known */
 	uint64_t ktext_start; /* run-time start of kernel text, 0 if unknown */
+	uint64_t user_end; /* end of user addresses (exclusive), 0 unknown */
 };
 
 const struct kvm_arch_ops *kvm_arch_by_machine(uint16_t e_machine);

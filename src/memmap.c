@@ -84,6 +84,38 @@ trim_overlaps(struct kvm_memseg *v, size_t n)
 	return out;
 }
 
+/*
+ * Segments whose file bytes overlap: a kdump ELF's kernel-text PT_LOAD
+ * lies inside a RAM one, holding the same bytes, which is fine.  Where
+ * they differ (up to OVERLAP_CMP of them compared), which bytes a read
+ * gives is a choice the user should know of: a warning says so.
+ */
+#define OVERLAP_CMP (64u << 10)
+
+static void
+report_overlaps(kvm_t *kd, struct kvm_memseg *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), seg_cmp);
+	for (size_t i = 0; i + 1 < n; i++) {
+		const struct kvm_memseg *a = &v[i], *b = &v[i + 1];
+		uint64_t alast = a->pa + a->memsz - 1;
+		if (b->pa > alast)
+			continue;
+		uint64_t len = KVM_MIN(alast - b->pa + 1, b->memsz);
+		len = KVM_MIN(len, (uint64_t)OVERLAP_CMP);
+		uint64_t aoff = a->offset + (b->pa - a->pa);
+		const uint8_t *pa = kvm_file_ptr(&kd->core, aoff, len);
+		const uint8_t *pb = kvm_file_ptr(&kd->core, b->offset, len);
+		if (pa && pb && memcmp(pa, pb, len) == 0)
+			continue;
+		kvm_warn(kd, "segments overlap at 0x%llx-0x%llx with different "
+			 "bytes (the lower one is read)",
+			 (unsigned long long)b->pa,
+			 (unsigned long long)KVM_MIN(alast, b->pa + b->memsz - 1));
+		return;
+	}
+}
+
 uint64_t
 kvm_memmap_file_end(const struct kvm_memmap *m)
 {
@@ -135,6 +167,7 @@ kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
 				s->pa + s->filesz, s->memsz - s->filesz,
 				s->offset + s->filesz, 0 };
 	}
+	report_overlaps(kd, file, nf);
 	nf = trim_overlaps(file, nf);
 	nz = trim_overlaps(zero, nz);
 	size_t no = nf, j = 0;

@@ -1167,6 +1167,8 @@ commit(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root)
 	kd->xlat.root = root;
 	kd->xlat.levels = aarch64_levels(pg);
 	kd->xlat.ready = true;
+	/* TTBR0's range: user addresses are below 2^va_bits. */
+	kd->xlat.user_end = 1ULL << pg->va_bits;
 	return 0;
 }
 

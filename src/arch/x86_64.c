@@ -366,9 +366,23 @@ x86_64_init(kvm_t *kd)
 	if (!kd->page_size)
 		kd->page_size = X86_64_PAGE_SIZE;
 
+	/* x86_64 has 4 KiB pages: a VMCOREINFO saying else is wrong. */
+	if (kd->page_size != X86_64_PAGE_SIZE) {
+		kvm_warn(kd, "page size %u ignored (x86_64's is 4096)",
+			 kd->page_size);
+		kd->page_size = X86_64_PAGE_SIZE;
+	}
 	/* Paging depth: VMCOREINFO (4.14+), else CR4.LA57 of a CPU note. */
 	kd->xlat.levels = 4;
-	if (have_vmci && kvm_vmcoreinfo_number(v, "pgtable_l5_enabled", &num)) {
+	bool l5_known = have_vmci && kvm_vmcoreinfo_number(
+					     v, "pgtable_l5_enabled", &num);
+	if (l5_known && num != 0 && num != 1) {
+		/* The kernel writes 0 or 1 (pgtable_l5_enabled()). */
+		kvm_warn(kd, "VMCOREINFO pgtable_l5_enabled=%" PRId64
+			 " ignored (not 0 or 1)", num);
+		l5_known = false;
+	}
+	if (l5_known) {
 		kd->xlat.levels = num ? 5 : 4;
 	} else {
 		for (size_t i = 0; i < kd->ncpus; i++)
@@ -380,8 +394,20 @@ x86_64_init(kvm_t *kd)
 	}
 
 	if (have_vmci && kvm_vmcoreinfo_hex(v, "KERNELOFFSET", &hex)) {
-		kd->kaslr_offset = (int64_t)hex;
-		kd->kaslr_known = true;
+		/*
+		 * KASLR moves the kernel inside its 1 GiB image mapping, by
+		 * whole pages (CONFIG_PHYSICAL_ALIGN): anything else is not
+		 * an offset the kernel could have had.
+		 */
+		if (hex >= X86_64_KERNEL_IMAGE_SIZE ||
+		    (hex & (X86_64_PAGE_SIZE - 1))) {
+			kvm_warn(kd, "VMCOREINFO KERNELOFFSET=%" PRIx64
+				 " ignored (not in x86_64's KASLR range)",
+				 hex);
+		} else {
+			kd->kaslr_offset = (int64_t)hex;
+			kd->kaslr_known = true;
+		}
 	}
 
 	/*
@@ -445,6 +471,8 @@ x86_64_init(kvm_t *kd)
 		kd->xlat.ktext_start = sym;
 	else if (kd->kaslr_known)
 		kd->xlat.ktext_start = X86_64_START_KERNEL + kd->kaslr_offset;
+	/* TASK_SIZE_MAX: 47 or 56 bits of user addresses. */
+	kd->xlat.user_end = 1ULL << (kd->xlat.levels == 5 ? 56 : 47);
 	return 0;
 }
 

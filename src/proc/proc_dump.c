@@ -923,6 +923,13 @@ kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 				 (unsigned long long)end);
 	if (end == start)
 		return 0;
+	/* Kernel addresses are no process's arguments (a hostile mm). */
+	if (kd->xlat.user_end && end > kd->xlat.user_end)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "pid %d: %s area 0x%llx-0x%llx is not in user "
+				 "space",
+				 pid, what, (unsigned long long)start,
+				 (unsigned long long)end);
 	uint64_t root, valid;
 	if ((err = kvm_kvatop_cached(kd, pgd, &root, &valid)))
 		return kvm_error_ctx(kd, "pid %d: page tables (mm->pgd 0x%llx)",
