@@ -649,12 +649,17 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc,
 		 * kernels with its backport).
 		 */
 		for (int esz = 4; esz <= 8; esz += 4) {
+			/*
+			 * Real tables lie megabytes into .rodata; nothing
+			 * below needs room before them but what it reads
+			 * (read_before stops at the kernel text).
+			 */
 			for (uint64_t me = tt & ~3ULL;
-			     me > bstart + SCAN_WINDOW; me -= 4) {
+			     me > bstart + (uint64_t)esz; me -= 4) {
 				uint64_t ms, lastm, gap = tt - me;
 				size_t m = markers_back(kd, buf, bstart, me, esz,
 							&ms, &lastm);
-				if (m == 0 || ms < lastm + SCAN_WINDOW)
+				if (m == 0 || ms < lastm + 16)
 					continue;
 				uint64_t nmin = 256 * (m - 1) + 1, nmax = 256 * m;
 				if (gap >= 8 &&

@@ -9,7 +9,7 @@ import struct, sys
 def align(b, n=8):
     return b + b'\0' * (-len(b) % n)
 
-BANNER_AT = 0xa000
+BANNER_AT = 0x2000
 
 def offsets(syms, off_at, percpu, placerel):
     base = 0x1000
@@ -75,22 +75,25 @@ def build(syms, pad=0, scan=False, percpu=False, order='old',
     return hdr + mem
 
 syms = [('T', '_stext', 0x1000), ('T', 'start_kernel', 0x1100),
-        ('D', 'init_task', 0x9000), ('R', 'linux_banner', 0xa000),
+        ('D', 'init_task', 0x1800), ('R', 'linux_banner', 0x2000),
         ('B', '_end', 0xf000)]
 many = [('t', 'f%05d' % i, 0x1000 + 16 * i) for i in range(600)]
+# The scan wants two markers at least (257 symbols and more): small seeds
+# keep the fuzzer fast.
+some = many[:300]
 out = sys.argv[1]
 open(out + '/seed-small', 'wb').write(build(syms, banner=True))
 # 6.4+: the offsets after the token index, found through VMCOREINFO and by
 # the scan; 7.0: place-relative offsets and no kallsyms_relative_base.
 open(out + '/seed-new-order', 'wb').write(build(syms, order='new', banner=True))
 open(out + '/seed-new-order-scan', 'wb').write(
-    build(many, pad=70000, scan=True, order='new'))
+    build(some, pad=64, scan=True, order='new'))
 open(out + '/seed-placerel', 'wb').write(
     build(syms, order='new', placerel=True, banner=True))
 open(out + '/seed-placerel-scan', 'wb').write(
-    build(many, pad=70000, scan=True, order='new', placerel=True))
+    build(some, pad=64, scan=True, order='new', placerel=True))
 open(out + '/seed-600', 'wb').write(build(many))
 open(out + '/seed-percpu', 'wb').write(build(
     [('A', 'fixed_percpu_data', 0), ('A', 'cpu_debug_store', 0x1000)] + syms,
     percpu=True, banner=True))
-open(out + '/seed-scan', 'wb').write(build(many, pad=70000, scan=True))
+open(out + '/seed-scan', 'wb').write(build(some, pad=64, scan=True))

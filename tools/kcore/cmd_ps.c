@@ -139,7 +139,9 @@ print_vector(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv,
 				fputs(", ", stdout);
 			json_string(stdout, v[i]);
 		} else {
-			puts(v[i]);
+			/* Escaped: an argument may hold a newline or ESC. */
+			text_string(stdout, v[i]);
+			putchar('\n');
 		}
 	}
 	if (o->json)

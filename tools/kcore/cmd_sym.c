@@ -92,11 +92,13 @@ cmd_sym(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			}
 		} else if (err) {
 			fprintf(stderr, "kcore: 0x%" PRIx64 ": no symbol\n", a);
-		} else if (off) {
-			printf("%016" PRIx64 " %s+0x%" PRIx64 "\n", a, s.name,
-			       off);
 		} else {
-			printf("%016" PRIx64 " %s\n", a, s.name);
+			/* A name from the dump's kallsyms: escaped. */
+			printf("%016" PRIx64 " ", a);
+			text_string(stdout, s.name);
+			if (off)
+				printf("+0x%" PRIx64, off);
+			putchar('\n');
 		}
 		if (err)
 			ret = KCORE_EXIT_PARTIAL;

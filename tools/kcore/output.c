@@ -63,10 +63,11 @@ utf8_len(const unsigned char *p)
 }
 
 /*
- * Text from the dump for a terminal: control bytes (C0, DEL, and C1 as
- * UTF-8), bytes that are not UTF-8 and the backslash come out as \xHH, so
- * that a process name cannot clear the screen or retitle the terminal of
- * whoever looks at the dump, and the bytes can still be told apart.
+ * Text from the dump for a terminal: control bytes (C0 but tab, DEL, and
+ * C1 as UTF-8), bytes that are not UTF-8 and the backslash come out as
+ * \xHH, so that a process name cannot clear the screen or retitle the
+ * terminal of whoever looks at the dump, an argument cannot break its
+ * line, and the bytes can still be told apart.
  */
 void
 text_string(FILE *f, const char *s)
@@ -74,7 +75,8 @@ text_string(FILE *f, const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		size_t n = *p >= 0x80 ? utf8_len(p) : 1;
 		bool c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
-		if (n == 0 || c1 || *p < 0x20 || *p == 0x7f || *p == '\\') {
+		if (n == 0 || c1 || (*p < 0x20 && *p != '\t') || *p == 0x7f ||
+		    *p == '\\') {
 			fprintf(f, "\\x%02x", *p);
 			continue;
 		}
