@@ -594,24 +594,46 @@ scan_offsets(kvm_t *kd, struct kallsyms_loc *loc, uint64_t n)
 	return 0;
 }
 
+struct scan_bufs;
 static bool read_before(kvm_t *kd, uint64_t end, size_t len, uint8_t *buf,
 			uint64_t *start_ret);
 static size_t markers_back(const kvm_t *kd, const uint8_t *buf,
 			   uint64_t bstart, uint64_t me, int esz,
-			   uint64_t *ms_ret, uint64_t *last_ret);
+			   uint64_t *ms_ret, uint64_t *last_ret,
+			   struct scan_bufs *sb);
 static bool names_fit(kvm_t *kd, const struct kallsyms_tokens *tok,
 		      uint64_t ns, uint64_t ms, uint64_t n, uint8_t *buf);
+
+/*
+ * The steps a whole scan may take (a marker walked, a place the count may
+ * be, a name decoded): a real kernel's tables are found in about a
+ * million; memory made to look like tables everywhere (rising words,
+ * token indexes over and over) would take hours without a bound.
+ */
+#define SCAN_WORK (1ULL << 26)
 
 /* Buffers of one scan, allocated once: a scan tries many candidates. */
 struct scan_bufs {
 	uint8_t *tail;	 /* SCAN_TAIL bytes before the token index */
 	uint8_t *window; /* SCAN_WINDOW bytes where the count may be */
 	uint8_t *names;	 /* NAMES_WINDOW for names_fit */
+	uint64_t work;	 /* steps left (SCAN_WORK) */
 };
 
+/* Take n steps of the scan's budget; false (and none left) if too few. */
+static bool
+spend(struct scan_bufs *sb, uint64_t n)
+{
+	if (sb->work < n) {
+		sb->work = 0;
+		return false;
+	}
+	sb->work -= n;
+	return true;
+}
+
 static int
-scan_from_index(kvm_t *kd, struct kallsyms_loc *loc,
-		const struct scan_bufs *sb)
+scan_from_index(kvm_t *kd, struct kallsyms_loc *loc, struct scan_bufs *sb)
 {
 	uint8_t raw[512];
 	uint64_t ti = loc->token_index;
@@ -658,7 +680,11 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc,
 			     me > bstart + (uint64_t)esz; me -= 4) {
 				uint64_t ms, lastm, gap = tt - me;
 				size_t m = markers_back(kd, buf, bstart, me, esz,
-							&ms, &lastm);
+							&ms, &lastm, sb);
+				if (!sb->work) {
+					free(tok.table);
+					goto spent;
+				}
 				if (m == 0 || ms < lastm + 16)
 					continue;
 				uint64_t nmin = 256 * (m - 1) + 1, nmax = 256 * m;
@@ -670,11 +696,20 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc,
 				if (!read_before(kd, hi, SCAN_WINDOW, w, &wstart))
 					continue;
 				for (uint64_t ns = hi; ns >= wstart + 16; ns -= 4) {
+					if (!spend(sb, 1)) {
+						free(tok.table);
+						goto spent;
+					}
 					for (int cg = 4; cg <= 16; cg += 4) {
 						uint64_t n = get_uint(kd,
 							w + (ns - cg - wstart), 4);
-						if (n < nmin || n > nmax ||
-						    !names_fit(kd, &tok, ns, ms, n,
+						if (n < nmin || n > nmax)
+							continue;
+						if (!spend(sb, n)) {
+							free(tok.table);
+							goto spent;
+						}
+						if (!names_fit(kd, &tok, ns, ms, n,
 							       sb->names))
 							continue;
 						loc->num_syms = ns - cg;
@@ -688,6 +723,11 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc,
 		free(tok.table);
 	}
 	return kvm_error(kd, KVM_ENOENT, "kallsyms: layout not recognised");
+spent:
+	return kvm_error(kd, KVM_ENOENT,
+			 "kallsyms: the layout scan gave up after %llu steps "
+			 "(memory that looks like tables everywhere)",
+			 (unsigned long long)SCAN_WORK);
 }
 
 /*
@@ -729,7 +769,8 @@ read_before(kvm_t *kd, uint64_t end, size_t len, uint8_t *buf,
 /* Markers ending at me: count them back to markers[0] == 0. */
 static size_t
 markers_back(const kvm_t *kd, const uint8_t *buf, uint64_t bstart,
-	     uint64_t me, int esz, uint64_t *ms_ret, uint64_t *last_ret)
+	     uint64_t me, int esz, uint64_t *ms_ret, uint64_t *last_ret,
+	     struct scan_bufs *sb)
 {
 	if ((me - bstart) % esz || me - bstart < (uint64_t)esz)
 		return 0;
@@ -737,6 +778,8 @@ markers_back(const kvm_t *kd, const uint8_t *buf, uint64_t bstart,
 	uint64_t next = UINT64_MAX, last = get_uint(kd, buf + (k - 1) * esz, esz);
 	size_t m = 0;
 	while (k > 0) {
+		if (!spend(sb, 1))
+			return 0;
 		uint64_t v = get_uint(kd, buf + (k - 1) * esz, esz);
 		if (v >= next)
 			return 0;
@@ -783,7 +826,7 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc, bool retry)
 	_cleanup_free_ uint8_t *names = malloc(NAMES_WINDOW);
 	if (!chunk || !tail || !window || !names)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
-	struct scan_bufs sb = { tail, window, names };
+	struct scan_bufs sb = { tail, window, names, SCAN_WORK };
 	uint64_t start = kd->xlat.ktext_start;
 	for (uint64_t off = 0; off < KALLSYMS_SCAN_MAX; off += SCAN_CHUNK) {
 		size_t got;
@@ -795,6 +838,8 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc, bool retry)
 			loc->token_index = start + off + i;
 			if (scan_from_index(kd, loc, &sb) == 0)
 				return 0;
+			if (!sb.work)
+				return -kd->errcode; /* gave up: it says so */
 			kvm_error_clear(kd);
 		}
 	}
