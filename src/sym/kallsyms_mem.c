@@ -611,6 +611,7 @@ static bool names_fit(kvm_t *kd, const struct kallsyms_tokens *tok,
  * token indexes over and over) would take hours without a bound.
  */
 #define SCAN_WORK (1ULL << 26)
+uint64_t kvm_kallsyms_scan_work = SCAN_WORK;
 
 /* Buffers of one scan, allocated once: a scan tries many candidates. */
 struct scan_bufs {
@@ -727,7 +728,7 @@ spent:
 	return kvm_error(kd, KVM_ENOENT,
 			 "kallsyms: the layout scan gave up after %llu steps "
 			 "(memory that looks like tables everywhere)",
-			 (unsigned long long)SCAN_WORK);
+			 (unsigned long long)kvm_kallsyms_scan_work);
 }
 
 /*
@@ -826,7 +827,7 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc, bool retry)
 	_cleanup_free_ uint8_t *names = malloc(NAMES_WINDOW);
 	if (!chunk || !tail || !window || !names)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
-	struct scan_bufs sb = { tail, window, names, SCAN_WORK };
+	struct scan_bufs sb = { tail, window, names, kvm_kallsyms_scan_work };
 	uint64_t start = kd->xlat.ktext_start;
 	for (uint64_t off = 0; off < KALLSYMS_SCAN_MAX; off += SCAN_CHUNK) {
 		size_t got;

@@ -68,6 +68,12 @@ int kvm_sym_parse_elf(kvm_t *kd, struct kvm_symtab *t, const char *path,
 		      int fd);
 int kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out);
 /*
+ * The steps a layout scan may take (default 2^26, far above a real
+ * kernel's million); the fuzz target lowers it, so that inputs made of
+ * table-like memory do not slow the campaign down.
+ */
+extern uint64_t kvm_kallsyms_scan_work;
+/*
  * Find name in the kernel image's exported-symbol table and add that whole
  * table to t (src/sym/ksymtab.c).  *scans counts the image scans this
  * handle made (each reads the whole image); past a few it gives up.
