@@ -183,9 +183,11 @@ void kvm_dumpdev_close(struct kvm_dumpdev *dev);
  * and holding nothing libblkid (or our own signature list) calls a
  * filesystem, RAID or LVM member, crypto container or partition table, and,
  * unless KVM_DUMP_FORCE, when it holds a dump or a swap area or nothing.
- * A regular file is then emptied.  *fd_ret gets the descriptor.
+ * A regular file is then emptied.  *fd_ret gets the descriptor;
+ * *created_ret says whether the file was made here (a dump that then
+ * fails removes it).
  */
 int kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags,
-			  int *fd_ret);
+			  int *fd_ret, bool *created_ret);
 
 #endif /* KVM_DUMP_H */

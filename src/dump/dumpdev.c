@@ -912,13 +912,15 @@ dump_signature(const uint8_t *b, size_t n)
 }
 
 int
-kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret)
+kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret,
+		      bool *created_ret)
 {
 	struct stat st, fst;
 	char bw[128];
 	int err;
 
 	*fd_ret = -1;
+	*created_ret = false;
 	if (stat(path, &st) < 0) {
 		if (errno != ENOENT)
 			return kvm_error_sys(kd, "%s", path);
@@ -928,6 +930,7 @@ kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret)
 		if (fd < 0)
 			return kvm_error_sys(kd, "%s", path);
 		*fd_ret = fd;
+		*created_ret = true;
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode))

@@ -445,7 +445,7 @@ write_file(kvm_t *kd, const char *path, int fd,
 {
 	struct kvm_dump_filter f;
 	struct kvm_dump_sink s;
-	bool own = false;
+	bool own = false, created = false;
 	int err;
 
 	/* The level first: a refused dump leaves no file behind. */
@@ -456,7 +456,7 @@ write_file(kvm_t *kd, const char *path, int fd,
 	} else if (path) {
 		if ((err = kvm_dumpdev_open_file(kd, path,
 						 o->flags & KVM_DUMP_FORCE,
-						 &fd))) {
+						 &fd, &created))) {
 			kvm_dump_filter_deinit(&f);
 			return err;
 		}
@@ -474,6 +474,9 @@ write_file(kvm_t *kd, const char *path, int fd,
 	kvm_dump_filter_deinit(&f);
 	if (own && close(fd) != 0 && !err)
 		err = kvm_error_sys(kd, "%s", path);
+	/* A file made for a dump that failed is no dump: none is left. */
+	if (err && created)
+		unlink(path);
 	return err;
 }
 
@@ -501,6 +504,12 @@ dump_opts(kvm_t *kd, const char *what, const struct kvm_dump_opts *o,
 	if (!kd->page_size || kd->nranges == 0)
 		return kvm_error(kd, KVM_ENOTSUP, "%s: the target has no "
 				 "physical memory ranges to dump", what);
+	/* Refused before anything is opened or created. */
+	if (opts->format == KVM_DUMP_KDUMP &&
+	    opts->compress == KVM_COMPRESS_LZ4)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "kdump-compressed has no lz4 (makedumpfile "
+				 "knows zlib, lzo, snappy and zstd)");
 	return 0;
 }
 

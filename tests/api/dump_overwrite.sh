@@ -93,6 +93,9 @@ fi
 k --format kdump -f "$w/text" && "$kcore" -M "$w/text" info >/dev/null &&
 	ok "text with -f: written, and reads as a dump" || bad "text with -f: $(cat "$w/err")"
 k --format elf "$w/text" && ok "a dump of ours is written over without -f" || bad "over a dump: $(cat "$w/err")"
+# A dump refused after its options are read leaves no file behind.
+k --format kdump --compress lz4 "$w/refused"
+[ ! -e "$w/refused" ] && ok "a refused dump leaves no file: $(cat "$w/err")" || bad "a refused dump left $w/refused"
 # A new file: created 0600.
 k --format kdump "$w/new" && [ "$(stat -c %a "$w/new")" = 600 ] && ok "new file created 0600" ||
 	bad "new file: $(stat -c %a "$w/new" 2>&1) $(cat "$w/err")"
