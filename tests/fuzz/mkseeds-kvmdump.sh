@@ -27,6 +27,6 @@ printf 'SWAPSPACE2' | dd of="$tmp/dev" bs=1 seek=4086 conv=notrunc 2>/dev/null
 "$KCORE" -M "$src" dump -q --compress zlib "$tmp/dev"
 cp "$tmp/dev" "$out/seed-device"
 mkdir "$tmp/crash"
-"$KCORE" savecore -q "$tmp/dev" "$tmp/crash"
+"$KCORE" savecore -q --format kcore "$tmp/dev" "$tmp/crash"
 cp "$tmp/crash/vmcore.0" "$out/seed-kcore"
 ls -la "$out"

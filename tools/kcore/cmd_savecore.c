@@ -899,8 +899,11 @@ cmd_savecore_main(const struct kcore_opts *o, int argc, char **argv)
 		goto out;
 	}
 
-	int format = o->outfmt >= 0 ? o->outfmt
-				    : o->zflag ? KVM_DUMP_KDUMP : KVM_DUMP_DEVICE;
+	/*
+	 * kdump-compressed unless asked (DESIGN §6): crash, drgn,
+	 * makedumpfile and libkdumpfile open it; -z is the same, as BSD's.
+	 */
+	int format = o->outfmt >= 0 ? o->outfmt : KVM_DUMP_KDUMP;
 	if ((st = check_space(&d, info.dump_size + 65536, o)))
 		goto kept;
 	if (format == KVM_DUMP_DEVICE &&
