@@ -85,7 +85,7 @@ struct savedir {
 struct outfile {
 	int fd;
 	char tmp[64];		/* "" when unnamed (O_TMPFILE) */
-	char back[64];		/* a path the library can open it by */
+	char back[4200];	/* a path the library can open it by */
 };
 
 /* ------------------------------------------------------ DIR's files */
@@ -327,10 +327,11 @@ out_create(const struct savedir *d, gid_t gid, bool group, struct outfile *f)
 			strerror(errno));
 		return KCORE_EXIT_OSERR;
 	}
-	if (f->tmp[0])
-		snprintf(f->back, sizeof(f->back), "%s", f->tmp);
-	else
+	/* Through the descriptor where /proc is: no name to race for. */
+	if (!f->tmp[0] || access("/proc/self/fd", X_OK) == 0)
 		snprintf(f->back, sizeof(f->back), "/proc/self/fd/%d", f->fd);
+	else
+		snprintf(f->back, sizeof(f->back), "%s/%s", d->path, f->tmp);
 	/* The mode exactly, whatever the umask; the group only if asked. */
 	if ((group && fchown(f->fd, (uid_t)-1, gid) != 0) ||
 	    fchmod(f->fd, mode) != 0) {
