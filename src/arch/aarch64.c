@@ -1096,19 +1096,32 @@ scan_kernel(kvm_t *kd, struct scan_result *res)
 			if (cend == 0 || cend > end)
 				cend = end;
 			size_t want = (size_t)(cend - pa);
+			/*
+			 * Pages the file does not store (zeros past p_filesz,
+			 * excluded pages) hold no table: skipped, for a page
+			 * of budget.
+			 */
+			uint64_t run;
+			if (!kvm_phys_held(kd, pa, &run)) {
+				if (!charge(&s, SCAN_SMALL_PAGE, false))
+					goto none;
+				run = (run + SCAN_SMALL_PAGE - 1) &
+				      ~(uint64_t)(SCAN_SMALL_PAGE - 1);
+				if (run == 0 || kvm_add_overflow(pa, run, &pa))
+					break;
+				continue;
+			}
 			if (!charge(&s, want, false))
 				goto none;
 			scanned += want;
 			read_zero_filled(kd, pa, buf, want);
+			/* Most of memory is zeros: told at memcmp's speed. */
+			static const uint8_t zeros[SCAN_SMALL_PAGE];
 			for (size_t p = 0; p + SCAN_SMALL_PAGE <= want;
-			     p += SCAN_SMALL_PAGE) {
-				uint64_t or = 0, w;
-				for (size_t i = 0; i < SCAN_SMALL_PAGE; i += 8) {
-					memcpy(&w, buf + p + i, sizeof(w));
-					or |= w;
-				}
-				used[p / SCAN_SMALL_PAGE] = or != 0;
-			}
+			     p += SCAN_SMALL_PAGE)
+				used[p / SCAN_SMALL_PAGE] =
+					memcmp(buf + p, zeros,
+					       SCAN_SMALL_PAGE) != 0;
 			for (size_t p = 0; p + SCAN_SMALL_PAGE <= want;
 			     p += SCAN_SMALL_PAGE) {
 				int found = try_page(&s, pa + p, buf + p,

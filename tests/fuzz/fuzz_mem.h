@@ -36,6 +36,7 @@ static const struct kvm_format_ops fm_format = {
 	.name = "fuzz",
 	.read_phys = kvm_memmap_fmt_read,
 	.phys_ptr = kvm_memmap_fmt_ptr,
+	.held = kvm_memmap_fmt_held,	/* as the ELF and LiME readers */
 	.close = kvm_memmap_fmt_close,
 };
 
