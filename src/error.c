@@ -29,6 +29,10 @@ verror(kvm_t *kd, int code, const char *fmt, va_list ap)
 	if (code < 0)
 		code = -code;
 	kd->errcode = code;
+	if (kd->quiet_errors) {
+		kd->errbuf[0] = '\0';
+		return -code;
+	}
 	vsnprintf(kd->errbuf, sizeof(kd->errbuf), fmt, ap);
 	one_line(kd->errbuf);
 	return -code;
@@ -55,6 +59,8 @@ kvm_error_sys(kvm_t *kd, const char *fmt, ...)
 	va_start(ap, fmt);
 	verror(kd, saved == ENOMEM ? KVM_ENOMEM : KVM_ESYS, fmt, ap);
 	va_end(ap);
+	if (kd->quiet_errors)
+		return -kd->errcode;
 	size_t n = strlen(kd->errbuf);
 	snprintf(kd->errbuf + n, sizeof(kd->errbuf) - n, ": %s",
 		 strerror(saved));
@@ -68,6 +74,8 @@ kvm_error_ctx(kvm_t *kd, const char *fmt, ...)
 	char old[sizeof(kd->errbuf)];
 	va_list ap;
 
+	if (kd->quiet_errors)
+		return -kd->errcode;
 	memcpy(old, kd->errbuf, sizeof(old));
 	va_start(ap, fmt);
 	int n = vsnprintf(kd->errbuf, sizeof(kd->errbuf), fmt, ap);

@@ -765,11 +765,19 @@ kvm_scan_image(kvm_t *kd, uint64_t start, uint64_t len, size_t window,
 	int ret = 0;
 	for (uint64_t pos = start; !ret && pos - start < len;) {
 		size_t want = window + overlap, got;
+		kd->quiet_errors++;
+		kd->xlat.hole_end = 0;
 		kvm_virt_read_image(kd, pos, buf, want, &got);
+		kd->quiet_errors--;
 		kvm_error_clear(kd);
 		if (got == 0) {
-			/* Unmapped or unreadable: on to the next page. */
+			/*
+			 * Unmapped or unreadable: on to the next page, or past
+			 * the whole span of a table entry that is not present.
+			 */
 			uint64_t next = (pos | (ps - 1)) + 1;
+			if (kd->xlat.hole_end > next)
+				next = kd->xlat.hole_end;
 			if (next <= pos)
 				break; /* the top of the address space */
 			pos = next;

@@ -279,6 +279,12 @@ struct kvm_xlat {
 	bool ready;	   /* root and levels known */
 	uint64_t ktext_start; /* run-time start of kernel text, 0 if unknown */
 	uint64_t user_end; /* end of user addresses (exclusive), 0 unknown */
+	/*
+	 * After a kernel walk failed on an entry that is not present: the
+	 * end of what that entry spans (nothing below it is mapped), for
+	 * scans to step over; 0 when the walk did not say.
+	 */
+	uint64_t hole_end;
 };
 
 const struct kvm_arch_ops *kvm_arch_by_machine(uint16_t e_machine);
@@ -328,6 +334,12 @@ struct kvm_dumpinfo {
 
 struct __kvm {
 	char errbuf[_POSIX2_LINE_MAX];
+	/*
+	 * Nonzero while a scan reads memory it expects to be unreadable in
+	 * places (kvm_scan_image): errors keep their code and skip their
+	 * message, which nobody reads and which cost more than the read.
+	 */
+	int quiet_errors;
 	int errcode;		/* positive enum kvm_errcode of errbuf */
 	int sys_errno;		/* errno of the last KVM_ESYS error */
 	const char *program;	/* kvm_open()'s errstr: print hard errors */

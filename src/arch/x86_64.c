@@ -85,11 +85,13 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 					     name, idx, va);
 		if (!(pte & X86_64_PAGE_PRESENT) && user && lvl == 1 && pte)
 			return user_not_present(kd, va, pte, pa_ret, len_ret);
-		if (!(pte & X86_64_PAGE_PRESENT))
+		if (!(pte & X86_64_PAGE_PRESENT)) {
+			kd->xlat.hole_end = (va | ((1ULL << shift) - 1)) + 1;
 			return kvm_error(kd, KVM_EFAULT,
 					 "x86_64: %s not present for address "
 					 "0x%" PRIx64 ": %s[%u] = 0x%" PRIx64,
 					 name, va, name, idx, pte);
+		}
 		if (lvl == 2 && pmd_ret)
 			*pmd_ret = pte;
 		if ((lvl == 3 || lvl == 2) && (pte & X86_64_PAGE_PSE)) {
