@@ -319,8 +319,18 @@ init_vmcoreinfo(kvm_t *kd, struct aarch64_paging *pg_ret, uint64_t *root_ret)
 				 actual, 1 << (ps - 10));
 
 	if (kvm_vmcoreinfo_hex(v, "KERNELOFFSET", &u)) {
-		kd->kaslr_offset = (int64_t)u;
-		kd->kaslr_known = true;
+		/*
+		 * KASLR places the image in the middle of the vmalloc area,
+		 * by whole pages: below 2^(va_bits - 1) (arch/arm64/kernel/
+		 * pi/kaslr_early.c, kaslr.c before 5.19).
+		 */
+		if (u >= 1ULL << (va_bits - 1) || (u & 4095))
+			kvm_warn(kd, "VMCOREINFO KERNELOFFSET=%" PRIx64
+				 " ignored (not in arm64's KASLR range)", u);
+		else {
+			kd->kaslr_offset = (int64_t)u;
+			kd->kaslr_known = true;
+		}
 	}
 	if (kvm_vmcoreinfo_symbol(v, "_stext", &u))
 		kd->xlat.ktext_start = u;
@@ -1206,7 +1216,7 @@ aarch64_init(kvm_t *kd)
 	int code = kd->errcode;
 	memcpy(why, kd->errbuf, sizeof(why));
 	kvm_error_clear(kd);
-	struct scan_result res;
+	struct scan_result res = { 0 };
 	int err = scan_kernel(kd, &res);
 	if (err == 0) {
 		kd->kaslr_offset = res.kaslr;
