@@ -26,12 +26,18 @@ run() {
 # A process of known arguments (an empty one too) and environment that
 # waits until killed: sleep(1) would refuse 'a b', so a shell reading a
 # FIFO that never gets data (held open read-write, its open cannot block).
+# The environment is only ours (env -i): whatever the caller's holds (CI
+# exports values with newlines and backslashes), and it has the bytes
+# kcore's text output escapes: a backslash, a newline and ESC.
 mkfifo "$tmp/fifo" || exit 1
 exec 3<>"$tmp/fifo"
-LIBKVM_CLI='x y' sh -c 'read x' kcore-live 'a b' c '' <&3 &
+shell=$(command -v sh) || fail "no sh in PATH"
+esc=$(printf 'a\\b\nc\033d')
+env -i LIBKVM_CLI='x y' LIBKVM_ESC="$esc" "$shell" -c 'read x' kcore-live \
+	'a b' c '' <&3 &
 pid=$!
 exec 3>&-
-printf 'sh\n-c\nread x\nkcore-live\na b\nc\n\n' >"$tmp/args.want"
+printf '%s\n' "$shell" -c 'read x' kcore-live 'a b' c '' >"$tmp/args.want"
 # Until the child has exec'd: before, it shows this shell's arguments.
 i=0
 until tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null |
@@ -45,14 +51,17 @@ run args "$pid"
 tr '\0' '\n' <"/proc/$pid/cmdline" >"$tmp/args.proc"
 cmp "$tmp/args.proc" "$tmp/out" || fail "kcore args $pid differs from /proc"
 run --json args "$pid"
-printf '["sh", "-c", "read x", "kcore-live", "a b", "c", ""]\n' \
+printf '["%s", "-c", "read x", "kcore-live", "a b", "c", ""]\n' "$shell" \
 	>"$tmp/args.json"
 cmp "$tmp/args.json" "$tmp/out" || fail "kcore --json args: $(cat "$tmp/out")"
 
 run env "$pid"
-tr '\0' '\n' <"/proc/$pid/environ" >"$tmp/env.proc"
-cmp "$tmp/env.proc" "$tmp/out" || fail "kcore env $pid differs from /proc"
-grep -qx 'LIBKVM_CLI=x y' "$tmp/out" || fail "kcore env: no LIBKVM_CLI"
+printf '%s\0' 'LIBKVM_CLI=x y' "LIBKVM_ESC=$esc" >"$tmp/env.want"
+cmp "/proc/$pid/environ" "$tmp/env.want" ||
+	fail "/proc/$pid/environ is not the environment sh was given"
+printf '%s\n' 'LIBKVM_CLI=x y' 'LIBKVM_ESC=a\x5cb\x0ac\x1bd' >"$tmp/env.want"
+cmp "$tmp/env.want" "$tmp/out" ||
+	fail "kcore env $pid: $(cat "$tmp/out"), not the escaped environment"
 
 # ps --json: one object a line; the sh and this shell in it.
 run ps --json
