@@ -560,6 +560,87 @@ struct kvm_log_entry {
 int kvm_log_get(kvm_t *kd, const struct kvm_log_entry **entries_ret,
 		size_t *n_ret);
 
+/* ------------------------------------------------------------------ */
+/* Kernel stacks (extension, kvm_getstack(3))                          */
+/* ------------------------------------------------------------------ */
+
+/** kf_flags of a frame. */
+#define KVM_FRAME_REGS 0x1	 /**< kf_pc comes from saved registers
+				      (an exception, interrupt or syscall
+				      entry: struct pt_regs at kf_regs) */
+#define KVM_FRAME_UNRELIABLE 0x2 /**< the unwinder could not vouch for the
+				      step that found this frame (no unwind
+				      data for the code: a frame-pointer
+				      guess) */
+#define KVM_FRAME_END 0x4	 /**< the last frame, and the stack's proper
+				      end: nothing was lost below it */
+#define KVM_FRAME_USER 0x8	 /**< kf_pc is a user-space address (the
+				      registers a syscall or an interrupt
+				      from user mode saved) */
+
+/** One frame of a kernel stack, innermost first. */
+struct kvm_frame {
+	uint64_t kf_pc;		/**< return address, or the saved pc */
+	uint64_t kf_sp;		/**< stack pointer in this frame */
+	uint64_t kf_regs;	/**< KVM_FRAME_REGS: address of pt_regs */
+	const char *kf_sym;	/**< function; NULL when no symbol covers pc */
+	uint64_t kf_symoff;	/**< kf_pc - the function's address */
+	uint64_t kf_symsize;	/**< the function's size as kallsyms gives it
+				     (distance to the next symbol); 0 unknown */
+	const char *kf_module;	/**< module name; NULL for the kernel image */
+	unsigned kf_flags;	/**< KVM_FRAME_* */
+};
+
+/**
+ * Register numbers of struct kvm_stack's ks_regs: DWARF's (x86_64 psABI,
+ * AAPCS64), so that tools that know one know them.
+ */
+#define KVM_REG_X86_64_RBP 6
+#define KVM_REG_X86_64_RSP 7
+#define KVM_REG_X86_64_RIP 16
+#define KVM_REG_AARCH64_FP 29
+#define KVM_REG_AARCH64_LR 30
+#define KVM_REG_AARCH64_SP 31
+#define KVM_REG_AARCH64_PC 32
+#define KVM_STACK_NREGS 34
+
+/** A task's kernel stack as kvm_getstack()/kvm_getstack_cpu() report it. */
+struct kvm_stack {
+	int32_t ks_pid;		/**< the task's pid; 0 for an idle task */
+	int ks_cpu;		/**< the CPU it ran on at the dump, or -1 */
+	uint64_t ks_task;	/**< kernel address of its task_struct */
+	char ks_comm[16];	/**< its comm */
+	uint64_t ks_stack_base;	/**< its stack: [base, base + size) */
+	uint64_t ks_stack_size;
+	/** Registers the unwind started from (DWARF numbers); bit n of
+	    ks_regs_valid set when ks_regs[n] is known. */
+	uint64_t ks_regs[KVM_STACK_NREGS];
+	uint64_t ks_regs_valid;
+	size_t ks_nframes;
+	const struct kvm_frame *ks_frames; /**< ks_nframes, innermost first */
+	/** "" when the last frame has KVM_FRAME_END; else why the unwind
+	    stopped before the end (the frames before it stand). */
+	char ks_stopped[160];
+};
+
+/**
+ * Extension: the kernel stack of process p (its main thread), as returned
+ * by kvm_getproc2(): the task at p->p_paddr must still have pid p->p_pid.
+ * A task asleep unwinds from its saved context; one that ran on a CPU at
+ * the dump, from that CPU's registers (the dump's notes).
+ *
+ * @return a stack owned by the handle, valid until the next kvm_getstack*
+ *         call or kvm_close(); or NULL (KVM_ENOTSUP: no unwinder for the
+ *         target; KVM_ENODATA: a zombie or a freed stack; ...).
+ */
+const struct kvm_stack *kvm_getstack(kvm_t *kd, const struct kinfo_proc2 *p);
+
+/**
+ * Extension: the stack of the task that ran on CPU cpu at the dump (its
+ * idle task too, which no process list holds), from the CPU's registers.
+ */
+const struct kvm_stack *kvm_getstack_cpu(kvm_t *kd, int cpu);
+
 /**
  * Extension: forget the recorded error, so that a later kvm_geterrcode()
  * tells whether a call that succeeded left a warning (a partial process

@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 fail=0
-for dir in format arch sym types proc dump; do
+for dir in format arch sym types proc stack dump; do
 	[ -d src/$dir ] || continue
 	for f in src/$dir/*.[ch]; do
 		[ -e "$f" ] || continue

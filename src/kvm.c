@@ -437,6 +437,7 @@ kvm_close(kvm_t *kd)
 		errno = EINVAL;
 		return -1;
 	}
+	kvm_stack_fini(kd);
 	kvm_proc_fini(kd);
 	kvm_types_fini(kd);
 	kvm_sym_fini(kd);

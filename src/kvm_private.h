@@ -196,9 +196,27 @@ int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
 struct kvm_symtab;
 struct btf;
 
+/*
+ * struct elf_prstatus (include/uapi/linux/elfcore.h) on 64-bit Linux:
+ * pr_pid at 32, the general registers (elf_gregset_t) at 112.
+ */
+#define KVM_PRSTATUS_PID 32
+#define KVM_PRSTATUS_REGS 112
+#define KVM_PRSTATUS_MAX_REGS 34 /* aarch64: x0-x30, sp, pc, pstate */
+
 struct kvm_cpu_state {
 	bool have_regs;	      /* from NT_PRSTATUS */
 	uint64_t pc, sp;
+	/*
+	 * The NT_PRSTATUS note as it came: pr_pid (kdump: the pid of the
+	 * task on the CPU, 0 for its idle task; QEMU: the CPU number + 1)
+	 * and the general registers in elf_gregset_t order (x86_64: struct
+	 * pt_regs then fs_base...; aarch64: x0-x30, sp, pc, pstate).
+	 */
+	bool have_prstatus;
+	int32_t pr_pid;
+	unsigned ngregs;
+	uint64_t gregs[KVM_PRSTATUS_MAX_REGS];
 	bool have_cr;	      /* from a QEMU CPU-state note (x86) */
 	uint64_t cr0, cr3, cr4;
 };
@@ -411,6 +429,8 @@ struct __kvm {
 
 	/* Processes and the kernel log (src/proc), built on first use. */
 	struct kvm_proc *proc;	/* src/proc/proc.h */
+	/* Stacks (src/stack): unwind tables, the last stack returned. */
+	struct kvm_stack_state *stack; /* src/stack/stack.h */
 };
 
 /*
@@ -547,6 +567,15 @@ void kvm_sym_fini(kvm_t *kd);
  * the symbol and why the preferred source failed; never reported.
  */
 int kvm_sym_lookup(kvm_t *kd, const char *name, uint64_t *addr_ret);
+/* src/stack: free the unwinders' tables and the last stack returned. */
+void kvm_stack_fini(kvm_t *kd);
+/*
+ * The symbol covering addr (*name_ret and *start_ret; *size_ret: distance
+ * to the next symbol, 0 unknown), as kvm_sym_byaddr() finds it: 0, or
+ * -KVM_ENOENT (no message) / another error.
+ */
+int kvm_sym_at(kvm_t *kd, uint64_t addr, const char **name_ret,
+	       uint64_t *start_ret, uint64_t *size_ret);
 /* src/proc: free what the process and log calls returned. */
 void kvm_proc_fini(kvm_t *kd);
 /* The release (uname -r) from the dump's memory: banner or init_uts_ns. */

@@ -42,6 +42,28 @@ qemu_note(kvm_t *kd, const uint8_t *desc, size_t len, size_t idx)
 	c->cr4 = kvm_tgt64(kd, cr[4]);
 }
 
+/* Keep what a stack unwind starts from: pr_pid and the registers. */
+static void
+prstatus_note(kvm_t *kd, struct kvm_cpu_state *c, const uint8_t *desc,
+	      size_t len)
+{
+	uint32_t pid;
+
+	/* elf_prstatus ends with pr_fpvalid and padding: 8 bytes. */
+	if (len < KVM_PRSTATUS_REGS + 8)
+		return;
+	memcpy(&pid, desc + KVM_PRSTATUS_PID, 4);
+	c->pr_pid = (int32_t)kvm_tgt32(kd, pid);
+	size_t n = (len - KVM_PRSTATUS_REGS - 8) / 8;
+	c->ngregs = (unsigned)KVM_MIN(n, (size_t)KVM_PRSTATUS_MAX_REGS);
+	for (unsigned i = 0; i < c->ngregs; i++) {
+		uint64_t v;
+		memcpy(&v, desc + KVM_PRSTATUS_REGS + 8 * i, 8);
+		c->gregs[i] = kvm_tgt64(kd, v);
+	}
+	c->have_prstatus = true;
+}
+
 static inline size_t
 pad4(size_t n)
 {
@@ -86,8 +108,11 @@ kvm_notes_parse(kvm_t *kd, const uint8_t *buf, size_t len, size_t *nqemu)
 		if (NAME_IS("VMCOREINFO")) {
 			err = kvm_set_vmcoreinfo(kd, (const char *)desc, descsz);
 		} else if (NAME_IS("CORE") && type == NT_PRSTATUS) {
-			if (!kvm_cpu_add(kd))
+			struct kvm_cpu_state *c = kvm_cpu_add(kd);
+			if (!c)
 				err = -kd->errcode;
+			else
+				prstatus_note(kd, c, desc, descsz);
 		} else if (NAME_IS("QEMU")) {
 			qemu_note(kd, desc, descsz, (*nqemu)++);
 		}

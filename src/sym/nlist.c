@@ -649,6 +649,27 @@ kvm_sym_byaddr(kvm_t *kd, kvaddr_t addr, struct kvm_symbol *sym_ret,
 	return 0;
 }
 
+int
+kvm_sym_at(kvm_t *kd, uint64_t addr, const char **name_ret,
+	   uint64_t *start_ret, uint64_t *size_ret)
+{
+	uint64_t size;
+	int err;
+
+	if ((err = kvm_sym_ensure(kd)))
+		return err;
+	const struct kvm_sym *s =
+		kvm_symtab_byaddr(kd, kd->symtab, addr, &size, &err);
+	if (err)
+		return err;
+	if (!s || (size == 0 && addr - s->addr > LAST_SYMBOL_REACH))
+		return -KVM_ENOENT;
+	*name_ret = kvm_symtab_name(kd->symtab, s);
+	*start_ret = s->addr;
+	*size_ret = size;
+	return 0;
+}
+
 KVM_EXPORT int
 kvm_sym_get(kvm_t *kd, size_t index, struct kvm_symbol *sym_ret)
 {

@@ -38,6 +38,8 @@ struct kcore_opts {
 	bool have_offset;
 	bool clear, force, check, verbose, zflag, quiet; /* -c -f -n -v -z -q */
 	const char *group;  /* savecore --group: saved files 0640 to it */
+	bool all;	    /* bt -a */
+	bool proc_stack;    /* bt --proc-stack */
 };
 
 /* A command's own options, as bits of struct kcore_cmd's opts. */
@@ -56,6 +58,8 @@ enum {
 	KOPT_Z = 1 << 11,	/* -z */
 	KOPT_QUIET = 1 << 12,	/* -q */
 	KOPT_GROUP = 1 << 13,	/* --group */
+	KOPT_ALL = 1 << 14,	/* -a */
+	KOPT_PROCSTACK = 1 << 15, /* --proc-stack */
 };
 
 struct kcore_cmd {
@@ -88,6 +92,7 @@ int cmd_args(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_env(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_loadavg(kvm_t *kd, const struct kcore_opts *o, int argc,
 		char **argv);
+int cmd_bt(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_dmesg(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_dump(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 /* savecore opens the device itself: no kd. */

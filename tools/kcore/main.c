@@ -48,6 +48,9 @@ static const struct kcore_cmd commands[] = {
 	  "the 1, 5 and 15 minute load averages" },
 	{ "dmesg", "dmesg [--indent]", cmd_dmesg, KOPT_INDENT, true,
 	  "the kernel log" },
+	{ "bt", "bt [-a] [--proc-stack] [PID...]", cmd_bt,
+	  KOPT_ALL | KOPT_PROCSTACK, false,
+	  "kernel stacks: of PIDs, of every process (-a), of each CPU's task" },
 	{ "dump", "dump [-d LEVEL] [--compress ALG] [--format kcore|elf|kdump] "
 		  "[--threads N] [-f] [-q] DEVICE|-", cmd_dump, DUMP_OPTS, false,
 	  "write a dump of the target to a dump device, a file or stdout" },
@@ -62,7 +65,8 @@ static const struct kcore_cmd commands[] = {
 /* The spelling of each KOPT_* bit, for "does not apply" messages. */
 static const char *const opt_names[] = {
 	"--raw", "--indent", "-d", "--compress", "--format", "--threads",
-	"--offset", "-c", "-f", "-n", "-v", "-z", "-q", "--group",
+	"--offset", "-c", "-f", "-n", "-v", "-z", "-q", "--group", "-a",
+	"--proc-stack",
 };
 
 static const struct kcore_cmd *
@@ -137,7 +141,8 @@ static int
 kcore_main(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_BTF, O_ZEROEXCL, O_FORMAT, O_RAW, O_INDENT,
-	       O_COMPRESS, O_THREADS, O_OFFSET, O_VERSION, O_GROUP };
+	       O_COMPRESS, O_THREADS, O_OFFSET, O_VERSION, O_GROUP,
+	       O_PROCSTACK };
 	static const struct option longopts[] = {
 		{ "core", required_argument, NULL, 'M' },
 		{ "system", required_argument, NULL, 'N' },
@@ -152,6 +157,8 @@ kcore_main(int argc, char **argv)
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "offset", required_argument, NULL, O_OFFSET },
 		{ "group", required_argument, NULL, O_GROUP },
+		{ "all", no_argument, NULL, 'a' },
+		{ "proc-stack", no_argument, NULL, O_PROCSTACK },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -173,7 +180,7 @@ kcore_main(int argc, char **argv)
 
 	/* GNU getopt permutes: options may follow the command and its args. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":M:N:hd:cfnvzq", longopts,
+	while ((c = getopt_long(argc, argv, ":M:N:hd:cfnvzqa", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'M':
@@ -286,6 +293,14 @@ kcore_main(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			seen |= KOPT_QUIET;
+			break;
+		case 'a':
+			o.all = true;
+			seen |= KOPT_ALL;
+			break;
+		case O_PROCSTACK:
+			o.proc_stack = true;
+			seen |= KOPT_PROCSTACK;
 			break;
 		case 'h':
 			help = true;
