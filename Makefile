@@ -40,7 +40,7 @@ demo: all
 	@for cmd in "info" "read linux_banner 208" "nlist init_task jiffies" \
 		    "sym 0x$$($(BUILD)/kcore -M $(SAMPLE_DUMP) nlist schedule | cut -c1-16)" \
 		    "offsetof task_struct.comm task_struct.pid" \
-		    "ps" "args 100" "loadavg"; do \
+		    "ps" "args 100" "loadavg" "bt 1"; do \
 		echo "$$ kcore -M $(SAMPLE_DUMP) $$cmd"; \
 		$(BUILD)/kcore -M $(SAMPLE_DUMP) $$cmd || exit 1; echo; \
 	done

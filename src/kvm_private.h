@@ -570,9 +570,10 @@ int kvm_sym_lookup(kvm_t *kd, const char *name, uint64_t *addr_ret);
 /* src/stack: free the unwinders' tables and the last stack returned. */
 void kvm_stack_fini(kvm_t *kd);
 /*
- * The symbol covering addr (*name_ret and *start_ret; *size_ret: distance
- * to the next symbol, 0 unknown), as kvm_sym_byaddr() finds it: 0, or
- * -KVM_ENOENT (no message) / another error.
+ * The function covering addr (*name_ret and *start_ret; *size_ret:
+ * distance to the next symbol, 0 unknown), as kvm_sym_byaddr() finds it
+ * but only among text symbols (nm types T, t, W, w) and at most 16 MiB
+ * past one: 0, or -KVM_ENOENT (no message) / another error.
  */
 int kvm_sym_at(kvm_t *kd, uint64_t addr, const char **name_ret,
 	       uint64_t *start_ret, uint64_t *size_ret);

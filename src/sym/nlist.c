@@ -664,6 +664,10 @@ kvm_sym_at(kvm_t *kd, uint64_t addr, const char **name_ret,
 		return err;
 	if (!s || (size == 0 && addr - s->addr > LAST_SYMBOL_REACH))
 		return -KVM_ENOENT;
+	/* A pc in data, or far past the last function, is named by none. */
+	if (!s->type || !strchr("TtWw", s->type) ||
+	    addr - s->addr > (16u << 20))
+		return -KVM_ENOENT;
 	*name_ret = kvm_symtab_name(kd->symtab, s);
 	*start_ret = s->addr;
 	*size_ret = size;

@@ -2,8 +2,8 @@
 # The corruption matrix on one real dump (issue 9 item 2): every damaged
 # copy that mutate (file level) and, for ELF dumps, memhostile (the
 # kernel's own data) make of it, and on each `kcore info`, `read`,
-# `nlist`, `ps` and `dmesg`, each under a wall-time bound and an address-
-# space limit.  Pass: the exit status is one kcore defines (0, 1, 64-71;
+# `nlist`, `ps`, `dmesg` and `bt -a`, each under a wall-time bound and an
+# address-space limit.  Pass: the exit status is one kcore defines (0, 1, 64-71;
 # kcore(1) EXIT STATUS), never a signal or the timeout, and a failure says
 # why on stderr in a "kcore: ..." line.  Cases listed in known-bugs (a
 # library bug that is reported and not fixed yet) print "KNOWN BUG" and
@@ -74,7 +74,7 @@ run() {
 	# init_task and jiffies are found on both arches (arm64's kallsyms
 	# has no data symbols: they come from its exported-symbol table).
 	for cmd in "info" "read init_task 256" \
-		   "nlist init_task jiffies schedule" "ps" "dmesg"; do
+		   "nlist init_task jiffies schedule" "ps" "dmesg" "bt -a"; do
 		name=${cmd%% *}
 		# shellcheck disable=SC2086
 		eval timeout -k 5 $secs $limit '"$kcore"' -M '"$copy"' $cmd \

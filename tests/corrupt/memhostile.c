@@ -49,6 +49,10 @@ static const char *const names[] = {
 	"mem-ksym-token-index-ff", "mem-ksym-token-table-ff",
 	"mem-ksym-names-ff",	   "mem-ksym-names-zero",
 	"mem-ksym-offsets-ff",	   "mem-ksym-relative-base-garbage",
+	"mem-stack-sp-garbage",	   "mem-stack-sp-off-stack",
+	"mem-stack-self-frames",   "mem-stack-all-ff",
+	"mem-orc-ip-garbage",	   "mem-orc-entries-ff",
+	"mem-modules-self",
 };
 
 static kvm_t *kd;
@@ -406,6 +410,61 @@ ksym_case(const char *c)
 		wr(base, 0x4141414141414141ULL, 8);
 }
 
+/*
+ * The stack unwinders' inputs (src/stack): the saved sp of the first
+ * tasks (x86_64 thread.sp, aarch64 thread.cpu_context.sp), their whole
+ * stacks (every word pointing at itself: frame records and return slots
+ * that loop), the ORC tables, the module list.
+ */
+static void
+stack_case(const char *c)
+{
+	uint64_t init = sym("init_task");
+	uint64_t to = off("task_struct", "tasks");
+	uint64_t so = off("task_struct", "stack");
+	uint64_t spo;
+	if (kvm_type_offsetof(kd, "task_struct", "thread.sp", &spo, NULL) &&
+	    kvm_type_offsetof(kd, "task_struct", "thread.cpu_context.sp", &spo,
+			      NULL))
+		fail("thread.sp");
+	uint64_t t[4], p = init;
+	for (int i = 0; i < 4; i++) {
+		p = rd(p + to, 8) - to;
+		t[i] = p;
+	}
+	if (!strcmp(c, "mem-stack-sp-garbage")) {
+		for (int i = 0; i < 4; i++)
+			wr(t[i] + spo, 0x4141414141414141ULL, 8);
+	} else if (!strcmp(c, "mem-stack-sp-off-stack")) {
+		for (int i = 0; i < 4; i++)
+			wr(t[i] + spo, rd(t[i] + so, 8) - 64, 8);
+	} else if (!strcmp(c, "mem-stack-self-frames") ||
+		   !strcmp(c, "mem-stack-all-ff")) {
+		/* 16 KiB: the stack of every kernel the fixtures hold. */
+		for (int i = 0; i < 4; i++) {
+			uint64_t base = rd(t[i] + so, 8);
+			for (uint64_t a = base; a < base + 16384; a += 8)
+				wr(a, c[10] == 's' ? a : ~0ULL, 8);
+		}
+	} else if (!strcmp(c, "mem-modules-self")) {
+		uint64_t m = sym("modules");
+		uint64_t first = rd(m, 8);
+		if (first == m)
+			skip("no modules loaded");
+		wr(first, first, 8);
+	} else {
+		struct kvm_nlist nl[] = { { .n_name = "__start_orc_unwind_ip" },
+					  { .n_name = "__start_orc_unwind" },
+					  { .n_name = NULL } };
+		if (kvm_nlist2(kd, nl) != 0)
+			skip("no ORC tables (not x86_64)");
+		uint64_t a = nl[!strcmp(c, "mem-orc-entries-ff")].n_value;
+		for (uint64_t i = 0; i < 65536; i += 8)
+			wr(a + i, !strcmp(c, "mem-orc-ip-garbage") ? rnd() : ~0ULL,
+			   8);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -442,6 +501,9 @@ main(int argc, char **argv)
 		prb_case(c);
 	else if (!strncmp(c, "mem-ksym-", 9))
 		ksym_case(c);
+	else if (!strncmp(c, "mem-stack-", 10) || !strncmp(c, "mem-orc-", 8) ||
+		 !strncmp(c, "mem-modules-", 12))
+		stack_case(c);
 	else {
 		fprintf(stderr, "memhostile: no case %s\n", c);
 		return 2;

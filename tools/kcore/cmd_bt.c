@@ -52,16 +52,19 @@ is_hidden(const struct hidden *h, uint64_t pc)
 	return false;
 }
 
+/* function+0xOFF/0xSIZE [module]; without a symbol, what unknown says. */
 static void
-frame_name(const struct kvm_frame *f)
+frame_name(const struct kvm_frame *f, bool addr_if_unknown)
 {
 	if (f->kf_sym) {
 		text_string(stdout, f->kf_sym);
 		printf("+0x%" PRIx64, f->kf_symoff);
 		if (f->kf_symsize)
 			printf("/0x%" PRIx64, f->kf_symsize);
+	} else if (addr_if_unknown) {
+		printf("0x%" PRIx64, f->kf_pc); /* as the kernel's %pB */
 	} else {
-		printf("0x%" PRIx64, f->kf_pc);
+		putchar('?');
 	}
 	if (f->kf_module) {
 		fputs(" [", stdout);
@@ -81,7 +84,7 @@ print_proc_stack(const struct kvm_stack *s, const struct hidden *h)
 		if ((f->kf_flags & KVM_FRAME_USER) || is_hidden(h, f->kf_pc))
 			continue;
 		fputs("[<0>] ", stdout);
-		frame_name(f);
+		frame_name(f, true);
 		putchar('\n');
 		shown++;
 	}
@@ -107,7 +110,7 @@ print_text(const struct kvm_stack *s)
 		if (f->kf_flags & KVM_FRAME_USER)
 			fputs("(user space)", stdout);
 		else
-			frame_name(f);
+			frame_name(f, false);
 		if ((f->kf_flags & KVM_FRAME_REGS) && f->kf_regs)
 			printf("  <registers at 0x%" PRIx64 ">", f->kf_regs);
 		else if (f->kf_flags & KVM_FRAME_REGS)
