@@ -35,6 +35,12 @@
 #define KSYM_NAME_MAX 128
 /* Scans per handle for names that are not exported: each reads the image. */
 #define KSYM_MAX_SCANS 4
+/*
+ * A real table holds thousands of entries; a run this short around a
+ * candidate is a chance match (an int that happens to point at a string
+ * such as a sysfs attribute's name), not the exports.
+ */
+#define KSYM_MIN_RUN 16
 
 struct ksym_scan {
 	uint64_t start, end;	/* the kernel image, as far as it reads */
@@ -207,7 +213,9 @@ entry_decode(kvm_t *kd, const struct ksym_scan *s, const struct ksym_table *t,
 		*value_ret = ptr_at(kd, e);
 		nameva = ptr_at(kd, e + ps);
 	}
-	if (nameva < s->start || nameva >= s->end)
+	/* Exported functions and variables (per-CPU ones too) are the image's. */
+	if (nameva < s->start || nameva >= s->end || *value_ret < s->start ||
+	    *value_ret >= s->end)
 		return false;
 	done = 0;
 	kvm_virt_read_image(kd, nameva, name, KSYM_NAME_MAX, &done);
@@ -275,6 +283,18 @@ table_add(kvm_t *kd, struct kvm_symtab *tab, const struct ksym_scan *s,
 		first -= t->esize;
 		memcpy(prev, name, sizeof(prev));
 	}
+	/* The run must be a table's: long enough, before anything is added. */
+	prev[0] = '\0';
+	size_t run = 0;
+	for (uint64_t va = first; run < KSYM_MIN_RUN; va += t->esize) {
+		if (!entry_decode(kd, s, t, va, &v, name) ||
+		    strcmp(name, prev) <= 0)
+			break;
+		memcpy(prev, name, sizeof(prev));
+		run++;
+	}
+	if (run < KSYM_MIN_RUN)
+		return 0;
 	prev[0] = '\0';
 	for (uint64_t va = first; n < 2 * KSYM_MAX_ENTRIES; va += t->esize) {
 		if (!entry_decode(kd, s, t, va, &v, name) ||
