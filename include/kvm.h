@@ -641,6 +641,53 @@ const struct kvm_stack *kvm_getstack(kvm_t *kd, const struct kinfo_proc2 *p);
  */
 const struct kvm_stack *kvm_getstack_cpu(kvm_t *kd, int cpu);
 
+/** Why the kernel stopped, as kvm_getcrash() reads it from the dump. */
+struct kvm_crash {
+	int kc_panicked;	/**< 1: it panicked or oopsed before the dump;
+				     0: a dump of a running kernel */
+	char kc_message[256];	/**< the log's panic line ("Kernel panic -
+				     not syncing: ..."), else its first oops
+				     line; "" none */
+	char kc_cause[256];	/**< the first oops line (BUG:, Oops:, kernel
+				     BUG at, Unable to handle kernel, general
+				     protection fault, a WARNING that led to
+				     the panic); "" none */
+	char kc_title[256];	/**< one line: the failure and the function
+				     it happened in */
+	char kc_signature[256];	/**< stable across boots and builds: the
+				     kind of failure and the first frames
+				     outside the panic and oops code */
+	int kc_cpu;		/**< the panicking CPU; -1 unknown */
+	int32_t kc_pid;		/**< its task's pid; -1 unknown */
+	char kc_comm[16];	/**< its task's comm; "" unknown */
+	uint64_t kc_crash_time;	/**< VMCOREINFO CRASHTIME (s since epoch), 0 */
+	uint64_t kc_uptime_nsec; /**< log time of the panic message; 0 */
+	int kc_taint_known;	/**< 1: kc_taint is tainted_mask */
+	uint64_t kc_taint;	/**< the kernel's tainted_mask */
+	char kc_taint_str[32];	/**< as the kernel prints it ("G        W"),
+				     or from the log's "Tainted:" */
+	const struct kvm_stack *kc_stack; /**< the panicking CPU's stack, as
+				     kvm_getstack_cpu() returns it; NULL */
+	char kc_stack_from[32];	/**< "registers" (the dump's notes) or "log"
+				     (the Call Trace the kernel printed) */
+	size_t kc_nlogframes;	/**< frames of that Call Trace, when used */
+	char kc_logframes[16][64];
+};
+
+/**
+ * Extension: the crash summary (kvm_getcrash(3)): the panic or oops
+ * message and the failure it names, the panicking CPU and task and its
+ * stack, crash time, uptime, taint, a title and a signature to group
+ * dumps of one bug.  Reads the log with kvm_log_get() (which invalidates
+ * what an earlier kvm_log_get() returned) and the stack with
+ * kvm_getstack_cpu().
+ *
+ * @return a summary owned by the handle, valid until the next call or
+ *         kvm_close(), or NULL.  A dump that did not panic is no error:
+ *         kc_panicked is 0.
+ */
+const struct kvm_crash *kvm_getcrash(kvm_t *kd);
+
 /**
  * Extension: forget the recorded error, so that a later kvm_geterrcode()
  * tells whether a call that succeeded left a warning (a partial process

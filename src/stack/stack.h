@@ -85,6 +85,8 @@ struct kvm_stack_state {
 	int64_t t_stack, t_pid, t_comm, t_exit_state, t_on_cpu, t_cpu,
 		t_flags;
 	uint32_t t_cpu_size;
+	/* The last crash summary returned (crash.c). */
+	struct kvm_crash crash;
 	/* Per-CPU current tasks, once (kvm_stack_cpu_task()). */
 	bool cpus_done;
 	uint64_t *cpu_task;
@@ -124,5 +126,11 @@ uint64_t kvm_stack_thread_size(kvm_t *kd);
  * address is the kernel's (bits set) or user space's (bits clear).
  */
 uint64_t kvm_aarch64_strip_pac(uint64_t pc, uint64_t mask);
+/*
+ * The kind of failure a panic or oops line names, for titles and
+ * signatures (crash.c): what varies between occurrences (addresses,
+ * numbers, file lines) left out.
+ */
+void kvm_crash_kind(const char *msg, char *out, size_t outsz);
 
 #endif /* KVM_STACK_H */

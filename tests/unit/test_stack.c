@@ -60,6 +60,47 @@ test_other_va_bits(void **state)
 			 0x1234d482f74166ccull);
 }
 
+/* Titles and signatures keep the kind of failure, not its numbers. */
+static void
+test_crash_kind(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "BUG: unable to handle page fault for address: ffffffffc0a0b000",
+		  "BUG: unable to handle page fault" },
+		{ "BUG: kernel NULL pointer dereference, address: 0000000000000008",
+		  "BUG: kernel NULL pointer dereference" },
+		{ "kernel BUG at mm/slub.c:4321!", "kernel BUG" },
+		{ "WARNING: CPU: 1 PID: 77 at kernel/foo.c:12 bar+0x1/0x2",
+		  "WARNING" },
+		{ "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker:33]",
+		  "watchdog: BUG: soft lockup - CPU#X stuck for Xs" },
+		{ "general protection fault, probably for non-canonical address "
+		  "0xdead000000000100: 0000 [#1] PREEMPT SMP NOPTI",
+		  "general protection fault, probably for non-canonical address X" },
+		{ "Unable to handle kernel NULL pointer dereference at virtual "
+		  "address 0000000000000008",
+		  "Unable to handle kernel NULL pointer dereference" },
+		{ "Kernel panic - not syncing: Attempted to kill init! "
+		  "exitcode=0x0000000b",
+		  "Kernel panic - not syncing: Attempted to kill init" },
+		{ "Kernel panic - not syncing: sysrq triggered crash",
+		  "Kernel panic - not syncing: sysrq triggered crash" },
+		{ "Oops: 0002 [#1] PREEMPT SMP NOPTI", "Oops" },
+		{ "Internal error: Oops: 0000000096000005 [#1] SMP",
+		  "Internal error: Oops" },
+	};
+	char out[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kvm_crash_kind(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	/* A short buffer: cut, terminated. */
+	kvm_crash_kind(cases[0][0], out, 8);
+	assert_string_equal(out, "BUG: un");
+}
+
 int
 main(void)
 {
@@ -67,6 +108,7 @@ main(void)
 		cmocka_unit_test(test_kernel_address),
 		cmocka_unit_test(test_user_address),
 		cmocka_unit_test(test_other_va_bits),
+		cmocka_unit_test(test_crash_kind),
 	};
 
 	return cmocka_run_group_tests_name("stack", tests, NULL, NULL);

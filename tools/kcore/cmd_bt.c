@@ -90,20 +90,9 @@ print_proc_stack(const struct kvm_stack *s, const struct hidden *h)
 	}
 }
 
-static void
-print_text(const struct kvm_stack *s)
+void
+kcore_print_frames(const struct kvm_stack *s)
 {
-	if (s->ks_task) {
-		printf("PID %d (", s->ks_pid);
-		text_string(stdout, s->ks_comm);
-		printf(") task 0x%" PRIx64, s->ks_task);
-		if (s->ks_cpu >= 0)
-			printf(" on CPU %d", s->ks_cpu);
-	} else {
-		/* No per-CPU offsets among the symbols: the task is unknown. */
-		printf("CPU %d (task unknown)", s->ks_cpu);
-	}
-	putchar('\n');
 	for (size_t i = 0; i < s->ks_nframes; i++) {
 		const struct kvm_frame *f = &s->ks_frames[i];
 		printf(" #%-2zu 0x%016" PRIx64 " ", i, f->kf_pc);
@@ -124,6 +113,23 @@ print_text(const struct kvm_stack *s)
 		text_string(stdout, s->ks_stopped);
 		putchar('\n');
 	}
+}
+
+static void
+print_text(const struct kvm_stack *s)
+{
+	if (s->ks_task) {
+		printf("PID %d (", s->ks_pid);
+		text_string(stdout, s->ks_comm);
+		printf(") task 0x%" PRIx64, s->ks_task);
+		if (s->ks_cpu >= 0)
+			printf(" on CPU %d", s->ks_cpu);
+	} else {
+		/* No per-CPU offsets among the symbols: the task is unknown. */
+		printf("CPU %d (task unknown)", s->ks_cpu);
+	}
+	putchar('\n');
+	kcore_print_frames(s);
 }
 
 static void

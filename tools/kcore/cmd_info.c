@@ -130,6 +130,18 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		kcore_time_text(i.crash_time, buf, sizeof(buf));
 		printf("crash time      %s\n", buf);
 	}
+	if (!i.live && i.pgtable_levels) {
+		/* Why it stopped (kcore panic says more; --json info keeps its keys). */
+		const struct kvm_crash *c = kvm_getcrash(kd);
+		if (c && c->kc_panicked) {
+			printf("panic           ");
+			text_string(stdout, c->kc_title);
+			putchar('\n');
+		} else if (c) {
+			printf("panic           none (a dump of a running kernel)\n");
+		}
+		kvm_clearerr(kd);
+	}
 	if (i.dump_level >= 0)
 		printf("dump level      %d (pages left out:%s%s%s%s)\n",
 		       i.dump_level, i.dump_level & 1 ? " zero" : "",

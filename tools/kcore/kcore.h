@@ -92,6 +92,10 @@ int cmd_args(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_env(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_loadavg(kvm_t *kd, const struct kcore_opts *o, int argc,
 		char **argv);
+int cmd_panic(kvm_t *kd, const struct kcore_opts *o, int argc,
+	      char **argv);
+/* A stack's frames, one a line, as kcore bt prints them. */
+void kcore_print_frames(const struct kvm_stack *s);
 int cmd_bt(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_dmesg(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);
 int cmd_dump(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv);

@@ -48,6 +48,8 @@ static const struct kcore_cmd commands[] = {
 	  "the 1, 5 and 15 minute load averages" },
 	{ "dmesg", "dmesg [--indent]", cmd_dmesg, KOPT_INDENT, true,
 	  "the kernel log" },
+	{ "panic", "panic", cmd_panic, 0, false,
+	  "why the kernel stopped: message, CPU, task, stack, signature" },
 	{ "bt", "bt [-a] [--proc-stack] [PID...]", cmd_bt,
 	  KOPT_ALL | KOPT_PROCSTACK, false,
 	  "kernel stacks: of PIDs, of every process (-a), of each CPU's task" },
