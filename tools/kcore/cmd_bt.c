@@ -228,6 +228,21 @@ show(struct bt_run *r, const struct kvm_stack *s, const char *key, int id)
 }
 
 static void
+zombie(struct bt_run *r, const struct kinfo_proc2 *p)
+{
+	if (r->o->json) {
+		json_error(r, "pid", p->p_pid,
+			   "a zombie: it has exited and its stack is freed");
+	} else if (!r->proc_stack) {
+		if (r->printed++)
+			putchar('\n');
+		printf("PID %d (", p->p_pid);
+		text_string(stdout, p->p_comm);
+		puts("): a zombie, its stack is freed");
+	}
+}
+
+static void
 bt_pid(struct bt_run *r, int pid)
 {
 	int n;
@@ -300,6 +315,11 @@ cmd_bt(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 					memcpy(copy, p, (size_t)n * sizeof(*p));
 				for (int i = 0; i < n; i++) {
 					kvm_clearerr(kd);
+					if (copy[i].p_stat == 'Z') {
+						/* No stack, and no failure of -a. */
+						zombie(&r, &copy[i]);
+						continue;
+					}
 					show(&r, kvm_getstack(kd, &copy[i]),
 					     "pid", copy[i].p_pid);
 				}
