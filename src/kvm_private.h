@@ -223,6 +223,13 @@ struct kvm_cpu_state {
 
 #define KVM_MAX_CPUS 8192
 
+/*
+ * Fill c's have_prstatus, pr_pid and gregs from an NT_PRSTATUS
+ * descriptor of len bytes (src/notes.c); too short: left as it was.
+ */
+void kvm_prstatus_parse(kvm_t *kd, struct kvm_cpu_state *c,
+			const uint8_t *desc, size_t len);
+
 struct kvm_format_ops {
 	const char *name;
 	/* 0: mine; -KVM_ENOPROBE: not mine (no message); else an error. */

@@ -43,9 +43,9 @@ qemu_note(kvm_t *kd, const uint8_t *desc, size_t len, size_t idx)
 }
 
 /* Keep what a stack unwind starts from: pr_pid and the registers. */
-static void
-prstatus_note(kvm_t *kd, struct kvm_cpu_state *c, const uint8_t *desc,
-	      size_t len)
+void
+kvm_prstatus_parse(kvm_t *kd, struct kvm_cpu_state *c, const uint8_t *desc,
+		   size_t len)
 {
 	uint32_t pid;
 
@@ -112,7 +112,7 @@ kvm_notes_parse(kvm_t *kd, const uint8_t *buf, size_t len, size_t *nqemu)
 			if (!c)
 				err = -kd->errcode;
 			else
-				prstatus_note(kd, c, desc, descsz);
+				kvm_prstatus_parse(kd, c, desc, descsz);
 		} else if (NAME_IS("QEMU")) {
 			qemu_note(kd, desc, descsz, (*nqemu)++);
 		}

@@ -260,8 +260,44 @@ cpu_tasks_ensure(kvm_t *kd, struct kvm_stack_state *st)
 }
 
 /*
- * The NT_PRSTATUS note of CPU cpu.  QEMU numbers its notes' pr_pid as the
- * CPU + 1; the kernel's (kdump) hold the pid of the task on the CPU, in
+ * CPU cpu's note as the kernel saved it at the crash in its per-CPU
+ * crash_notes buffer (an ELF note: "CORE", NT_PRSTATUS): which CPU it
+ * belongs to is then certain.  1 found (*c), 0 none (no kdump, or the
+ * symbols are not there).
+ */
+static int
+cpu_note_memory(kvm_t *kd, int cpu, struct kvm_cpu_state *c)
+{
+	uint64_t cn, pco, ptr, off;
+	uint8_t b[12 + 8 + 512];
+	size_t done;
+
+	if (kvm_sym_lookup(kd, "crash_notes", &cn) ||
+	    kvm_sym_lookup(kd, "__per_cpu_offset", &pco) ||
+	    read_u(kd, cn, 8, &ptr) || read_u(kd, pco + 8 * (uint64_t)cpu, 8,
+					      &off) ||
+	    kvm_virt_read(kd, ptr + off, b, sizeof(b), &done)) {
+		kvm_error_clear(kd);
+		return 0;
+	}
+	uint32_t namesz = (uint32_t)kvm_tgt_uint(kd, b, 4);
+	uint32_t descsz = (uint32_t)kvm_tgt_uint(kd, b + 4, 4);
+	uint32_t type = (uint32_t)kvm_tgt_uint(kd, b + 8, 4);
+	if (namesz != 5 || type != NT_PRSTATUS || memcmp(b + 12, "CORE", 5) ||
+	    descsz < KVM_PRSTATUS_REGS + 8 || descsz > sizeof(b) - 20)
+		return 0;
+	memset(c, 0, sizeof(*c));
+	kvm_prstatus_parse(kd, c, b + 20, descsz);
+	bool any = false;
+	for (unsigned i = 0; i < c->ngregs; i++)
+		any |= c->gregs[i] != 0;
+	return c->have_prstatus && any;
+}
+
+/*
+ * The NT_PRSTATUS note of CPU cpu.  The kernel's own copy in crash_notes
+ * when the dump has it (kdump).  Else: QEMU numbers its notes' pr_pid as
+ * the CPU + 1; the kernel's notes hold the pid of the task on the CPU, in
  * the order of the CPUs that were online, which a caller cannot trust:
  * then a note counts only when its pid is the one of the CPU's task.
  */
@@ -269,6 +305,9 @@ static const struct kvm_cpu_state *
 cpu_note(kvm_t *kd, int cpu, int32_t pid)
 {
 	bool qemu = kd->ncpus > 0;
+
+	if (cpu >= 0 && cpu_note_memory(kd, cpu, &kd->stack->mem_note))
+		return &kd->stack->mem_note;
 
 	for (size_t i = 0; i < kd->ncpus; i++)
 		if (!kd->cpus[i].have_prstatus ||
@@ -492,7 +531,9 @@ kvm_getstack_cpu(kvm_t *kd, int cpu)
 	cpu_tasks_ensure(kd, st);
 	uint64_t task = (size_t)cpu < st->ncpu_task ? st->cpu_task[cpu] : 0;
 	struct kvm_unwind u = { .cpu = cpu, .frames = st->frames };
-	const struct kvm_cpu_state *c = &kd->cpus[cpu];
+	const struct kvm_cpu_state *c = cpu_note(kd, cpu, -1);
+	if (!c)
+		c = &kd->cpus[cpu];
 	if (task) {
 		if (task_read(kd, st, task, ks, &exit_state, &on_cpu)) {
 			kvm_report(kd);

@@ -87,6 +87,8 @@ struct kvm_stack_state {
 	uint32_t t_cpu_size;
 	/* The last crash summary returned (crash.c). */
 	struct kvm_crash crash;
+	/* A CPU's note as the kernel saved it in crash_notes (stack.c). */
+	struct kvm_cpu_state mem_note;
 	/* Per-CPU current tasks, once (kvm_stack_cpu_task()). */
 	bool cpus_done;
 	uint64_t *cpu_task;
