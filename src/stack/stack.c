@@ -48,6 +48,7 @@ kvm_stack_fini(kvm_t *kd)
 	const struct kvm_unwinder *uw = unwinder(kd);
 	if (uw && uw->fini)
 		uw->fini(kd);
+	kvm_stack_modules_fini(kd);
 	free(kd->stack->cpu_task);
 	free(kd->stack);
 	kd->stack = NULL;
@@ -351,12 +352,23 @@ symbolize(kvm_t *kd, struct kvm_stack_state *st, struct kvm_unwind *u)
 			continue;
 		uint64_t at = (f->kf_flags & KVM_FRAME_REGS) ? f->kf_pc
 							     : f->kf_pc - 1;
-		if (kvm_sym_at(kd, at, &name, &start, &size) == 0) {
+		/* A module's text first: the kernel's last symbol has no end. */
+		const struct kvm_module *m = kvm_stack_module_at(kd, at);
+		if (m) {
+			memcpy(st->modnames[i], m->name, sizeof(st->modnames[i]));
+			f->kf_module = st->modnames[i];
+			if (kvm_stack_module_sym(kd, m, at, st->symnames[i],
+						 sizeof(st->symnames[i]), &start,
+						 &size) == 0) {
+				f->kf_sym = st->symnames[i];
+				f->kf_symoff = f->kf_pc - start;
+				f->kf_symsize = size;
+			}
+		} else if (kvm_sym_at(kd, at, &name, &start, &size) == 0) {
 			f->kf_sym = name;
 			f->kf_symoff = f->kf_pc - start;
 			f->kf_symsize = size;
 		}
-		(void)st;
 	}
 	kvm_error_clear(kd);
 }

@@ -72,13 +72,41 @@ struct kvm_unwinder {
 extern const struct kvm_unwinder kvm_unwind_x86_64;
 extern const struct kvm_unwinder kvm_unwind_aarch64;
 
+/* Longest symbol name kept for a module frame. */
+#define KVM_STACK_NAME_MAX 128
+
+/* A loaded module (modules.c). */
+struct kvm_module {
+	char name[64];
+	uint64_t text_lo, text_hi;  /* its core text */
+	uint64_t orc_ip, orc, norcs; /* x86_64: struct module's arch */
+	uint64_t symtab, strtab;     /* struct mod_kallsyms */
+	uint32_t nsyms;
+};
+
+/* The modules, read once (a broken list: those read before the break). */
+const struct kvm_module *kvm_stack_modules(kvm_t *kd, size_t *n_ret);
+/* The module whose text holds pc, or NULL. */
+const struct kvm_module *kvm_stack_module_at(kvm_t *kd, uint64_t pc);
+/*
+ * The module symbol covering pc, as the kernel's kallsyms names it: name
+ * (namesz bytes), its start and size (to the next symbol or the end of
+ * the text).  0, or -KVM_ENOENT.
+ */
+int kvm_stack_module_sym(kvm_t *kd, const struct kvm_module *m, uint64_t pc,
+			 char *name, size_t namesz, uint64_t *start_ret,
+			 uint64_t *size_ret);
+void kvm_stack_modules_fini(kvm_t *kd);
+
 /* What the handle keeps (kd->stack). */
 struct kvm_stack_state {
 	void *arch;	   /* the unwinder's tables, its own type */
 	struct kvm_stack result;
 	struct kvm_frame frames[KVM_STACK_MAX_FRAMES];
-	/* Module names of the frames (kf_module points in here). */
+	/* Module frames' names (kf_module, kf_sym point in here). */
 	char modnames[KVM_STACK_MAX_FRAMES][64];
+	char symnames[KVM_STACK_MAX_FRAMES][KVM_STACK_NAME_MAX];
+	struct modlist *mods; /* modules.c */
 	/* Resolved once: task_struct members (offset -1: none). */
 	bool layout_done;
 	int layout_err;

@@ -87,7 +87,6 @@ struct x86_orc {
 };
 
 #define ORC_MAX_ENTRIES (16u << 20)
-#define ORC_MAX_MODULES 8192
 
 struct orc {
 	int16_t sp_offset, bp_offset;
@@ -305,110 +304,34 @@ ensure(kvm_t *kd, struct x86_orc **o_ret)
 	return 0;
 }
 
-/*
- * The loaded modules' tables: the module list through BTF.  A module list
- * that cannot be read leaves module text without ORC (frames there are
- * then frame-pointer guesses, flagged), not an error.
- */
+/* The loaded modules' tables (modules.c reads the list), once. */
 static void
 modules_load(kvm_t *kd, struct x86_orc *o)
 {
-	uint64_t head, o_list, o_name, o_orcs, o_ip, o_orc, o_base, o_tsize;
-	uint64_t size, nsize;
-	uint32_t base_size = 8, tsize_size = 4;
+	size_t n;
 
 	if (o->mods_done)
 		return;
 	o->mods_done = true;
-	if (kvm_sym_lookup(kd, "modules", &head) ||
-	    kvm_types_offsetof(kd, "module", "list", &o_list, &size) ||
-	    kvm_types_offsetof(kd, "module", "name", &o_name, &nsize) ||
-	    kvm_types_offsetof(kd, "module", "arch.num_orcs", &o_orcs,
-			       &size) ||
-	    kvm_types_offsetof(kd, "module", "arch.orc_unwind_ip", &o_ip,
-			       &size) ||
-	    kvm_types_offsetof(kd, "module", "arch.orc_unwind", &o_orc,
-			       &size))
-		goto out;
-	/* Text: mem[MOD_TEXT] (the first) since 6.4, core_layout before. */
-	uint64_t o_mem, mb, ms;
-	if (kvm_types_offsetof(kd, "module", "mem", &o_mem, &size) == 0 &&
-	    kvm_types_offsetof(kd, "module_memory", "base", &mb, &size) == 0 &&
-	    kvm_types_offsetof(kd, "module_memory", "size", &ms, &size) == 0) {
-		o_base = o_mem + mb;
-		o_tsize = o_mem + ms;
-		tsize_size = (uint32_t)(size ? size : 4);
-	} else if (kvm_types_offsetof(kd, "module", "core_layout.base",
-				      &o_base, &size) == 0 &&
-		   (kvm_types_offsetof(kd, "module", "core_layout.text_size",
-				       &o_tsize, &size) == 0 ||
-		    kvm_types_offsetof(kd, "module", "core_layout.size",
-				       &o_tsize, &size) == 0)) {
-		tsize_size = (uint32_t)(size ? size : 4);
-	} else {
-		goto out;
-	}
-	if (tsize_size != 4 && tsize_size != 8)
-		goto out;
-	uint64_t next, prev = head;
-	uint8_t lb[8];
-	size_t done;
-	if (kvm_virt_read(kd, head, lb, 8, &done))
-		goto out;
-	next = kvm_tgt_uint(kd, lb, 8);
-	for (size_t count = 0; next != head; count++) {
-		if (count >= ORC_MAX_MODULES)
-			break; /* a list that loops: keep what was read */
-		uint64_t mod = next - o_list;
-		uint8_t b[8];
-		struct orc_table t = { 0 };
-		uint64_t v;
-		if (kvm_virt_read(kd, next, b, 8, &done))
-			break;
-		uint64_t nx = kvm_tgt_uint(kd, b, 8);
-		if (kvm_virt_read(kd, next + 8, b, 8, &done) ||
-		    kvm_tgt_uint(kd, b, 8) != prev)
-			break;
-		size_t nl = KVM_MIN((size_t)nsize, sizeof(t.name) - 1);
-		if (kvm_virt_read(kd, mod + o_name, t.name, nl, &done))
-			break;
-		t.name[nl] = '\0';
-		if (kvm_virt_read(kd, mod + o_orcs, b, 4, &done))
-			break;
-		t.n = kvm_tgt_uint(kd, b, 4);
-		if (kvm_virt_read(kd, mod + o_ip, b, 8, &done))
-			break;
-		t.ip = kvm_tgt_uint(kd, b, 8);
-		if (kvm_virt_read(kd, mod + o_orc, b, 8, &done))
-			break;
-		t.orc = kvm_tgt_uint(kd, b, 8);
-		if (kvm_virt_read(kd, mod + o_base, b, base_size, &done))
-			break;
-		v = kvm_tgt_uint(kd, b, base_size);
-		uint64_t lo = v;
-		if (kvm_virt_read(kd, mod + o_tsize, b, tsize_size, &done))
-			break;
-		v = kvm_tgt_uint(kd, b, tsize_size);
+	const struct kvm_module *m = kvm_stack_modules(kd, &n);
+	if (!n || !(o->mods = calloc(n, sizeof(*o->mods))))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct orc_table t = { .ip = m[i].orc_ip, .orc = m[i].orc,
+				       .n = m[i].norcs };
+		memcpy(t.name, m[i].name, sizeof(t.name));
 		if (t.n && t.n <= ORC_MAX_ENTRIES && t.ip && t.orc &&
 		    table_finish(kd, &t, t.name) == 0) {
 			/* Text without entries still names its module. */
-			t.lo = KVM_MIN(t.lo, lo);
-			t.hi = KVM_MAX(t.hi, lo + v);
+			t.lo = KVM_MIN(t.lo, m[i].text_lo);
+			t.hi = KVM_MAX(t.hi, m[i].text_hi);
 		} else {
 			t.n = 0;
-			t.lo = lo;
-			t.hi = lo + v;
+			t.lo = m[i].text_lo;
+			t.hi = m[i].text_hi;
 		}
-		struct orc_table *m =
-			realloc(o->mods, (o->nmods + 1) * sizeof(*m));
-		if (!m)
-			break;
-		o->mods = m;
 		o->mods[o->nmods++] = t;
-		prev = next;
-		next = nx;
 	}
-out:
 	kvm_error_clear(kd);
 }
 
