@@ -606,7 +606,8 @@ struct kvm_frame {
 
 /** A task's kernel stack as kvm_getstack()/kvm_getstack_cpu() report it. */
 struct kvm_stack {
-	int32_t ks_pid;		/**< the task's pid; 0 for an idle task */
+	int32_t ks_pid;		/**< the task's pid; 0 for an idle task, -1
+				     when the CPU's task is not known */
 	int ks_cpu;		/**< the CPU it ran on at the dump, or -1 */
 	uint64_t ks_task;	/**< kernel address of its task_struct */
 	char ks_comm[16];	/**< its comm */

@@ -540,6 +540,7 @@ kvm_getstack_cpu(kvm_t *kd, int cpu)
 	}
 	struct kvm_stack *ks = &st->result;
 	memset(ks, 0, sizeof(*ks));
+	ks->ks_pid = -1; /* until the CPU's task is known */
 	cpu_tasks_ensure(kd, st);
 	uint64_t task = (size_t)cpu < st->ncpu_task ? st->cpu_task[cpu] : 0;
 	struct kvm_unwind u = { .cpu = cpu, .frames = st->frames };

@@ -135,10 +135,14 @@ print_text(const struct kvm_stack *s)
 static void
 print_json(const struct kvm_stack *s)
 {
-	printf("{\"pid\": %d, \"comm\": ", s->ks_pid);
-	json_string(stdout, s->ks_comm);
-	fputs(", \"task\": ", stdout);
-	json_hex(stdout, s->ks_task);
+	if (s->ks_task) {
+		printf("{\"pid\": %d, \"comm\": ", s->ks_pid);
+		json_string(stdout, s->ks_comm);
+		fputs(", \"task\": ", stdout);
+		json_hex(stdout, s->ks_task);
+	} else {
+		fputs("{\"pid\": null, \"comm\": null, \"task\": null", stdout);
+	}
 	if (s->ks_cpu >= 0)
 		printf(", \"cpu\": %d", s->ks_cpu);
 	else
