@@ -605,6 +605,11 @@ int kvm_types_member(kvm_t *kd, const char *type, const char *member,
 		     uint64_t *bits_ret, uint64_t *size_ret,
 		     bool *bitfield_ret);
 /* The value of enumerator name of enum type, from BTF. */
+/*
+ * The offset of per-CPU variable var in the per-CPU section, from the
+ * BTF's .data..percpu DATASEC (pahole records per-CPU variables).
+ */
+int kvm_types_percpu_offset(kvm_t *kd, const char *var, uint64_t *off_ret);
 int kvm_types_enum(kvm_t *kd, const char *type, const char *name,
 		   int64_t *value_ret);
 void kvm_types_fini(kvm_t *kd);

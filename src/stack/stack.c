@@ -230,6 +230,34 @@ task_read(kvm_t *kd, struct kvm_stack_state *st, uint64_t task,
 
 /* ------------------------------------------------------ CPUs and notes */
 
+/*
+ * A per-CPU variable's address before __per_cpu_offset[cpu] is added: its
+ * symbol where kallsyms has it (x86_64: an offset, nm type A); else its
+ * offset in the per-CPU section from the BTF plus where that section
+ * starts, told by an exported per-CPU variable (arm64's kallsyms has no
+ * data symbols, its exports do: cpu_number, irq_stat, kernel_cpustat).
+ */
+static int
+percpu_symbol(kvm_t *kd, const char *name, uint64_t *addr_ret)
+{
+	static const char *const anchors[] = { "kernel_cpustat", "irq_stat",
+					       "cpu_number" };
+	uint64_t off, a, aoff;
+
+	if (kvm_sym_lookup(kd, name, addr_ret) == 0)
+		return 0;
+	if (kvm_types_percpu_offset(kd, name, &off))
+		return -KVM_ENOENT;
+	for (size_t i = 0; i < sizeof(anchors) / sizeof(*anchors); i++)
+		if (kvm_sym_lookup(kd, anchors[i], &a) == 0 &&
+		    kvm_types_percpu_offset(kd, anchors[i], &aoff) == 0 &&
+		    a >= aoff) {
+			*addr_ret = a - aoff + off;
+			return 0;
+		}
+	return -KVM_ENOENT;
+}
+
 /* Per-CPU current tasks through runqueues.curr, when the symbols allow. */
 static void
 cpu_tasks_ensure(kvm_t *kd, struct kvm_stack_state *st)
@@ -239,7 +267,7 @@ cpu_tasks_ensure(kvm_t *kd, struct kvm_stack_state *st)
 	if (st->cpus_done)
 		return;
 	st->cpus_done = true;
-	if (kvm_sym_lookup(kd, "runqueues", &rq) ||
+	if (percpu_symbol(kd, "runqueues", &rq) ||
 	    kvm_sym_lookup(kd, "__per_cpu_offset", &pco) ||
 	    kvm_types_offsetof(kd, "rq", "curr", &curr_off, &size)) {
 		kvm_error_clear(kd);

@@ -590,6 +590,41 @@ kvm_types_offsetof(kvm_t *kd, const char *type, const char *member,
 }
 
 int
+kvm_types_percpu_offset(kvm_t *kd, const char *var, uint64_t *off_ret)
+{
+	int err = kvm_types_ensure(kd);
+
+	if (err)
+		return err;
+	if (!kd->btf)
+		return btf_unknown(kd, NULL, "per-CPU variable %s", var);
+	int32_t id = btf__find_by_name_kind(kd->btf, ".data..percpu",
+					    BTF_KIND_DATASEC);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(kd->btf, id) : NULL;
+	if (!t)
+		return kvm_error(kd, KVM_ENOENT,
+				 "the BTF has no per-CPU section");
+	const struct btf_var_secinfo *v = btf_var_secinfos(t);
+	for (int i = 0; i < btf_vlen(t); i++, v++) {
+		const struct btf_type *vt = btf__type_by_id(kd->btf, v->type);
+		const char *n = vt ? btf__name_by_offset(kd->btf, vt->name_off)
+				   : NULL;
+		if (n && strcmp(n, var) == 0) {
+			/* Inside the section, as the verifier would check. */
+			if ((uint64_t)v->offset + v->size > t->size)
+				return kvm_error(kd, KVM_ECORRUPT,
+						 "BTF: per-CPU %s lies past its "
+						 "section",
+						 var);
+			*off_ret = v->offset;
+			return 0;
+		}
+	}
+	return kvm_error(kd, KVM_ENOENT, "no per-CPU variable %s in the BTF",
+			 var);
+}
+
+int
 kvm_types_enum(kvm_t *kd, const char *type, const char *name,
 	       int64_t *value_ret)
 {
