@@ -70,16 +70,19 @@ static int
 hash_insert(struct kvm_symtab *t, uint32_t idx)
 {
 	const char *name = t->pool + t->syms[idx].name;
-	size_t i = name_hash(name) & t->hash_mask;
+	uint32_t hv = name_hash(name);
+	size_t i = hv & t->hash_mask;
 
 	for (;;) {
 		uint32_t e = t->hash[i];
 		if (e == 0) {
 			t->hash[i] = idx + 1;
+			t->hashv[i] = hv;
 			return 0;
 		}
 		/* First added wins: a later duplicate is not inserted. */
-		if (strcmp(t->pool + t->syms[e - 1].name, name) == 0)
+		if (t->hashv[i] == hv &&
+		    strcmp(t->pool + t->syms[e - 1].name, name) == 0)
 			return 0;
 		i = (i + 1) & t->hash_mask;
 	}
@@ -95,11 +98,17 @@ hash_build(kvm_t *kd, struct kvm_symtab *t)
 		want *= 2;
 	if (!t->hash || want - 1 != t->hash_mask) {
 		uint32_t *h = calloc(want, sizeof(*h));
-		if (!h)
+		uint32_t *hv = malloc(want * sizeof(*hv));
+		if (!h || !hv) {
+			free(h);
+			free(hv);
 			return kvm_error(kd, KVM_ENOMEM,
 					 "out of memory for the symbol hash");
+		}
 		free(t->hash);
+		free(t->hashv);
 		t->hash = h;
+		t->hashv = hv;
 		t->hash_mask = want - 1;
 		t->hashed = 0;
 	}
@@ -117,12 +126,13 @@ kvm_symtab_find(kvm_t *kd, struct kvm_symtab *t, const char *name, int *err)
 	*err = hash_build(kd, t);
 	if (*err)
 		return NULL;
-	for (size_t i = name_hash(name) & t->hash_mask;;
-	     i = (i + 1) & t->hash_mask) {
+	uint32_t hv = name_hash(name);
+	for (size_t i = hv & t->hash_mask;; i = (i + 1) & t->hash_mask) {
 		uint32_t e = t->hash[i];
 		if (e == 0)
 			return NULL;
-		if (strcmp(t->pool + t->syms[e - 1].name, name) == 0)
+		if (t->hashv[i] == hv &&
+		    strcmp(t->pool + t->syms[e - 1].name, name) == 0)
 			return &t->syms[e - 1];
 	}
 }
@@ -162,7 +172,12 @@ order_build(kvm_t *kd, struct kvm_symtab *t)
 	for (size_t i = 0; i < t->n; i++)
 		if (reverse_lookup_candidate(&t->syms[i]))
 			o[n++] = (uint32_t)i;
-	qsort_r(o, n, sizeof(*o), byaddr_cmp, t->syms);
+	/* Sources list symbols in address order mostly: sort only if not. */
+	bool sorted = true;
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = t->syms[o[i - 1]].addr <= t->syms[o[i]].addr;
+	if (!sorted)
+		qsort_r(o, n, sizeof(*o), byaddr_cmp, t->syms);
 	t->by_addr = o;
 	t->n_by_addr = n;
 	return 0;
@@ -206,7 +221,9 @@ kvm_symtab_truncate(struct kvm_symtab *t, size_t n)
 	t->n = n;
 	/* Both indexes may name the dropped entries: built anew on use. */
 	free(t->hash);
+	free(t->hashv);
 	t->hash = NULL;
+	t->hashv = NULL;
 	t->hash_mask = 0;
 	t->hashed = 0;
 	free(t->by_addr);
@@ -220,6 +237,7 @@ kvm_symtab_deinit(struct kvm_symtab *t)
 	free(t->syms);
 	free(t->pool);
 	free(t->hash);
+	free(t->hashv);
 	free(t->by_addr);
 	memset(t, 0, sizeof(*t));
 }

@@ -30,8 +30,13 @@ struct kvm_symtab {
 	size_t n, cap;
 	char *pool;
 	size_t pool_len, pool_cap;
-	/* Built lazily: open-addressed hash of index+1 (0 = empty). */
+	/*
+	 * Built lazily: open-addressed hash of index+1 (0 = empty), and each
+	 * slot's full name hash, so that probes compare names only when the
+	 * hashes agree.
+	 */
 	uint32_t *hash;
+	uint32_t *hashv;
 	size_t hash_mask;
 	size_t hashed; /* syms[0..hashed) are in the hash */
 	/* Built lazily: indices sorted by address (absolute symbols out). */
