@@ -172,12 +172,34 @@ order_build(kvm_t *kd, struct kvm_symtab *t)
 	for (size_t i = 0; i < t->n; i++)
 		if (reverse_lookup_candidate(&t->syms[i]))
 			o[n++] = (uint32_t)i;
-	/* Sources list symbols in address order mostly: sort only if not. */
-	bool sorted = true;
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = t->syms[o[i - 1]].addr <= t->syms[o[i]].addr;
-	if (!sorted)
-		qsort_r(o, n, sizeof(*o), byaddr_cmp, t->syms);
+	/*
+	 * kallsyms lists its symbols in address order; what comes after it
+	 * (VMCOREINFO's, exported ones) does not.  Sort only the tail after
+	 * the ordered prefix, then merge (ties: the prefix's lower index
+	 * first, as byaddr_cmp orders them).
+	 */
+	size_t k = 1;
+	while (k < n && t->syms[o[k - 1]].addr <= t->syms[o[k]].addr)
+		k++;
+	if (k < n) {
+		qsort_r(o + k, n - k, sizeof(*o), byaddr_cmp, t->syms);
+		uint32_t *m = malloc(n * sizeof(*m));
+		if (!m) {
+			free(o);
+			return kvm_error(kd, KVM_ENOMEM,
+					 "out of memory for the address index");
+		}
+		size_t a = 0, b = k, w = 0;
+		while (a < k && b < n)
+			m[w++] = byaddr_cmp(&o[a], &o[b], t->syms) < 0 ? o[a++]
+								       : o[b++];
+		while (a < k)
+			m[w++] = o[a++];
+		while (b < n)
+			m[w++] = o[b++];
+		free(o);
+		o = m;
+	}
 	t->by_addr = o;
 	t->n_by_addr = n;
 	return 0;
