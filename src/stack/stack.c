@@ -79,10 +79,6 @@ kvm_unwind_read(kvm_t *kd, struct kvm_unwind *u, uint64_t va, void *buf,
 {
 	size_t done;
 
-	if (u->stack && kvm_unwind_on_stack(u, va, len)) {
-		memcpy(buf, u->stack + (va - u->stack_base), len);
-		return 0;
-	}
 	int err = kvm_virt_read(kd, va, buf, len, &done);
 	if (err)
 		return kvm_error_ctx(kd, "stack word at 0x%llx",
@@ -409,7 +405,6 @@ finish(kvm_t *kd, struct kvm_stack_state *st, struct kvm_unwind *u, int err)
 	struct kvm_stack *ks = &st->result;
 
 	if (err && u->n == 0) {
-		free(u->stack);
 		kvm_report(kd);
 		return NULL;
 	}
@@ -428,26 +423,7 @@ finish(kvm_t *kd, struct kvm_stack_state *st, struct kvm_unwind *u, int err)
 	ks->ks_nframes = u->n;
 	ks->ks_frames = st->frames;
 	ks->ks_stack_size = u->stack_size;
-	free(u->stack);
 	return ks;
-}
-
-/* Read the whole task stack once: the unwinder's reads then cost nothing. */
-static void
-stack_load(kvm_t *kd, struct kvm_unwind *u)
-{
-	size_t done;
-
-	if (!u->stack_base || !u->stack_size ||
-	    u->stack_size > KVM_STACK_MAX_SIZE)
-		return;
-	u->stack = malloc(u->stack_size);
-	if (u->stack && kvm_virt_read(kd, u->stack_base, u->stack,
-				      u->stack_size, &done)) {
-		free(u->stack);
-		u->stack = NULL;
-		kvm_error_clear(kd);
-	}
 }
 
 static const struct kvm_stack *
@@ -457,10 +433,13 @@ unwind_task(kvm_t *kd, struct kvm_stack_state *st,
 {
 	int err;
 
-	stack_load(kd, u);
+	/*
+	 * The stack is read where the unwinder looks, through the page
+	 * cache: a frame chain touches a page or two of its 16 KiB, and in
+	 * a compressed dump each page read costs a decompression.
+	 */
 	err = c ? uw->start_cpu(kd, u, c) : uw->start_sleeping(kd, u);
 	if (err) {
-		free(u->stack);
 		kvm_report(kd);
 		return NULL;
 	}

@@ -38,8 +38,6 @@ struct kvm_unwind {
 	 */
 	bool at_regs;
 	uint64_t mode; /* at_regs: x86_64 cs, aarch64 pstate */
-	/* The task stack, read once (stack_size bytes; NULL: not read). */
-	uint8_t *stack;
 	struct kvm_frame *frames;
 	size_t n;
 	char stopped[160];
@@ -129,10 +127,7 @@ struct kvm_stack_state {
  */
 int kvm_unwind_push(kvm_t *kd, struct kvm_unwind *u, uint64_t pc,
 		    uint64_t sp, uint64_t regs, unsigned flags);
-/*
- * Read len bytes at va for the unwinder: from the task stack's copy when
- * inside it, else from memory.  0 or an error (recorded).
- */
+/* Read len bytes at va for the unwinder: 0 or an error (recorded). */
 int kvm_unwind_read(kvm_t *kd, struct kvm_unwind *u, uint64_t va, void *buf,
 		    size_t len);
 /* As kvm_unwind_read() of one target-order 64-bit word. */
