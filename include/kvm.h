@@ -645,7 +645,10 @@ const struct kvm_stack *kvm_getstack_cpu(kvm_t *kd, int cpu);
 /** Why the kernel stopped, as kvm_getcrash() reads it from the dump. */
 struct kvm_crash {
 	int kc_panicked;	/**< 1: it panicked or oopsed before the dump;
-				     0: a dump of a running kernel */
+				     0: no sign of it (see kc_unknown) */
+	char kc_unknown[160];	/**< "" when kc_panicked is an answer; else
+				     why there is none (neither the log nor
+				     panic_cpu could be read) */
 	char kc_message[256];	/**< the log's panic line ("Kernel panic -
 				     not syncing: ..."), else its first oops
 				     line; "" none */

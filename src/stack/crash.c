@@ -335,7 +335,11 @@ kvm_getcrash(kvm_t *kd)
 	c->kc_pid = -1;
 	if (kvm_get_info(kd, &info, sizeof(info)) == 0)
 		c->kc_crash_time = info.crash_time;
-	if (kvm_log_get(kd, &e, &n) != 0) {
+	bool have_log = kvm_log_get(kd, &e, &n) == 0 && n > 0;
+	char log_why[128] = "";
+	if (!have_log) {
+		snprintf(log_why, sizeof(log_why), "%.120s",
+			 kd->errbuf[0] ? kd->errbuf : "the log is empty");
 		e = NULL;
 		n = 0;
 	}
@@ -373,8 +377,12 @@ kvm_getcrash(kvm_t *kd)
 
 	/* The CPU: panic_cpu (crashing_cpu on x86), else the log's line. */
 	int64_t v;
-	if ((read_int(kd, "panic_cpu", &v) && v >= 0 && v < KVM_MAX_CPUS) ||
-	    (read_int(kd, "crashing_cpu", &v) && v >= 0 && v < KVM_MAX_CPUS))
+	bool have_pcpu = false;
+	if ((have_pcpu = read_int(kd, "panic_cpu", &v)) && v >= 0 &&
+	    v < KVM_MAX_CPUS)
+		c->kc_cpu = (int)v;
+	else if (read_int(kd, "crashing_cpu", &v) && v >= 0 &&
+		 v < KVM_MAX_CPUS)
 		c->kc_cpu = (int)v;
 	taint_from_memory(kd, c);
 	for (size_t i = first; i < n && i < first + 64; i++)
@@ -382,6 +390,12 @@ kvm_getcrash(kvm_t *kd)
 			break;
 	c->kc_panicked = first < n || c->kc_cpu >= 0;
 	if (!c->kc_panicked) {
+		/* No sign of a panic is an answer only where one was looked for. */
+		if (!have_log && !have_pcpu)
+			snprintf(c->kc_unknown, sizeof(c->kc_unknown),
+				 "neither the log (%s) nor panic_cpu can be "
+				 "read",
+				 log_why);
 		c->kc_cpu = -1;
 		kvm_error_clear(kd);
 		return c;

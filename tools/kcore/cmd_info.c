@@ -137,7 +137,7 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf("panic           ");
 			text_string(stdout, c->kc_title);
 			putchar('\n');
-		} else if (c) {
+		} else if (c && !c->kc_unknown[0]) {
 			printf("panic           none (a dump of a running kernel)\n");
 		}
 		kvm_clearerr(kd);

@@ -40,6 +40,8 @@ print_json(const struct kvm_crash *c, const struct kvm_info *info,
 	   const double *la, int nla)
 {
 	printf("{\"panicked\": %s", c->kc_panicked ? "true" : "false");
+	printf(", \"known\": %s", c->kc_unknown[0] ? "false" : "true");
+	json_str_or_null("unknown", c->kc_unknown);
 	json_str_or_null("message", c->kc_message);
 	json_str_or_null("cause", c->kc_cause);
 	json_str_or_null("title", c->kc_title);
@@ -116,7 +118,15 @@ cmd_panic(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 	kvm_clearerr(kd);
 	if (o->json) {
 		print_json(c, &info, la, nla);
-		return KCORE_EXIT_OK;
+		return c->kc_unknown[0] ? KCORE_EXIT_PARTIAL : KCORE_EXIT_OK;
+	}
+	if (c->kc_unknown[0]) {
+		fputs("panicked     unknown: ", stdout);
+		text_string(stdout, c->kc_unknown);
+		putchar('\n');
+		fprintf(stderr, "kcore: panic: cannot tell whether the kernel "
+				"panicked\n");
+		return KCORE_EXIT_PARTIAL;
 	}
 	if (!c->kc_panicked) {
 		puts("panicked     no: the log holds no panic or oops, and no "
