@@ -646,7 +646,7 @@ const struct kvm_stack *kvm_getstack_cpu(kvm_t *kd, int cpu);
 struct kvm_crash {
 	int kc_panicked;	/**< 1: it panicked or oopsed before the dump;
 				     0: no sign of it (see kc_unknown) */
-	char kc_unknown[160];	/**< "" when kc_panicked is an answer; else
+	char kc_unknown[256];	/**< "" when kc_panicked is an answer; else
 				     why there is none (neither the log nor
 				     panic_cpu could be read) */
 	char kc_message[256];	/**< the log's panic line ("Kernel panic -

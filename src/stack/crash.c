@@ -336,9 +336,9 @@ kvm_getcrash(kvm_t *kd)
 	if (kvm_get_info(kd, &info, sizeof(info)) == 0)
 		c->kc_crash_time = info.crash_time;
 	bool have_log = kvm_log_get(kd, &e, &n) == 0 && n > 0;
-	char log_why[128] = "";
+	char log_why[200] = "";
 	if (!have_log) {
-		snprintf(log_why, sizeof(log_why), "%.120s",
+		snprintf(log_why, sizeof(log_why), "%.190s",
 			 kd->errbuf[0] ? kd->errbuf : "the log is empty");
 		e = NULL;
 		n = 0;
@@ -393,9 +393,7 @@ kvm_getcrash(kvm_t *kd)
 		/* No sign of a panic is an answer only where one was looked for. */
 		if (!have_log && !have_pcpu)
 			snprintf(c->kc_unknown, sizeof(c->kc_unknown),
-				 "neither the log (%s) nor panic_cpu can be "
-				 "read",
-				 log_why);
+				 "no panic_cpu, and no log: %s", log_why);
 		c->kc_cpu = -1;
 		kvm_error_clear(kd);
 		return c;

@@ -305,7 +305,15 @@ cmd_bt(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			struct kinfo_proc2 *p = kvm_getproc2(
 				kd, KERN_PROC_ALL, 0, sizeof(*p), &n);
 			if (!p) {
-				show(&r, NULL, "pid", 0);
+				int st = kcore_fail(kd, "bt -a: the process list");
+				r.status = st == KCORE_EXIT_OK ? KCORE_EXIT_PARTIAL
+							      : st;
+				if (o->json) {
+					printf("%s\n {\"error\": ",
+					       r.printed++ ? "," : "");
+					json_string(stdout, kvm_geterr(kd));
+					putchar('}');
+				}
 			} else {
 				/* The list lives until the next kvm call. */
 				struct kinfo_proc2 *copy =
