@@ -210,11 +210,15 @@ vmlinux_load(kvm_t *kd, struct x86_orc *o)
 	    (err = kvm_sym_lookup(kd, "__stop_orc_unwind_ip", &ip1)) ||
 	    (err = kvm_sym_lookup(kd, "__start_orc_unwind", &orc0)) ||
 	    (err = kvm_sym_lookup(kd, "__stop_orc_unwind", &orc1))) {
-		if (err == -KVM_ENOENT)
+		if (err == -KVM_ENOENT) {
+			/* The cause first: kvm_error() writes kd->errbuf. */
+			char why[sizeof(kd->errbuf)];
+			snprintf(why, sizeof(why), "%s", kd->errbuf);
 			return kvm_error(kd, KVM_ENOTSUP,
 					 "no ORC unwind tables (a kernel "
 					 "without CONFIG_UNWINDER_ORC?): %s",
-					 kd->errbuf);
+					 why);
+		}
 		return err;
 	}
 	if (ip1 < ip0 || orc1 < orc0 || (ip1 - ip0) % 4 ||

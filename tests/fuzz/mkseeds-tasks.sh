@@ -15,7 +15,8 @@ mkseeds=${2:-$top/build/mkseeds_tasks}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkseeds-tasks.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$here/corpus/tasks" "$here/corpus/btf"
-rm -f "$here"/corpus/tasks/real-* "$here"/corpus/btf/real-* \
+rm -f "$here"/corpus/tasks/real-* "$here"/corpus/tasks/hostile-* \
+    "$here"/corpus/btf/real-* \
     "$here"/corpus/btf/seed-*
 for dir in "$fixtures"/*/; do
 	set=$(basename "$dir")
