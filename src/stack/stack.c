@@ -107,6 +107,10 @@ kvm_stack_thread_size(kvm_t *kd)
 					    "__end_init_task" };
 	uint64_t lo = 0, hi = 0;
 
+	if (kd->stack && kd->stack->thread_size_done)
+		return kd->stack->thread_size;
+	if (kd->stack)
+		kd->stack->thread_size_done = true;
 	for (size_t i = 0; i < sizeof(starts) / sizeof(*starts) && !lo; i++)
 		if (kvm_sym_lookup(kd, starts[i], &lo))
 			lo = 0;
@@ -120,6 +124,8 @@ kvm_stack_thread_size(kvm_t *kd)
 	/* A power of two of at least a page, as every THREAD_SIZE. */
 	if (size < 4096 || size > KVM_STACK_MAX_SIZE || (size & (size - 1)))
 		return 0;
+	if (kd->stack)
+		kd->stack->thread_size = size;
 	return size;
 }
 

@@ -115,6 +115,9 @@ struct kvm_stack_state {
 	struct kvm_crash crash;
 	/* A CPU's note as the kernel saved it in crash_notes (stack.c). */
 	struct kvm_cpu_state mem_note;
+	/* kvm_stack_thread_size(), once: 0 unknown. */
+	bool thread_size_done;
+	uint64_t thread_size;
 	/* Per-CPU current tasks, once (kvm_stack_cpu_task()). */
 	bool cpus_done;
 	uint64_t *cpu_task;

@@ -263,10 +263,15 @@ table_shape(kvm_t *kd, const struct ksym_scan *s, uint64_t entry,
 	t->esize = sizes[0];
 }
 
-/* Add the sorted run of entries around entry to the symbol table. */
+/*
+ * Add the sorted run of entries around entry to the symbol table; *end_ret
+ * (may be NULL) gets the address just past its last entry, *first_ret
+ * that of its first.
+ */
 static int
 table_add(kvm_t *kd, struct kvm_symtab *tab, const struct ksym_scan *s,
-	  const struct ksym_table *t, uint64_t entry, size_t *added_ret)
+	  const struct ksym_table *t, uint64_t entry, size_t *added_ret,
+	  uint64_t *first_ret, uint64_t *end_ret)
 {
 	char prev[KSYM_NAME_MAX], name[KSYM_NAME_MAX];
 	uint64_t first = entry, v;
@@ -296,7 +301,10 @@ table_add(kvm_t *kd, struct kvm_symtab *tab, const struct ksym_scan *s,
 	if (run < KSYM_MIN_RUN)
 		return 0;
 	prev[0] = '\0';
-	for (uint64_t va = first; n < 2 * KSYM_MAX_ENTRIES; va += t->esize) {
+	if (first_ret)
+		*first_ret = first;
+	uint64_t va;
+	for (va = first; n < 2 * KSYM_MAX_ENTRIES; va += t->esize) {
 		if (!entry_decode(kd, s, t, va, &v, name) ||
 		    strcmp(name, prev) <= 0)
 			break;
@@ -312,6 +320,8 @@ table_add(kvm_t *kd, struct kvm_symtab *tab, const struct ksym_scan *s,
 			return err;
 	}
 	*added_ret = n;
+	if (end_ret)
+		*end_ret = va;
 	return 0;
 }
 
@@ -359,10 +369,26 @@ kvm_sym_load_ksymtab(kvm_t *kd, struct kvm_symtab *tab, const char *name,
 	if (entry) {
 		struct ksym_table t = { .layout = layout };
 		size_t added = 0;
+		uint64_t first = 0, end = 0;
 		table_shape(kd, &s, entry, &t);
-		err = table_add(kd, tab, &s, &t, entry, &added);
+		err = table_add(kd, tab, &s, &t, entry, &added, &first, &end);
 		if (!err && added == 0)
 			err = -KVM_ENOENT;
+		/*
+		 * __ksymtab and __ksymtab_gpl lie side by side (vmlinux.lds.h):
+		 * the run after this one and the one before are the other
+		 * table.  With both read, a name neither holds is not
+		 * exported, and no later lookup scans the image again.
+		 */
+		if (!err) {
+			size_t more = 0;
+			if (table_add(kd, tab, &s, &t, end, &more, NULL,
+				      NULL) == 0 && more == 0 && first >= s.start + t.esize)
+				table_add(kd, tab, &s, &t, first - t.esize, &more,
+					  NULL, NULL);
+			if (more)
+				*scans = KSYM_MAX_SCANS;
+		}
 	}
 	free(s.buf);
 	if (!err) {

@@ -500,10 +500,14 @@ lookup_one(kvm_t *kd, const char *name, kvaddr_t *value, unsigned char *type)
 	const struct kvm_sym *s = kvm_symtab_find(kd, kd->symtab, name, &err);
 	if (!s && !err && name[0] == '_')
 		s = kvm_symtab_find(kd, kd->symtab, name + 1, &err);
-	/* Linker-made section bounds (__start_BTF) are never exported. */
+	/*
+	 * Linker-made section bounds (__start_BTF, __end_init_task,
+	 * init_stack) are never exported: no image scan for them.
+	 */
 	if (!s && !err && kd->sym_text_only &&
 	    strncmp(name, "__start_", 8) != 0 &&
-	    strncmp(name, "__stop_", 7) != 0) {
+	    strncmp(name, "__stop_", 7) != 0 &&
+	    strncmp(name, "__end_", 6) != 0 && strcmp(name, "init_stack") != 0) {
 		/* kallsyms without data symbols: try the exported ones. */
 		err = kvm_sym_load_ksymtab(kd, kd->symtab, name,
 					   &kd->ksym_scans);
