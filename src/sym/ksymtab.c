@@ -41,6 +41,8 @@
  * such as a sysfs attribute's name), not the exports.
  */
 #define KSYM_MIN_RUN 16
+/* Exported by every kernel, and its string is the export's alone. */
+#define ANCHOR "init_task"
 
 struct ksym_scan {
 	uint64_t start, end;	/* the kernel image, as far as it reads */
@@ -335,6 +337,23 @@ kvm_sym_load_ksymtab(kvm_t *kd, struct kvm_symtab *tab, const char *name,
 
 	if (strlen(name) >= KSYM_NAME_MAX || *scans >= KSYM_MAX_SCANS)
 		return -KVM_ENOENT;
+	/*
+	 * The first time, find the tables through init_task, whose string
+	 * stands alone in the image: a name such as "jiffies" also names
+	 * other things (a sysctl, a clocksource) whose string may come
+	 * first.  Both tables read, name is there or not exported.
+	 */
+	if (*scans == 0 && strcmp(name, ANCHOR) != 0) {
+		int ferr;
+		if (kvm_sym_load_ksymtab(kd, tab, ANCHOR, scans) == 0 &&
+		    (kvm_symtab_find(kd, tab, name, &ferr) ||
+		     *scans >= KSYM_MAX_SCANS))
+			return kvm_symtab_find(kd, tab, name, &ferr) ? 0
+								   : -KVM_ENOENT;
+		kvm_error_clear(kd);
+		if (*scans >= KSYM_MAX_SCANS)
+			return -KVM_ENOENT;
+	}
 	(*scans)++;
 	/* The image starts at _stext (VMCOREINFO names it, 4.? and later). */
 	const struct kvm_sym *st = kvm_symtab_find(kd, tab, "_stext", &err);
