@@ -228,15 +228,13 @@ taint_from_memory(kvm_t *kd, struct kvm_crash *c)
 static bool
 read_int(kvm_t *kd, const char *sym, int64_t *v)
 {
-	uint64_t a;
-	uint8_t b[4];
-	size_t done;
+	uint64_t a, u;
 
-	if (kvm_sym_lookup(kd, sym, &a) || kvm_virt_read(kd, a, b, 4, &done)) {
+	if (kvm_sym_lookup(kd, sym, &a) || kvm_stack_read_uint(kd, a, 4, &u)) {
 		kvm_error_clear(kd);
 		return false;
 	}
-	*v = (int32_t)kvm_tgt_uint(kd, b, 4);
+	*v = (int32_t)u;
 	return true;
 }
 

@@ -27,19 +27,13 @@ struct modlist {
 	bool done;
 	struct kvm_module *mods;
 	size_t n;
+	/*
+	 * The symbol table last read (frames come in runs from one module):
+	 * a stack is not a re-read of up to 6 MiB a frame.
+	 */
+	const struct kvm_module *tab_of;
+	uint8_t *tab;
 };
-
-static int
-rd(kvm_t *kd, uint64_t va, uint32_t size, uint64_t *v)
-{
-	uint8_t b[8];
-	size_t done;
-	int err = kvm_virt_read(kd, va, b, size, &done);
-
-	if (!err)
-		*v = kvm_tgt_uint(kd, b, size);
-	return err;
-}
 
 static bool
 off(kvm_t *kd, const char *type, const char *member, uint64_t *o,
@@ -90,34 +84,34 @@ load(kvm_t *kd, struct modlist *ml)
 	kvm_error_clear(kd);
 
 	uint64_t next, prev = head;
-	if (rd(kd, head, 8, &next))
+	if (kvm_stack_read_uint(kd, head, 8, &next))
 		return;
 	for (size_t count = 0; next != head && count < MAX_MODULES; count++) {
 		uint64_t mod = next - o_list, nx, back, v;
 		struct kvm_module m;
 		size_t done;
 		memset(&m, 0, sizeof(m));
-		if (rd(kd, next, 8, &nx) || rd(kd, next + 8, 8, &back) ||
+		if (kvm_stack_read_uint(kd, next, 8, &nx) || kvm_stack_read_uint(kd, next + 8, 8, &back) ||
 		    back != prev)
 			break;
 		size_t nl = KVM_MIN((size_t)nsize, sizeof(m.name) - 1);
 		if (kvm_virt_read(kd, mod + o_name, m.name, nl, &done))
 			break;
 		m.name[nl] = '\0';
-		if (rd(kd, mod + o_base, 8, &m.text_lo) ||
-		    rd(kd, mod + o_tsize, tsize_size, &v) ||
+		if (kvm_stack_read_uint(kd, mod + o_base, 8, &m.text_lo) ||
+		    kvm_stack_read_uint(kd, mod + o_tsize, tsize_size, &v) ||
 		    m.text_lo + v < m.text_lo)
 			break;
 		m.text_hi = m.text_lo + v;
-		if (orc && rd(kd, mod + o_norcs, 4, &m.norcs) == 0 &&
-		    (rd(kd, mod + o_oip, 8, &m.orc_ip) ||
-		     rd(kd, mod + o_orc, 8, &m.orc)))
+		if (orc && kvm_stack_read_uint(kd, mod + o_norcs, 4, &m.norcs) == 0 &&
+		    (kvm_stack_read_uint(kd, mod + o_oip, 8, &m.orc_ip) ||
+		     kvm_stack_read_uint(kd, mod + o_orc, 8, &m.orc)))
 			m.norcs = 0;
 		uint64_t ks;
-		if (syms && rd(kd, mod + o_ks, 8, &ks) == 0 && ks &&
-		    rd(kd, ks + o_st, 8, &m.symtab) == 0 &&
-		    rd(kd, ks + o_nst, 4, &v) == 0 &&
-		    rd(kd, ks + o_str, 8, &m.strtab) == 0)
+		if (syms && kvm_stack_read_uint(kd, mod + o_ks, 8, &ks) == 0 && ks &&
+		    kvm_stack_read_uint(kd, ks + o_st, 8, &m.symtab) == 0 &&
+		    kvm_stack_read_uint(kd, ks + o_nst, 4, &v) == 0 &&
+		    kvm_stack_read_uint(kd, ks + o_str, 8, &m.strtab) == 0)
 			m.nsyms = v <= MAX_MODULE_SYMS ? (uint32_t)v : 0;
 		struct kvm_module *grown =
 			realloc(ml->mods, (ml->n + 1) * sizeof(*grown));
@@ -182,19 +176,26 @@ kvm_stack_module_sym(kvm_t *kd, const struct kvm_module *m, uint64_t pc,
 		     uint64_t *size_ret)
 {
 	uint64_t best = 0, bestval = 0, nextval = m->text_hi;
-	uint8_t *tab;
 	size_t done;
+	struct modlist *ml = kd->stack ? kd->stack->mods : NULL;
 
-	if (!m->nsyms || !m->symtab || !m->strtab || namesz < 2)
+	if (!ml || !m->nsyms || !m->symtab || !m->strtab || namesz < 2)
 		return -KVM_ENOENT;
 	size_t len = (size_t)m->nsyms * ELF64_SYM_SIZE;
-	if (!(tab = malloc(len)))
-		return kvm_error(kd, KVM_ENOMEM, "out of memory");
-	if (kvm_virt_read(kd, m->symtab, tab, len, &done)) {
-		free(tab);
-		kvm_error_clear(kd);
-		return -KVM_ENOENT;
+	if (ml->tab_of != m) {
+		free(ml->tab);
+		ml->tab_of = NULL;
+		if (!(ml->tab = malloc(len)))
+			return kvm_error(kd, KVM_ENOMEM, "out of memory");
+		if (kvm_virt_read(kd, m->symtab, ml->tab, len, &done)) {
+			free(ml->tab);
+			ml->tab = NULL;
+			kvm_error_clear(kd);
+			return -KVM_ENOENT;
+		}
+		ml->tab_of = m;
 	}
+	const uint8_t *tab = ml->tab;
 	/* Elf64_Sym: st_name u32, st_info, st_other, st_shndx u16, value. */
 	char nb[KVM_STACK_NAME_MAX];
 	for (uint32_t i = 1; i < m->nsyms; i++) {
@@ -219,12 +220,9 @@ kvm_stack_module_sym(kvm_t *kd, const struct kvm_module *m, uint64_t pc,
 		}
 	}
 	kvm_error_clear(kd);
-	if (!best) {
-		free(tab);
+	if (!best)
 		return -KVM_ENOENT;
-	}
 	uint64_t sn = kvm_tgt_uint(kd, tab + best * ELF64_SYM_SIZE, 4);
-	free(tab);
 	done = 0;
 	kvm_virt_read(kd, m->strtab + sn, name, namesz - 1, &done);
 	kvm_error_clear(kd);
@@ -241,6 +239,7 @@ kvm_stack_modules_fini(kvm_t *kd)
 {
 	if (kd->stack && kd->stack->mods) {
 		struct modlist *ml = kd->stack->mods;
+		free(ml->tab);
 		free(ml->mods);
 		free(ml);
 		kd->stack->mods = NULL;

@@ -108,9 +108,7 @@ struct kvm_stack_state {
 	/* Resolved once: task_struct members (offset -1: none). */
 	bool layout_done;
 	int layout_err;
-	int64_t t_stack, t_pid, t_comm, t_exit_state, t_on_cpu, t_cpu,
-		t_flags;
-	uint32_t t_cpu_size;
+	int64_t t_stack, t_pid, t_comm, t_exit_state, t_on_cpu, t_cpu;
 	/* The last crash summary returned (crash.c). */
 	struct kvm_crash crash;
 	/* A CPU's note as the kernel saved it in crash_notes (stack.c). */
@@ -133,6 +131,9 @@ int kvm_unwind_push(kvm_t *kd, struct kvm_unwind *u, uint64_t pc,
 /* Read len bytes at va for the unwinder: 0 or an error (recorded). */
 int kvm_unwind_read(kvm_t *kd, struct kvm_unwind *u, uint64_t va, void *buf,
 		    size_t len);
+/* An unsigned target-order integer of size 1, 2, 4 or 8 bytes at va. */
+int kvm_stack_read_uint(kvm_t *kd, uint64_t va, uint32_t size,
+			uint64_t *v);
 /* As kvm_unwind_read() of one target-order 64-bit word. */
 int kvm_unwind_word(kvm_t *kd, struct kvm_unwind *u, uint64_t va,
 		    uint64_t *val_ret);

@@ -603,8 +603,6 @@ step(kvm_t *kd, struct x86_orc *o, struct kvm_unwind *u, struct state *s,
 		s->unreliable = true;
 		return kvm_unwind_push(kd, u, ip, csp, 0, KVM_FRAME_UNRELIABLE);
 	}
-	(void)t;
-	(void)idx;
 	if (!found) {
 		r = orc_fp;
 		s->unreliable = true;
@@ -640,21 +638,18 @@ step(kvm_t *kd, struct x86_orc *o, struct kvm_unwind *u, struct state *s,
 		indirect = true;
 		break;
 	case ORC_REG_R10:
-		if ((err = get_reg(kd, s, PT_R10, s->ip, &sp)))
-			return err;
-		break;
 	case ORC_REG_R13:
-		if ((err = get_reg(kd, s, PT_R13, s->ip, &sp)))
-			return err;
-		break;
 	case ORC_REG_DI:
-		if ((err = get_reg(kd, s, PT_DI, s->ip, &sp)))
+	case ORC_REG_DX: {
+		/* The caller's sp in a register the last pt_regs saved. */
+		static const int pt_of[] = { [ORC_REG_R10] = PT_R10,
+					     [ORC_REG_R13] = PT_R13,
+					     [ORC_REG_DI] = PT_DI,
+					     [ORC_REG_DX] = PT_DX };
+		if ((err = get_reg(kd, s, pt_of[r.sp_reg], s->ip, &sp)))
 			return err;
 		break;
-	case ORC_REG_DX:
-		if ((err = get_reg(kd, s, PT_DX, s->ip, &sp)))
-			return err;
-		break;
+	}
 	default:
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "ORC at 0x%llx: unknown sp register %u",
