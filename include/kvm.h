@@ -518,6 +518,21 @@ char **kvm_getargv2(kvm_t *kd, const struct kinfo_proc2 *p, int nchr);
 char **kvm_getenvv2(kvm_t *kd, const struct kinfo_proc2 *p, int nchr);
 
 /**
+ * Read len bytes of process p's user memory at uva: through the process's
+ * page tables on a dump (pages in swap from the swap areas given to
+ * kvm_openfiles(), or on the running kernel those of /proc/swaps), or
+ * /proc/PID/mem with KVM_NO_FILES.
+ *
+ * @return the bytes read (fewer at an unmapped or unreadable page, with
+ *         the reason for kvm_geterr()), or -1 when none could be.
+ */
+ssize_t kvm_uread(kvm_t *kd, const struct kinfo_proc *p, unsigned long uva,
+		  char *buf, size_t len);
+/** As kvm_uread(), for a struct kinfo_proc2 and a 64-bit address. */
+ssize_t kvm_uread2(kvm_t *kd, const struct kinfo_proc2 *p, kvaddr_t uva,
+		   void *buf, size_t len);
+
+/**
  * Load averages over 1, 5 and 15 minutes: the kernel's avenrun (fixed
  * point, 11 fraction bits) in a dump, /proc/loadavg live.
  *

@@ -302,8 +302,8 @@ live_open(kvm_t *kd)
 
 /* Shared by every kvm_open variant.  Prints only for kvm_open(errstr). */
 static kvm_t *
-open_common(const char *execfile, const char *corefile, int flags,
-	    const char *program, char *errbuf)
+open_common(const char *execfile, const char *corefile, const char *swapfile,
+	    int flags, const char *program, char *errbuf)
 {
 	kvm_t *kd = calloc(1, sizeof(*kd));
 	int err = 0;
@@ -386,6 +386,9 @@ open_common(const char *execfile, const char *corefile, int flags,
 	err = kvm_setup_arch(kd);
 	if (err)
 		goto fail;
+	/* As the seeds' kvm_open: a swap file that cannot be read fails. */
+	if (swapfile && *swapfile && (err = kvm_swap_open(kd, swapfile)))
+		goto fail;
 	return kd;
 
 fail:
@@ -404,23 +407,21 @@ KVM_EXPORT kvm_t *
 kvm_open(const char *execfile, const char *corefile, const char *swapfile,
 	 int flags, const char *errstr)
 {
-	(void)swapfile;
-	return open_common(execfile, corefile, flags, errstr, NULL);
+	return open_common(execfile, corefile, swapfile, flags, errstr, NULL);
 }
 
 KVM_EXPORT kvm_t *
 kvm_openfiles(const char *execfile, const char *corefile,
 	      const char *swapfile, int flags, char *errbuf)
 {
-	(void)swapfile;
-	return open_common(execfile, corefile, flags, NULL, errbuf);
+	return open_common(execfile, corefile, swapfile, flags, NULL, errbuf);
 }
 
 KVM_EXPORT kvm_t *
 kvm_open2(const char *execfile, const char *corefile, int flags,
 	  char *errbuf, kvm_resolver_fn *resolver)
 {
-	kvm_t *kd = open_common(execfile, corefile, flags, NULL, errbuf);
+	kvm_t *kd = open_common(execfile, corefile, NULL, flags, NULL, errbuf);
 
 	/* kvm_nlist asks the resolver before the target's own symbols. */
 	if (kd)
@@ -438,6 +439,7 @@ kvm_close(kvm_t *kd)
 		return -1;
 	}
 	kvm_stack_fini(kd);
+	kvm_swap_fini(kd);
 	kvm_proc_fini(kd);
 	kvm_types_fini(kd);
 	kvm_sym_fini(kd);

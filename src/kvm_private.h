@@ -274,6 +274,22 @@ struct kvm_format_ops {
  */
 typedef int kvm_read_pte_fn(void *arg, uint64_t pa, uint64_t *pte_ret);
 
+/*
+ * A swap entry as an architecture stores it in a PTE, decoded to the
+ * kernel's swp_type()/swp_offset(): the swap area (index of swap_info[],
+ * or beyond the areas for migration, device and marker entries) and the
+ * slot in it.
+ */
+struct kvm_swp_entry {
+	unsigned type;
+	uint64_t offset;
+	uint64_t pte; /* the entry as found, for messages */
+};
+#define KVM_UVA_SWAP 1
+
+/* A release as a number that compares: KVM_KVER(6, 10). */
+#define KVM_KVER(major, minor) ((uint32_t)(major) << 16 | (uint32_t)(minor))
+
 struct kvm_arch_ops {
 	const char *name;
 	uint16_t e_machine;	/* ELF machine number */
@@ -287,9 +303,16 @@ struct kvm_arch_ops {
 	/* Kernel VA -> PA; *len_ret: bytes valid from *pa_ret. */
 	int (*kvatop)(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		      uint64_t *len_ret);
-	/* User VA -> PA through the page tables rooted at root (an mm's pgd). */
+	/*
+	 * User VA -> PA through the page tables rooted at root (an mm's
+	 * pgd).  A last-level entry that maps nothing but holds a swap
+	 * entry gives KVM_UVA_SWAP with *swp filled (and *len_ret the bytes
+	 * to the end of the page); the swap layer (src/proc/swap.c) reads
+	 * it.  Layouts that changed by release go by kd->xlat.kver.
+	 */
 	int (*uvatop)(kvm_t *kd, uint64_t root, uint64_t va,
-		      uint64_t *pa_ret, uint64_t *len_ret);
+		      uint64_t *pa_ret, uint64_t *len_ret,
+		      struct kvm_swp_entry *swp);
 	void (*fini)(kvm_t *kd);
 	/* Forget cached translations (kvm_write may change page tables). */
 	void (*flush)(kvm_t *kd);
@@ -304,6 +327,8 @@ struct kvm_xlat {
 	bool ready;	   /* root and levels known */
 	uint64_t ktext_start; /* run-time start of kernel text, 0 if unknown */
 	uint64_t user_end; /* end of user addresses (exclusive), 0 unknown */
+	/* The release, KVM_KVER(); 0 unknown (set by whoever learns it). */
+	uint32_t kver;
 	/*
 	 * After a kernel walk failed on an entry that is not present: the
 	 * end of what that entry spans (nothing below it is mapped), for
@@ -438,6 +463,8 @@ struct __kvm {
 	struct kvm_proc *proc;	/* src/proc/proc.h */
 	/* Stacks (src/stack): unwind tables, the last stack returned. */
 	struct kvm_stack_state *stack; /* src/stack/stack.h */
+	/* Swap areas (src/proc/swap.c): kvm_openfiles' swapfile. */
+	struct kvm_swap *swap;
 };
 
 /*
@@ -584,6 +611,12 @@ void kvm_stack_fini(kvm_t *kd);
  */
 int kvm_sym_at(kvm_t *kd, uint64_t addr, const char **name_ret,
 	       uint64_t *start_ret, uint64_t *size_ret);
+/*
+ * src/proc/swap.c: open the swap areas of a ':'-separated list (an open
+ * error when one cannot be read or is no swap area); free them.
+ */
+int kvm_swap_open(kvm_t *kd, const char *paths);
+void kvm_swap_fini(kvm_t *kd);
 /* src/proc: free what the process and log calls returned. */
 void kvm_proc_fini(kvm_t *kd);
 /* The release (uname -r) from the dump's memory: banner or init_uts_ns. */

@@ -88,7 +88,55 @@ struct walk_info {
 	int level;
 	uint64_t span;
 	uint64_t l2desc; /* the valid level-2 descriptor passed, or 0 */
+	/* User walks: where an invalid last-level entry's swap entry goes. */
+	struct kvm_swp_entry *swp;
 };
+
+/*
+ * A last-level user entry with the valid bit clear
+ * (arch/arm64/include/asm/pgtable.h, "Encode and decode a swap entry"):
+ *   - PROT_NONE pages stay mapped with a software bit: PTE_PROT_NONE,
+ *     bit 58, until 6.10, whose "arm64/mm: Move PTE_PRESENT_INVALID to
+ *     overlay PTE_NG" makes it bit 11 (PTE_PRESENT_INVALID).
+ *   - Otherwise a swap entry: type in bits 2-7 and offset in 8-57 before
+ *     5.19; type 3-7 from 5.19 (570ef363509b "arm64/pgtable: support
+ *     __HAVE_ARCH_PTE_SWP_EXCLUSIVE" takes bit 2); type 6-10 and offset
+ *     12-61 from 6.10.
+ */
+static int
+user_invalid(kvm_t *kd, const struct aarch64_paging *pg, uint64_t va,
+	     uint64_t d, uint64_t *pa_ret, uint64_t *len_ret,
+	     struct kvm_swp_entry *swp)
+{
+	uint32_t kver = kd->xlat.kver;
+	uint64_t size = 1ULL << pg->page_shift, off = va & (size - 1);
+	const uint64_t off_mask = (1ULL << 50) - 1;
+
+	if (!kver)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "aarch64: user address 0x%" PRIx64 " has no "
+				 "page (entry 0x%" PRIx64 "), and the kernel "
+				 "release that tells how to read the entry "
+				 "is not known", va, d);
+	bool new = kver >= KVM_KVER(6, 10);
+	if (d & (new ? 1ULL << 11 : 1ULL << 58)) {
+		*pa_ret = desc_addr(pg, d) + off;
+		*len_ret = size - off;
+		return 0;
+	}
+	swp->pte = d;
+	if (new) {
+		swp->type = (unsigned)(d >> 6) & 0x1f;
+		swp->offset = (d >> 12) & off_mask;
+	} else {
+		swp->type = kver >= KVM_KVER(5, 19) ? (unsigned)(d >> 3) & 0x1f
+						     : (unsigned)(d >> 2) & 0x3f;
+		swp->offset = (d >> 8) & off_mask;
+	}
+	*pa_ret = 0;
+	*len_ret = size - off;
+	return KVM_UVA_SWAP;
+}
 
 static int
 walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
@@ -97,8 +145,10 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 	int levels = aarch64_levels(pg);
 	struct walk_info dummy;
 
-	if (!wi)
+	if (!wi) {
 		wi = &dummy;
+		dummy.swp = NULL;
+	}
 	wi->level = 0;
 	wi->span = 0;
 	wi->l2desc = 0;
@@ -145,6 +195,10 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 					     "aarch64: reading level %d %s[%u] "
 					     "for 0x%" PRIx64,
 					     lvl, name, idx, va);
+		if (!(d & AARCH64_PTE_VALID) && !kernel && wi->swp &&
+		    lvl == 3 && d)
+			return user_invalid(kd, pg, va, d, pa_ret, len_ret,
+					    wi->swp);
 		if (!(d & AARCH64_PTE_VALID))
 			return kvm_error(kd, KVM_EFAULT,
 					 "aarch64: %s invalid for address "
@@ -692,7 +746,7 @@ image_start(struct scan *s, uint64_t v, uint64_t delta)
 	/* Every turn lowers probe by a page at least. */
 	for (uint64_t probe = low; probe > floor;) {
 		uint64_t a = probe - 1, pa, len;
-		struct walk_info wi;
+		struct walk_info wi = { 0 };
 		if (!charge(s, SCAN_READ_COST * (uint64_t)s->levels, false))
 			break;
 		int err = walk(s->kd, &s->pg, s->root, a, true, &pa, &len, &wi);
@@ -774,7 +828,7 @@ find_banner(struct scan *s, uint64_t low, uint64_t delta, unsigned *major,
 
 	for (uint64_t a = low; a >= low && a <= last;) {
 		uint64_t pa, len, next;
-		struct walk_info wi;
+		struct walk_info wi = { 0 };
 		if (!charge(s, SCAN_READ_COST * (uint64_t)s->levels, false))
 			break;
 		int err = walk(s->kd, &s->pg, s->root, a, true, &pa, &len, &wi);
@@ -1272,7 +1326,7 @@ aarch64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret, uint64_t *len_ret)
 		}
 		/* Invalid or unreadable: the full walk says why. */
 	}
-	struct walk_info wi;
+	struct walk_info wi = { 0 };
 	int err = walk(kd, pg, kd->xlat.root, va, true, pa_ret, len_ret, &wi);
 	if (!err && wi.l2desc) {
 		e->tag = tag;
@@ -1296,14 +1350,15 @@ aarch64_flush(kvm_t *kd)
  */
 static int
 aarch64_uvatop(kvm_t *kd, uint64_t root, uint64_t va, uint64_t *pa_ret,
-	       uint64_t *len_ret)
+	       uint64_t *len_ret, struct kvm_swp_entry *swp)
 {
 	const struct aarch64_paging *pg = kd->arch_priv;
+	struct walk_info wi = { .swp = swp };
 
 	if (!pg)
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "aarch64: translation is not set up");
-	return aarch64_walk(kd, pg, root, va, false, pa_ret, len_ret);
+	return walk(kd, pg, root, va, false, pa_ret, len_ret, &wi);
 }
 
 static void

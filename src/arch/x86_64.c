@@ -38,8 +38,8 @@ canonical(uint64_t va, int levels)
 #define X86_64_SWP_OFFSET_BITS 50
 
 static int
-user_not_present(kvm_t *kd, uint64_t va, uint64_t pte, uint64_t *pa_ret,
-		 uint64_t *len_ret)
+user_not_present(uint64_t va, uint64_t pte, uint64_t *pa_ret,
+		 uint64_t *len_ret, struct kvm_swp_entry *swp)
 {
 	uint64_t off = va & (X86_64_PAGE_SIZE - 1);
 
@@ -48,19 +48,18 @@ user_not_present(kvm_t *kd, uint64_t va, uint64_t pte, uint64_t *pa_ret,
 		*len_ret = X86_64_PAGE_SIZE - off;
 		return 0;
 	}
-	unsigned type = pte >> X86_64_SWP_TYPE_SHIFT;
-	uint64_t slot = (~pte >> X86_64_SWP_OFFSET_SHIFT) &
-			((1ULL << X86_64_SWP_OFFSET_BITS) - 1);
-	return kvm_error(kd, KVM_ENODATA,
-			 "x86_64: user address 0x%" PRIx64 " is in swap "
-			 "(swap area %u, slot %" PRIu64 "): pages in swap "
-			 "are not read (no swap file support yet)",
-			 va, type, slot);
+	swp->pte = pte;
+	swp->type = (unsigned)(pte >> X86_64_SWP_TYPE_SHIFT);
+	swp->offset = (~pte >> X86_64_SWP_OFFSET_SHIFT) &
+		      ((1ULL << X86_64_SWP_OFFSET_BITS) - 1);
+	*pa_ret = 0;
+	*len_ret = X86_64_PAGE_SIZE - off;
+	return KVM_UVA_SWAP;
 }
 
 static int
 walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
-     uint64_t *len_ret, uint64_t *pmd_ret, bool user)
+     uint64_t *len_ret, uint64_t *pmd_ret, struct kvm_swp_entry *swp)
 {
 	uint64_t table = root & X86_64_PTE_PFN_MASK;
 
@@ -83,8 +82,8 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 			return kvm_error_ctx(kd,
 					     "x86_64: reading %s[%u] for 0x%" PRIx64,
 					     name, idx, va);
-		if (!(pte & X86_64_PAGE_PRESENT) && user && lvl == 1 && pte)
-			return user_not_present(kd, va, pte, pa_ret, len_ret);
+		if (!(pte & X86_64_PAGE_PRESENT) && swp && lvl == 1 && pte)
+			return user_not_present(va, pte, pa_ret, len_ret, swp);
 		if (!(pte & X86_64_PAGE_PRESENT)) {
 			kd->xlat.hole_end = (va | ((1ULL << shift) - 1)) + 1;
 			return kvm_error(kd, KVM_EFAULT,
@@ -115,7 +114,7 @@ int
 x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
 	    uint64_t *pa_ret, uint64_t *len_ret)
 {
-	return walk(kd, root, levels, va, pa_ret, len_ret, NULL, false);
+	return walk(kd, root, levels, va, pa_ret, len_ret, NULL, NULL);
 }
 
 /*
@@ -487,7 +486,7 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 
 	if (!p)
 		return walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
-			    len_ret, NULL, false);
+			    len_ret, NULL, NULL);
 	typeof(p->pmdc[0]) *e = &p->pmdc[(va >> X86_64_PMD_SHIFT) %
 					 PMD_CACHE_SIZE];
 	if (e->tag == tag) {
@@ -513,7 +512,7 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		/* Not present or unreadable: the full walk says why. */
 	}
 	int err = walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
-		       len_ret, &pmd, false);
+		       len_ret, &pmd, NULL);
 	if (!err && pmd) {
 		e->tag = tag;
 		e->pmd = pmd;
@@ -523,9 +522,9 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 
 static int
 x86_64_uvatop(kvm_t *kd, uint64_t root, uint64_t va, uint64_t *pa_ret,
-	      uint64_t *len_ret)
+	      uint64_t *len_ret, struct kvm_swp_entry *swp)
 {
-	return walk(kd, root, kd->xlat.levels, va, pa_ret, len_ret, NULL, true);
+	return walk(kd, root, kd->xlat.levels, va, pa_ret, len_ret, NULL, swp);
 }
 
 const struct kvm_arch_ops kvm_arch_x86_64 = {

@@ -241,6 +241,54 @@ ARGS_ENTRY(kvm_getenvv, struct kinfo_proc, &p->kp_proc, true)
 ARGS_ENTRY(kvm_getargv2, struct kinfo_proc2, p, false)
 ARGS_ENTRY(kvm_getenvv2, struct kinfo_proc2, p, true)
 
+/* kvm_uread(), kvm_uread2(): user memory of a process, swap included. */
+static ssize_t
+uread(kvm_t *kd, const struct kinfo_proc2 *p, uint64_t uva, void *buf,
+      size_t len, const char *what)
+{
+	size_t done = 0;
+	int err;
+
+	if (!p || (!buf && len)) {
+		kvm_error(kd, KVM_EINVAL, "%s: no process or no buffer", what);
+		return -1;
+	}
+	if (len > SSIZE_MAX)
+		len = SSIZE_MAX;
+	if (len == 0)
+		return 0;
+	if (kvm_proc_live(kd))
+		err = kvm_proc_live_uread(kd, p, uva, buf, len, &done);
+	else
+		err = kvm_proc_dump_uread(kd, p, uva, buf, len, &done);
+	if (err && done == 0)
+		return -1;
+	return (ssize_t)done;
+}
+
+KVM_EXPORT ssize_t
+kvm_uread(kvm_t *kd, const struct kinfo_proc *p, unsigned long uva,
+	  char *buf, size_t len)
+{
+	KVM_CHECK_KD(kd, -1);
+	ssize_t n = uread(kd, p ? &p->kp_proc : NULL, uva, buf, len,
+			  "kvm_uread");
+	if (n < 0)
+		kvm_report(kd);
+	return n;
+}
+
+KVM_EXPORT ssize_t
+kvm_uread2(kvm_t *kd, const struct kinfo_proc2 *p, kvaddr_t uva, void *buf,
+	   size_t len)
+{
+	KVM_CHECK_KD(kd, -1);
+	ssize_t n = uread(kd, p, uva, buf, len, "kvm_uread2");
+	if (n < 0)
+		kvm_report(kd);
+	return n;
+}
+
 KVM_EXPORT int
 kvm_getloadavg(kvm_t *kd, double loadavg[], int nelem)
 {

@@ -91,6 +91,15 @@ int kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 int kvm_proc_live_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 		       char **buf_ret, size_t *len_ret);
 /* The three load averages. */
+/*
+ * User memory [va, va+len) of process p (*done_ret bytes read, the rest
+ * failed with the reason): through its page tables and the swap areas,
+ * or /proc/PID/mem.
+ */
+int kvm_proc_dump_uread(kvm_t *kd, const struct kinfo_proc2 *p, uint64_t va,
+			void *buf, size_t len, size_t *done_ret);
+int kvm_proc_live_uread(kvm_t *kd, const struct kinfo_proc2 *p, uint64_t va,
+			void *buf, size_t len, size_t *done_ret);
 int kvm_proc_dump_loadavg(kvm_t *kd, double la[3]);
 int kvm_proc_live_loadavg(kvm_t *kd, double la[3]);
 /*

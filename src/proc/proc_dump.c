@@ -9,10 +9,12 @@
  * hostile: the walk stops at a cycle, a broken back link or
  * KVM_PROC_MAX_TASKS with what it has read.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proc.h"
+#include "swap.h"
 
 /* include/linux/sched.h: PF_KTHREAD since 2.6.27, this value since 2.6.32. */
 #define PF_KTHREAD 0x00200000u
@@ -831,7 +833,28 @@ find_visit(kvm_t *kd, const struct kvm_proc_layout *L, uint64_t task,
 	return 1;
 }
 
-/* Read user memory [va, va+len) through the page tables at root. */
+/*
+ * The release, for the arch's layouts that changed by release (arm64's
+ * swap entries): once, and only when someone needs it.
+ */
+static void
+learn_kver(kvm_t *kd)
+{
+	char rel[65];
+	unsigned a, b;
+
+	if (kd->xlat.kver)
+		return;
+	if (kvm_proc_release(kd, rel, sizeof(rel)) == 0 &&
+	    sscanf(rel, "%u.%u", &a, &b) == 2 && a < 1000 && b < 1000)
+		kd->xlat.kver = KVM_KVER(a, b);
+	kvm_error_clear(kd);
+}
+
+/*
+ * Read user memory [va, va+len) through the page tables at root; a page
+ * in swap through the swap layer.
+ */
 static int
 read_user(kvm_t *kd, uint64_t root, uint64_t va, uint8_t *buf, size_t len,
 	  size_t *done_ret)
@@ -839,15 +862,26 @@ read_user(kvm_t *kd, uint64_t root, uint64_t va, uint8_t *buf, size_t len,
 	size_t done = 0;
 	int err = 0;
 
+	learn_kver(kd);
 	while (done < len) {
 		uint64_t pa, valid;
-		if ((err = kd->arch->uvatop(kd, root, va + done, &pa, &valid)))
+		struct kvm_swp_entry swp;
+		err = kd->arch->uvatop(kd, root, va + done, &pa, &valid, &swp);
+		if (err < 0)
 			break;
-		if (valid == 0) {
+		if (valid == 0 || (err == KVM_UVA_SWAP && valid > kd->page_size)) {
 			err = kvm_error(kd, KVM_EFAULT, "empty mapping");
 			break;
 		}
 		size_t n = KVM_MIN((uint64_t)(len - done), valid), got;
+		if (err == KVM_UVA_SWAP) {
+			err = kvm_swap_read(kd, &swp, kd->page_size - valid,
+					    buf + done, n);
+			if (err)
+				break;
+			done += n;
+			continue;
+		}
 		err = kvm_phys_read(kd, pa, buf + done, n, &got);
 		done += got;
 		if (err)
@@ -860,23 +894,17 @@ read_user(kvm_t *kd, uint64_t root, uint64_t va, uint8_t *buf, size_t len,
 	return 0;
 }
 
-int
-kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
-		   char **buf_ret, size_t *len_ret)
+/*
+ * The task of p (found by pid when the caller made p), checked to still
+ * be that pid, and its mm (0: a kernel thread or zombie).
+ */
+static int
+task_mm(kvm_t *kd, struct kvm_proc_layout *L, const struct kinfo_proc2 *p,
+	uint64_t *mm_ret)
 {
-	const char *what = env ? "environment" : "arguments";
-	struct kvm_proc_layout *L;
 	int err;
-
-	*buf_ret = NULL;
-	*len_ret = 0;
-	if ((err = layout_ensure(kd, &L)))
-		return err;
-	if (!kd->arch->uvatop)
-		return kvm_error(kd, KVM_ENOTSUP,
-				 "%s: user address translation not supported",
-				 kd->arch->name);
 	uint64_t task = p->p_paddr;
+
 	if (!task) {
 		/* A kinfo_proc2 the caller made: find the pid. */
 		struct find_ctx c = { .pid = p->p_pid };
@@ -896,13 +924,48 @@ kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 		return kvm_error_ctx(kd, "pid %d", p->p_pid);
 	}
 	int32_t pid = (int32_t)FLD(kd, tb, L->t_pid);
-	uint64_t mm = PTR(kd, tb, L->t_mm);
+	*mm_ret = PTR(kd, tb, L->t_mm);
 	free(tb);
 	if (pid != p->p_pid)
 		return kvm_error(kd, KVM_EINVAL,
 				 "pid %d: the task at 0x%llx is pid %d, not a "
 				 "process of this listing",
 				 p->p_pid, (unsigned long long)task, pid);
+	return 0;
+}
+
+/* The physical address of the root table of mm's page tables. */
+static int
+mm_root(kvm_t *kd, int32_t pid, uint64_t pgd, uint64_t *root_ret)
+{
+	uint64_t valid;
+
+	if (kvm_kvatop_cached(kd, pgd, root_ret, &valid))
+		return kvm_error_ctx(kd, "pid %d: page tables (mm->pgd 0x%llx)",
+				     pid, (unsigned long long)pgd);
+	return 0;
+}
+
+int
+kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
+		   char **buf_ret, size_t *len_ret)
+{
+	const char *what = env ? "environment" : "arguments";
+	struct kvm_proc_layout *L;
+	int err;
+	uint64_t mm;
+
+	*buf_ret = NULL;
+	*len_ret = 0;
+	if ((err = layout_ensure(kd, &L)))
+		return err;
+	if (!kd->arch->uvatop)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "%s: user address translation not supported",
+				 kd->arch->name);
+	if ((err = task_mm(kd, L, p, &mm)))
+		return err;
+	int32_t pid = p->p_pid;
 	if (!mm) /* kernel thread or zombie: no user memory */
 		return 0;
 	uint8_t *mb = malloc(L->mm_span);
@@ -930,10 +993,9 @@ kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 				 "space",
 				 pid, what, (unsigned long long)start,
 				 (unsigned long long)end);
-	uint64_t root, valid;
-	if ((err = kvm_kvatop_cached(kd, pgd, &root, &valid)))
-		return kvm_error_ctx(kd, "pid %d: page tables (mm->pgd 0x%llx)",
-				     pid, (unsigned long long)pgd);
+	uint64_t root;
+	if ((err = mm_root(kd, pid, pgd, &root)))
+		return err;
 	size_t len = end - start, done;
 	char *buf = malloc(len);
 	if (!buf)
@@ -946,6 +1008,48 @@ kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 	*buf_ret = buf;
 	*len_ret = done;
 	return err;
+}
+
+int
+kvm_proc_dump_uread(kvm_t *kd, const struct kinfo_proc2 *p, uint64_t va,
+		    void *buf, size_t len, size_t *done_ret)
+{
+	struct kvm_proc_layout *L;
+	int err;
+	uint64_t mm, pgd, root;
+
+	*done_ret = 0;
+	if ((err = layout_ensure(kd, &L)))
+		return err;
+	if (!kd->arch->uvatop)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "%s: user address translation not supported",
+				 kd->arch->name);
+	if ((err = task_mm(kd, L, p, &mm)))
+		return err;
+	if (!mm)
+		return kvm_error(kd, KVM_ENODATA,
+				 "pid %d has no user memory (a kernel thread "
+				 "or a zombie)",
+				 p->p_pid);
+	if (kd->xlat.user_end &&
+	    (va >= kd->xlat.user_end || len > kd->xlat.user_end - va))
+		return kvm_error(kd, KVM_EFAULT,
+				 "pid %d: 0x%llx-0x%llx is not in user space",
+				 p->p_pid, (unsigned long long)va,
+				 (unsigned long long)(va + len));
+	uint8_t b[8];
+	size_t got;
+	if ((err = kvm_virt_read(kd, mm + (uint64_t)L->m_pgd.off, b,
+				 L->m_pgd.size, &got)))
+		return kvm_error_ctx(kd, "pid %d: mm->pgd", p->p_pid);
+	pgd = kvm_tgt_uint(kd, b, L->m_pgd.size);
+	if ((err = mm_root(kd, p->p_pid, pgd, &root)))
+		return err;
+	err = read_user(kd, root, va, buf, len, done_ret);
+	if (err)
+		return kvm_error_ctx(kd, "pid %d", p->p_pid);
+	return 0;
 }
 
 /* ------------------------------------------------------------ loadavg */

@@ -437,6 +437,53 @@ kvm_proc_live_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 	return err;
 }
 
+/*
+ * /proc/PID/mem: the kernel reads the process's memory for us, faulting
+ * swapped pages in (ptrace read access: root, or the process's owner).
+ */
+int
+kvm_proc_live_uread(kvm_t *kd, const struct kinfo_proc2 *p, uint64_t va,
+		    void *buf, size_t len, size_t *done_ret)
+{
+	char path[48];
+	size_t done = 0;
+	int err = 0;
+
+	*done_ret = 0;
+	if (p->p_pid <= 0)
+		return kvm_error(kd, KVM_ENOENT, "no process %d", p->p_pid);
+	if (va > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - va)
+		return kvm_error(kd, KVM_EFAULT,
+				 "pid %d: 0x%llx is not in user space",
+				 p->p_pid, (unsigned long long)va);
+	snprintf(path, sizeof(path), "/proc/%d/mem", p->p_pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return live_args_error(kd, p->p_pid, "mem", errno);
+	while (done < len) {
+		ssize_t r = pread(fd, (char *)buf + done, len - done,
+				  (off_t)(va + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0 || errno == EIO || errno == EFAULT)
+				err = kvm_error(kd, KVM_EFAULT,
+						"pid %d: user address 0x%llx "
+						"is not mapped",
+						p->p_pid,
+						(unsigned long long)(va + done));
+			else
+				err = live_args_error(kd, p->p_pid, "mem",
+						      errno);
+			break;
+		}
+		done += (size_t)r;
+	}
+	close(fd);
+	*done_ret = done;
+	return err;
+}
+
 /* "12.34": a load average as the kernel prints it, whatever the locale. */
 static bool
 live_load(const char **s, const char *end, double *ret)

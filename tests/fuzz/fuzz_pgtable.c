@@ -81,10 +81,18 @@ static void
 user_va(kvm_t *kd, uint64_t root, uint64_t va)
 {
 	uint64_t pa = 0, len = 0;
+	struct kvm_swp_entry swp;
 
 	if (!kd->xlat.ready || !kd->arch->uvatop)
 		return;
-	int err = kd->arch->uvatop(kd, root, va, &pa, &len);
+	int err = kd->arch->uvatop(kd, root, va, &pa, &len, &swp);
+	if (err == KVM_UVA_SWAP) {
+		/* A swap entry: the bytes left in the page, a 50-bit slot. */
+		fd_must(len > 0 && len <= 65536, "a swap entry's length");
+		fd_must(swp.offset < (1ULL << 50) && swp.type < 64,
+			"a swap entry out of range");
+		return;
+	}
 	check_xlat(kd, err, pa, len, "uvatop failed without a message");
 }
 

@@ -733,6 +733,7 @@ test_arch_kvatop_uvatop(void **state)
 	uint64_t kroot = new_table(f), uroot = new_table(f);
 	uint64_t kva = 0xffffffff81234000ULL, uva = 0x0000555555554000ULL;
 	uint64_t pa, len;
+	struct kvm_swp_entry swp;
 
 	map(f, kroot, 4, kva, 1, 0x1234000 | ENTRY_FLAGS);
 	map(f, uroot, 4, uva, 1, 0x7770000 | ENTRY_FLAGS);
@@ -744,7 +745,7 @@ test_arch_kvatop_uvatop(void **state)
 	assert_int_equal(kd->arch->kvatop(kd, kva + 0x10, &pa, &len), 0);
 	assert_int_equal(pa, 0x1234010);
 	assert_int_equal(len, X86_64_PAGE_SIZE - 0x10);
-	assert_int_equal(kd->arch->uvatop(kd, uroot, uva + 0x20, &pa, &len),
+	assert_int_equal(kd->arch->uvatop(kd, uroot, uva + 0x20, &pa, &len, &swp),
 			 0);
 	assert_int_equal(pa, 0x7770020);
 	assert_int_equal(len, X86_64_PAGE_SIZE - 0x20);
@@ -753,7 +754,7 @@ test_arch_kvatop_uvatop(void **state)
 	kvm_error_clear(kd);
 	assert_int_equal(kd->arch->kvatop(kd, uva, &pa, &len), -KVM_EFAULT);
 	assert_error(kd, KVM_EFAULT, "not present");
-	assert_int_equal(kd->arch->uvatop(kd, uroot, kva, &pa, &len),
+	assert_int_equal(kd->arch->uvatop(kd, uroot, kva, &pa, &len, &swp),
 			 -KVM_EFAULT);
 	kvm_error_clear(kd);
 	assert_int_equal(kd->arch->kvatop(kd, 0x0000800000000000ULL, &pa,
@@ -771,6 +772,7 @@ test_arch_uvatop_5level(void **state)
 	uint64_t uroot = new_table(f);
 	uint64_t uva = 0x00aa555555554000ULL; /* needs LA57 */
 	uint64_t pa, len;
+	struct kvm_swp_entry swp;
 
 	map(f, uroot, 5, uva, 1, 0x4440000 | ENTRY_FLAGS);
 	kd->arch = &kvm_arch_x86_64;
@@ -778,14 +780,57 @@ test_arch_uvatop_5level(void **state)
 	kd->xlat.levels = 5;
 	kd->xlat.ready = true;
 
-	assert_int_equal(kd->arch->uvatop(kd, uroot, uva + 1, &pa, &len), 0);
+	assert_int_equal(kd->arch->uvatop(kd, uroot, uva + 1, &pa, &len, &swp), 0);
 	assert_int_equal(pa, 0x4440001);
 
 	kd->xlat.levels = 4;
 	kvm_error_clear(kd);
-	assert_int_equal(kd->arch->uvatop(kd, uroot, uva, &pa, &len),
+	assert_int_equal(kd->arch->uvatop(kd, uroot, uva, &pa, &len, &swp),
 			 -KVM_EFAULT);
 	assert_error(kd, KVM_EFAULT, "not canonical");
+}
+
+/*
+ * A user PTE with the present bit clear: a swap entry (type in bits
+ * 59-63, the slot inverted in 9-58, L1TF), or with _PAGE_PROTNONE a page
+ * still mapped.  Kernel walks never decode either.
+ */
+static void
+test_arch_uvatop_swap(void **state)
+{
+	struct fixture *f = *state;
+	kvm_t *kd = f->kd;
+	uint64_t uroot = new_table(f);
+	uint64_t uva = 0x00007ffe2aaab000ULL;
+	uint64_t pa = 1, len = 0;
+	struct kvm_swp_entry swp = { 0 };
+	const uint64_t mask50 = (1ULL << 50) - 1;
+
+	/* Area 1, slot 21363: what the kernel's __swp_entry_to_pte makes. */
+	map(f, uroot, 4, uva, 1,
+	    (1ULL << 59) | ((~21363ULL & mask50) << 9) | (1ULL << 3));
+	map(f, uroot, 4, uva + 0x1000, 1, 0x5550000 | (1ULL << 8) | 0x60);
+	kd->arch = &kvm_arch_x86_64;
+	kd->xlat.root = new_table(f);
+	kd->xlat.levels = 4;
+	kd->xlat.ready = true;
+
+	assert_int_equal(kd->arch->uvatop(kd, uroot, uva + 0x3c0, &pa, &len,
+					  &swp),
+			 KVM_UVA_SWAP);
+	assert_int_equal(swp.type, 1);
+	assert_int_equal(swp.offset, 21363);
+	assert_int_equal(len, X86_64_PAGE_SIZE - 0x3c0);
+	/* PROT_NONE: mapped all the same. */
+	assert_int_equal(kd->arch->uvatop(kd, uroot, uva + 0x1008, &pa, &len,
+					  &swp),
+			 0);
+	assert_int_equal(pa, 0x5550008);
+	/* The same entry on the kernel's side is just not present. */
+	kd->xlat.root = uroot;
+	kvm_error_clear(kd);
+	assert_int_equal(kd->arch->kvatop(kd, uva, &pa, &len), -KVM_EFAULT);
+	assert_error(kd, KVM_EFAULT, "not present");
 }
 
 /* ---------------------------------------------------------- arch init */
@@ -1025,6 +1070,7 @@ main(void)
 		T(test_arch_ops_table),
 		T(test_arch_kvatop_uvatop),
 		T(test_arch_uvatop_5level),
+		T(test_arch_uvatop_swap),
 		T(test_init_vmcoreinfo_positive_phys_base),
 		T(test_init_vmcoreinfo_negative_phys_base),
 		T(test_init_vmcoreinfo_kaslr_from_tables),

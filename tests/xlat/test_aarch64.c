@@ -1162,6 +1162,7 @@ test_init_4k_48(void **state)
 	struct fake_kernel k;
 	char text[1024];
 	uint64_t pa, len;
+	struct kvm_swp_entry swp;
 
 	uint64_t root = new_table(f, &c);
 	fake_layout(&k, &c, root, 0x40210000);
@@ -1193,7 +1194,7 @@ test_init_4k_48(void **state)
 	assert_int_equal(pa, root + 8);
 
 	assert_int_equal(kd->arch->uvatop(kd, uroot, 0x0000aaaaaaaab123ULL,
-					  &pa, &len),
+					  &pa, &len, &swp),
 			 0);
 	assert_int_equal(pa, 0x45670123);
 	kvm_error_clear(kd);
@@ -1201,8 +1202,58 @@ test_init_4k_48(void **state)
 					  &len),
 			 -KVM_EFAULT);
 	assert_error(kd, KVM_EFAULT, "kernel half");
-	assert_int_equal(kd->arch->uvatop(kd, uroot, k.stext, &pa, &len),
+	assert_int_equal(kd->arch->uvatop(kd, uroot, k.stext, &pa, &len, &swp),
 			 -KVM_EFAULT);
+
+	/*
+	 * Invalid user PTEs: swap entries and PROT_NONE pages, whose layout
+	 * changed in 5.19 and 6.10 (the release comes from kd->xlat.kver).
+	 */
+	const uint64_t sva = 0x0000aaaaaaaac000ULL;
+	struct {
+		uint32_t kver;
+		uint64_t pte;
+		int ret;
+		unsigned type;
+		uint64_t offset;
+	} sw[] = {
+		/* 5.4: type in bits 2-7, offset 8-57 */
+		{ KVM_KVER(5, 4), 2ULL << 2 | 777ULL << 8, KVM_UVA_SWAP, 2, 777 },
+		/* 6.1: bit 2 is "exclusive", type 3-7 */
+		{ KVM_KVER(6, 1), 1ULL << 2 | 1ULL << 3 | 21363ULL << 8,
+		  KVM_UVA_SWAP, 1, 21363 },
+		/* 6.1 PROT_NONE: bit 58 */
+		{ KVM_KVER(6, 1), 1ULL << 58 | 0x45671000ULL | 0x700, 0, 0, 0 },
+		/* 6.10: type 6-10, offset 12-61 */
+		{ KVM_KVER(6, 10), 3ULL << 6 | 1ULL << 2 | 5ULL << 12,
+		  KVM_UVA_SWAP, 3, 5 },
+		/* 6.10 PROT_NONE: PTE_PRESENT_INVALID, bit 11 */
+		{ KVM_KVER(7, 2), 1ULL << 11 | 0x45671000ULL | 0x700, 0, 0, 0 },
+		/* unknown release: said, not guessed */
+		{ 0, 1ULL << 3 | 9ULL << 8, -KVM_ENOTSUP, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
+		map(f, &c, uroot, sva, 3, sw[i].pte);
+		kd->xlat.kver = sw[i].kver;
+		memset(&swp, 0xff, sizeof(swp));
+		kvm_error_clear(kd);
+		assert_int_equal(kd->arch->uvatop(kd, uroot, sva + 0x10, &pa,
+						  &len, &swp),
+				 sw[i].ret);
+		if (sw[i].ret == KVM_UVA_SWAP) {
+			assert_int_equal(swp.type, sw[i].type);
+			assert_int_equal(swp.offset, sw[i].offset);
+			assert_int_equal(len, SZ_4K - 0x10);
+		} else if (sw[i].ret == 0) {
+			assert_int_equal(pa, 0x45671010);
+		} else {
+			assert_error(kd, KVM_ENOTSUP, "release");
+		}
+		/* A kernel walk never takes it for a page or an entry. */
+		assert_int_equal(kd->arch->kvatop(kd, sva, &pa, &len),
+				 -KVM_EFAULT);
+	}
+	kd->xlat.kver = 0;
 
 	/* A second init (reopen) reuses its state; fini frees it. */
 	assert_int_equal(kd->arch->init(kd), 0);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* kcore read: hex dump (or --raw bytes) of kernel virtual memory. */
+/*
+ * kcore read: hex dump (or --raw bytes) of kernel virtual memory, or with
+ * --pid of a process's user memory (swapped pages through -W).
+ */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,13 +38,35 @@ cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 {
 	uint64_t addr, len = READ_DEFAULT_LEN;
 
+	const struct kinfo_proc2 *proc = NULL;
+
 	if (argc < 1 || argc > 2) {
-		kcore_usage_error("usage: kcore read [--raw] ADDR|SYMBOL[+OFF] [LEN]");
+		kcore_usage_error("usage: kcore read [--raw] [--pid PID] "
+				  "ADDR|SYMBOL[+OFF] [LEN]");
 		return KCORE_EXIT_USAGE;
 	}
-	int st = kcore_resolve(kd, argv[0], &addr);
-	if (st)
-		return st;
+	if (o->have_pid) {
+		/* User addresses: numbers only, no kernel symbols. */
+		if (!kcore_parse_u64(argv[0], &addr)) {
+			kcore_usage_error("bad user address '%s'", argv[0]);
+			return KCORE_EXIT_USAGE;
+		}
+		int cnt = 0;
+		proc = kvm_getproc2(kd, KERN_PROC_PID, o->pid,
+				    sizeof(*proc), &cnt);
+		if (!proc)
+			return kcore_fail(kd, "read");
+		if (cnt < 1) {
+			kcore_note_error("not_found", "read: no process %d",
+					 o->pid);
+			fprintf(stderr, "kcore: %s\n", kcore_err_msg);
+			return KCORE_EXIT_PARTIAL;
+		}
+	} else {
+		int st = kcore_resolve(kd, argv[0], &addr);
+		if (st)
+			return st;
+	}
 	if (argc == 2 && !kcore_parse_u64(argv[1], &len)) {
 		kcore_usage_error("bad length '%s'", argv[1]);
 		return KCORE_EXIT_USAGE;
@@ -59,7 +84,8 @@ cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 	while (done < len) {
 		size_t want = len - done > READ_CHUNK ? READ_CHUNK
 						      : (size_t)(len - done);
-		ssize_t n = kvm_read2(kd, addr + done, buf, want);
+		ssize_t n = proc ? kvm_uread2(kd, proc, addr + done, buf, want)
+				 : kvm_read2(kd, addr + done, buf, want);
 		size_t got = n > 0 ? (size_t)n : 0;
 		if (o->raw) {
 			fwrite(buf, 1, got, stdout);

@@ -24,6 +24,7 @@ enum {
 struct kcore_opts {
 	const char *core;   /* -M */
 	const char *system; /* -N */
+	const char *swap;   /* -W, several joined by ':' */
 	const char *btf;    /* --btf */
 	int oflags;	    /* --zero-excluded, --format raw */
 	bool json;
@@ -40,6 +41,8 @@ struct kcore_opts {
 	const char *group;  /* savecore --group: saved files 0640 to it */
 	bool all;	    /* bt -a */
 	bool proc_stack;    /* bt --proc-stack */
+	int32_t pid;	    /* read --pid: a process's user memory */
+	bool have_pid;
 };
 
 /* A command's own options, as bits of struct kcore_cmd's opts. */
@@ -60,6 +63,7 @@ enum {
 	KOPT_GROUP = 1 << 13,	/* --group */
 	KOPT_ALL = 1 << 14,	/* -a */
 	KOPT_PROCSTACK = 1 << 15, /* --proc-stack */
+	KOPT_PID = 1 << 16,	/* --pid */
 };
 
 struct kcore_cmd {

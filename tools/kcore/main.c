@@ -29,8 +29,10 @@
 static const struct kcore_cmd commands[] = {
 	{ "info", "info", cmd_info, 0, false,
 	  "describe the target: format, architecture, release, memory" },
-	{ "read", "read [--raw] ADDR|SYMBOL[+OFF] [LEN]", cmd_read, KOPT_RAW,
-	  false, "hex dump (or the bytes) of kernel virtual memory" },
+	{ "read", "read [--raw] [--pid PID] ADDR|SYMBOL[+OFF] [LEN]", cmd_read,
+	  KOPT_RAW | KOPT_PID, false,
+	  "hex dump (or the bytes) of kernel virtual memory, or of a "
+	  "process's (--pid)" },
 	{ "nlist", "nlist SYMBOL...", cmd_nlist, 0, false,
 	  "symbol names to addresses" },
 	{ "sym", "sym ADDR...", cmd_sym, 0, false,
@@ -68,7 +70,7 @@ static const struct kcore_cmd commands[] = {
 static const char *const opt_names[] = {
 	"--raw", "--indent", "-d", "--compress", "--format", "--threads",
 	"--offset", "-c", "-f", "-n", "-v", "-z", "-q", "--group", "-a",
-	"--proc-stack",
+	"--proc-stack", "--pid",
 };
 
 static const struct kcore_cmd *
@@ -88,6 +90,8 @@ usage(FILE *f)
 	      "\n"
 	      "  -M, --core FILE     dump to read (default: the live kernel)\n"
 	      "  -N, --system FILE   vmlinux, System.map or kallsyms file\n"
+	      "  -W, --swap FILE     a swap area of the dump's machine (repeat\n"
+	      "                      for several): user pages swapped out\n"
 	      "      --json          one JSON document on stdout\n"
 	      "      --btf FILE      kernel types from this BTF or ELF file\n"
 	      "      --zero-excluded read pages a filtered dump left out as zeros\n"
@@ -144,10 +148,12 @@ kcore_main(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_BTF, O_ZEROEXCL, O_FORMAT, O_RAW, O_INDENT,
 	       O_COMPRESS, O_THREADS, O_OFFSET, O_VERSION, O_GROUP,
-	       O_PROCSTACK };
+	       O_PROCSTACK, O_PID };
 	static const struct option longopts[] = {
 		{ "core", required_argument, NULL, 'M' },
 		{ "system", required_argument, NULL, 'N' },
+		{ "swap", required_argument, NULL, 'W' },
+		{ "pid", required_argument, NULL, O_PID },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "btf", required_argument, NULL, O_BTF },
 		{ "zero-excluded", no_argument, NULL, O_ZEROEXCL },
@@ -172,6 +178,8 @@ kcore_main(int argc, char **argv)
 	int c;
 	uint64_t v;
 	unsigned seen = 0;  /* KOPT_* given */
+	static char swapbuf[8192];
+	size_t swaplen = 0;
 	bool help = false;
 
 	/*
@@ -182,7 +190,7 @@ kcore_main(int argc, char **argv)
 
 	/* GNU getopt permutes: options may follow the command and its args. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":M:N:hd:cfnvzqa", longopts,
+	while ((c = getopt_long(argc, argv, ":M:N:W:hd:cfnvzqa", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'M':
@@ -190,6 +198,34 @@ kcore_main(int argc, char **argv)
 			break;
 		case 'N':
 			o.system = optarg;
+			break;
+		case 'W': {
+			/* kvm_openfiles() takes the areas as one list. */
+			size_t have = swaplen, add = strlen(optarg);
+			if (strchr(optarg, ':') || !add ||
+			    have + add + 2 > sizeof(swapbuf)) {
+				kcore_usage_error("-W takes a swap file or "
+						  "device whose name has no "
+						  "':', not '%s'", optarg);
+				return KCORE_EXIT_USAGE;
+			}
+			if (have)
+				swapbuf[swaplen++] = ':';
+			memcpy(swapbuf + swaplen, optarg, add + 1);
+			swaplen += add;
+			o.swap = swapbuf;
+			break;
+		}
+		case O_PID:
+			if (!kcore_parse_u64(optarg, &v) || v == 0 ||
+			    v > INT32_MAX) {
+				kcore_usage_error("--pid takes a process id, "
+						  "not '%s'", optarg);
+				return KCORE_EXIT_USAGE;
+			}
+			o.pid = (int32_t)v;
+			o.have_pid = true;
+			seen |= KOPT_PID;
 			break;
 		case O_JSON:
 			o.json = true;
@@ -368,7 +404,7 @@ kcore_main(int argc, char **argv)
 					 argv + optind + 1);
 
 	char errbuf[KVM_ERRBUF_SIZE];
-	kvm_t *kd = kvm_openfiles(o.system, o.core, NULL, O_RDONLY | o.oflags,
+	kvm_t *kd = kvm_openfiles(o.system, o.core, o.swap, O_RDONLY | o.oflags,
 				  errbuf);
 	if (!kd && !o.core && cmd->live_fallback) {
 		/*
