@@ -3,9 +3,11 @@
 # /init of the live-kernel test guest (busybox ash, PID 1); tests/guest/run.sh
 # builds the initramfs around it.  Compares what `kcore` reads out of the
 # running kernel (no -M: /proc/kcore, /proc/kallsyms, BTF) with what the
-# kernel itself says through /proc, uname and /proc/kallsyms, tries the
-# error cases (not root, kptr_restrict, /proc/kcore hidden, lockdown), dumps
-# the running kernel onto the swap-signed disk /dev/vda, then powers off.
+# kernel itself says through /proc, uname and /proc/kallsyms, reads argv
+# and environ of processes whose pages a memory cgroup's memory.reclaim has
+# pushed out to the swap disk /dev/vdb, tries the error cases (not root,
+# kptr_restrict, /proc/kcore hidden, lockdown), dumps the running kernel
+# onto the swap-signed disk /dev/vda, then powers off.
 #
 # Console protocol (the host reads the serial log line by line):
 #   GUEST-BOOT                      init has started
@@ -82,12 +84,15 @@ live() {
 while read -r m; do
 	[ -n "$m" ] && insmod "/lib/modules/$m" || note "insmod $m failed"
 done </etc/guest-modules
-i=0
-while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
+# vda: the dump device; vdb: the swap area
+for d in /dev/vda /dev/vdb; do
+	i=0
+	while [ ! -b $d ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -b $d ] || note "no $d"
 done
-[ -b /dev/vda ] || note "no /dev/vda"
 
 # ---- test processes -----------------------------------------------------
 # /bin/guest-* are symlinks to busybox; the kernel takes comm from the name
@@ -399,6 +404,146 @@ if out=$(livewrite 2>&1); then
 	ok livewrite
 else
 	fail livewrite "$out"
+fi
+
+# ---- argv / environ of processes in swap -----------------------------------------------
+# Idle processes in a memory cgroup whose memory.reclaim pushes their pages
+# out to /dev/vdb.  kcore (no -W: the areas /proc/swaps names) must read
+# their argv and environ back out of the swap area.  /proc's answers are
+# recorded before the pressure: reading /proc/PID/cmdline afterwards would
+# fault the pages back in.
+CG=/sys/fs/cgroup
+SWPIDS=""
+# pagestate PID ADDR: swap, ram or none for the page at ADDR (/proc/PID/pagemap
+# bit 62 swapped, 63 present; reading it faults nothing in)
+pagestate() {
+	v=$(dd if=/proc/$1/pagemap bs=8 count=1 skip=$(($2 / 4096)) 2>/dev/null | od -An -tx8 | tr -d ' ')
+	case "$v" in
+	[4-7]???????????????) echo swap ;;
+	[89a-f]???????????????) echo ram ;;
+	????????????????) echo none ;;
+	*) echo "?" ;;
+	esac
+}
+# swpages PID: "ADDR:STATE ..." for each page of its argv and environ
+# (/proc/PID/stat fields 48-51: arg_start arg_end env_start env_end)
+swpages() {
+	set -- $1 $(sed 's/^.*) //' /proc/$1/stat | cut -d' ' -f46-49)
+	lastpg=-1
+	swrange $1 $2 $3
+	swrange $1 $4 $5
+}
+# swrange PID START END (environ usually starts on argv's last page: once)
+swrange() {
+	a=$(($2 / 4096 * 4096))
+	while [ $a -lt $3 ]; do
+		[ $a = $lastpg ] || printf '%x:%s ' $a "$(pagestate $1 $a)"
+		lastpg=$a
+		a=$((a + 4096))
+	done
+}
+# zswap would keep the pages compressed in memory, which kcore refuses
+if [ "$(cat /sys/module/zswap/parameters/enabled 2>/dev/null)" = Y ]; then
+	echo N >/sys/module/zswap/parameters/enabled
+	note "zswap was on: turned off"
+fi
+if ! swapon /dev/vdb 2>$T/err; then
+	fail swapon "swapon /dev/vdb: $(err)"
+else
+	grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG
+	echo +memory >$CG/cgroup.subtree_control 2>/dev/null
+	mkdir -p $CG/kvmswap
+	if [ ! -e $CG/kvmswap/memory.reclaim ]; then
+		# (memory.reclaim is 5.19 and later)
+		note "no memory.reclaim (cgroup controllers: $(cat $CG/cgroup.controllers 2>/dev/null)): swap checks skipped"
+	else
+		mkfifo /tmp/swapfifo
+		# inswap CMD ARGS...: CMD in the background, moved into the cgroup
+		# before its exec so that its new stack is charged there
+		inswap() {
+			sh -c 'echo 0 >/sys/fs/cgroup/kvmswap/cgroup.procs && exec "$@"' inswap "$@" &
+			SWPIDS="$SWPIDS $!"
+		}
+		# the long one's argv and environ straddle pages
+		SWLONG=$(printf 'S%.0s' $(seq 1 6000))
+		inswap env -i KVMSWAP_MARK=1 "KVMSWAP_SPACES=a b  c" /bin/sh -c 'read x < /tmp/swapfifo' \
+			kvmswap-argv-1 "two words" "" --last
+		inswap env -i KVMSWAP_MARK=2 KVMSWAP_LONG=$SWLONG /bin/sh -c 'read x < /tmp/swapfifo' \
+			kvmswap-argv-2 "$SWLONG" "ünïcødé"
+		inswap env -i KVMSWAP_MARK=3 /bin/sh -c 'read x < /tmp/swapfifo' kvmswap-argv-3 three
+		# until each has exec'd and sleeps in the FIFO's open
+		for i in $(seq 1 100); do
+			n=0
+			for p in $SWPIDS; do
+				case "$(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)" in "/bin/sh -c read x < /tmp/swapfifo kvmswap-argv-"*)
+					[ "$(sed 's/^.*) \(.\).*/\1/' /proc/$p/stat)" = S ] && n=$((n + 1)) ;;
+				esac
+			done
+			[ $n = 3 ] && break
+			sleep 0.1
+		done
+		for p in $SWPIDS; do
+			cat /proc/$p/cmdline >$T/sw-$p.cmdline
+			cat /proc/$p/environ >$T/sw-$p.environ
+		done
+		# (fails, EAGAIN, when it reclaimed less than asked: expected)
+		echo 64M >$CG/kvmswap/memory.reclaim 2>/dev/null
+		note "kvmswap processes$SWPIDS; cgroup memory.current $(cat $CG/kvmswap/memory.current), swap.current $(cat $CG/kvmswap/memory.swap.current 2>/dev/null); $(tail -n +2 /proc/swaps | tr -s ' \t' ' ')"
+		# Each one's argv and environ are to be in swap, not in memory,
+		# when kcore reads them.
+		for p in $SWPIDS; do
+			sw=$(awk '$1 == "VmSwap:" { print $2 }' /proc/$p/status)
+			pg=$(swpages $p)
+			note "kvmswap $p: VmSwap $sw kB, argv and environ pages $pg"
+			if [ "${sw:-0}" -le 0 ]; then
+				fail "swapout-$p" "VmSwap ${sw:-?} kB after memory.reclaim: nothing of it in swap"
+			else
+				case "$pg" in
+				"" | *:ram* | *:none* | *:\?*) fail "swapout-$p" "VmSwap $sw kB, but argv and environ pages are not all in swap: $pg" ;;
+				*) ok "swapout-$p" ;;
+				esac
+			fi
+			echo "$pg" >$T/sw-$p.pages
+		done
+		for p in $SWPIDS; do
+			for what in args env; do
+				if [ $what = args ]; then f=cmdline; else f=environ; fi
+				k $what $p
+				if [ $rc != 0 ]; then
+					fail "swap-$what-$p" "exit $rc: $(err)"
+					continue
+				fi
+				live "swap-$what-$p" || continue
+				tr '\0' '\n' <$T/sw-$p.$f >$T/want
+				if cmp -s $T/want $T/out; then
+					ok "swap-$what-$p"
+				else
+					fail "swap-$what-$p" "kcore: '$(tr '\n' '|' <$T/out | head -c 200)' /proc before: '$(tr '\n' '|' <$T/want | head -c 200)' $(err)"
+				fi
+			done
+			# the same bytes through kvm_uread2, from arg_start
+			set -- $(sed 's/^.*) //' /proc/$p/stat | cut -d' ' -f46-47)
+			k read --raw --pid $p $1 $(($2 - $1))
+			if [ $rc != 0 ]; then
+				fail "swap-uread-$p" "exit $rc: $(err)"
+			elif cmp -s $T/sw-$p.cmdline $T/out; then
+				ok "swap-uread-$p"
+			else
+				fail "swap-uread-$p" "kcore read --pid: '$(tr '\0' '|' <$T/out | head -c 200)' /proc before: '$(tr '\0' '|' <$T/sw-$p.cmdline | head -c 200)'"
+			fi
+			# kcore read the swap area: the pages are still out
+			pg=$(swpages $p)
+			if [ "$pg" = "$(cat $T/sw-$p.pages)" ]; then
+				ok "swap-stayed-$p"
+			else
+				fail "swap-stayed-$p" "argv and environ pages were $(cat $T/sw-$p.pages)now $pg"
+			fi
+		done
+	fi
+	# done with them: the dump below is as before
+	[ -n "$SWPIDS" ] && kill -KILL $SWPIDS && wait $SWPIDS
+	swapoff /dev/vdb 2>$T/err || fail swapoff "swapoff /dev/vdb: $(err)"
+	rmdir $CG/kvmswap 2>/dev/null
 fi
 
 # ---- item 4: dump the running kernel to the swap-signed disk --------------------------------

@@ -5,10 +5,12 @@
 # Boots Debian's own kernel (what linux-image-amd64 depends on) with an
 # initramfs of busybox-static, a statically linked kcore and init.sh beside
 # this file.  Inside the guest init.sh compares kcore (no -M: the running
-# kernel) with /proc, uname and /proc/kallsyms, tries the error cases and
-# dumps the running kernel onto a swap-signed virtio disk; it reports over
-# the serial console.  Back on the host, kcore savecore takes the dump off
-# the disk image and the saved vmcore is read (banner, release, processes).
+# kernel) with /proc, uname and /proc/kallsyms, reads argv and environ of
+# processes pushed out to a second virtio disk used as swap, tries the error
+# cases and dumps the running kernel onto a swap-signed virtio disk; it
+# reports over the serial console.  Back on the host, kcore savecore takes
+# the dump off the disk image and the saved vmcore is read (banner, release,
+# processes).
 #
 # Usage: run.sh SOURCE_DIR BUILD_DIR
 #   BUILD_DIR holds the build's kcore and libkvm.a.
@@ -189,10 +191,17 @@ add_module virtio_blk
 initrd=$work/initrd.gz
 (cd "$root" && find . | "$bb" cpio -o -H newc 2>/dev/null) | gzip -1 >"$initrd" ||
 	die "cannot make the initramfs"
-# The dump device: a sparse disk with a swap signature.
+# The dump device: a sparse disk with a swap signature (/dev/vda).  The
+# guest's swap area: another one, after it (/dev/vdb).
 disk=$work/swap.img
-rm -f "$disk"
-truncate -s 512M "$disk" && mkswap -q "$disk" >/dev/null || die "mkswap $disk failed"
+swapdisk=$work/swapon.img
+# disks: both, fresh
+disks() {
+	rm -f "$disk" "$swapdisk"
+	truncate -s 512M "$disk" && mkswap -q "$disk" >/dev/null || die "mkswap $disk failed"
+	truncate -s 256M "$swapdisk" && mkswap -q "$swapdisk" >/dev/null || die "mkswap $swapdisk failed"
+}
+disks
 t_build=$(now)
 say "static kcore, initramfs ($(du -k "$initrd" | cut -f1) KiB, modules$modlist) ($(secs "$t_pkgs" "$t_build") s)"
 
@@ -215,6 +224,7 @@ boot() {
 		-append "console=ttyS0 panic=-1 oops=panic$extra" \
 		-serial "file:$log" \
 		-drive "file=$disk,format=raw,if=virtio" \
+		-drive "file=$swapdisk,format=raw,if=virtio" \
 		>"$work/qemu.stderr" 2>&1 &
 	qpid=$!
 	t0=$(date +%s)
@@ -266,8 +276,7 @@ if [ "$mode" = kvm ]; then
 		say "KVM does not run the guest (nothing on the console in 10 s, or QEMU exited: $(tail -n 1 "$work/qemu.stderr" | cut -c1-160)): TCG instead"
 		mode=tcg
 		t_boot=$(now)
-		rm -f "$disk"
-		truncate -s 512M "$disk" && mkswap -q "$disk" >/dev/null
+		disks
 	fi
 fi
 if [ "$mode" = tcg ]; then
@@ -379,7 +388,7 @@ say "$mode: packages $(secs "$t_start" "$t_pkgs") s, build $(secs "$t_pkgs" "$t_
 	"$nok ok, $nfail FAIL (serial log: $log)"
 if [ $nfail = 0 ] && [ -n "$done_line" ]; then
 	# the disk image and the saved dump are kept only when something failed
-	rm -rf "$disk" "$crash"
+	rm -rf "$disk" "$swapdisk" "$crash"
 	exit 0
 fi
 exit 1
