@@ -25,7 +25,9 @@
  * The handle is set up as kvm_open sets up a dump (the CPU notes, then
  * kvm_setup_arch over the VMCOREINFO), then the public calls run:
  * kvm_getproc2 (all, and by pid), kvm_getargv2 and kvm_getenvv2 of the
- * first processes with and without a cap, kvm_getstack of the first
+ * first processes with and without a cap, kvm_getargv2 of the last (its
+ * pages may be in swap: swap_info[], the swap map and the swap cache's
+ * XArray, read from the input), kvm_getstack of the first
  * processes, kvm_getstack_cpu of each CPU and of two that are not there,
  * kvm_getloadavg.  mkseeds-tasks.c writes the seeds: the memory the walks
  * of the fixtures' dumps read, with their BTF cut down to the structures
@@ -284,6 +286,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     0, "kvm_getargv2 failed without a message");
 			check_vector(kd, kvm_getenvv2(kd, &first[i], 24), 24,
 				     "kvm_getenvv2 failed without a message");
+		}
+		/* The last: its argv may be in swap (src/proc/swap.c). */
+		if (cnt > n) {
+			struct kinfo_proc2 last = p[cnt - 1];
+			check_vector(kd, kvm_getargv2(kd, &last, 0), 0,
+				     "kvm_getargv2 failed without a message");
 		}
 		if (n > 0) {
 			int c2 = -1;

@@ -11,7 +11,8 @@
  * tty_struct.ctrl.pgrp still resolve), pointers into void *, and enums
  * kept with their values.  That BTF is corpus/btf/real-NAME.  Then the
  * walk runs on the dump as fuzz_tasks will run it (every process, the
- * argv, environ and stack of the first 8, the stacks of the first two
+ * argv, environ and stack of the first 8, the argv of the last, whose
+ * pages may be in swap, the stacks of the first two
  * CPUs, avenrun) while a hook on the format records each range of
  * physical memory it reads and a symbol resolver each symbol it looks up;
  * those bytes, the dump's VMCOREINFO, the symbols looked up and the text
@@ -57,6 +58,9 @@ static const char *const keep[] = {
 	"thread_info", "thread_struct", "cpu_context", "inactive_task_frame",
 	"orc_entry",   "pt_regs",   "frame_record_meta", "module",
 	"mod_arch_specific", "module_memory", "module_layout", "rq",
+	/* swapped user pages (src/proc/swap.c) */
+	"swap_info_struct", "file", "path", "dentry", "qstr", "mount",
+	"vfsmount", "address_space", "xarray", "xa_node", "page",
 };
 #define NKEEP (sizeof(keep) / sizeof(keep[0]))
 /*
@@ -75,6 +79,10 @@ static const char *const dotted[][2] = {
 	{ "module", "core_layout.base" },
 	{ "module", "core_layout.text_size" },
 	{ "module", "core_layout.size" },
+	{ "address_space", "i_pages.xa_head" },
+	{ "file", "f_path.dentry" },
+	{ "file", "f_path.mnt" },
+	{ "dentry", "d_name.name" },
 };
 /* Symbols the unwinders look up (looked up before the recorded walk). */
 static const char *const stack_syms[] = {
@@ -346,6 +354,10 @@ cut_btf(kvm_t *kd, const struct btf *src, FILE *vmci)
 	int e = btf__find_by_name_kind(src, "pid_type", BTF_KIND_ENUM);
 	if (e > 0)
 		copy_struct(&c, (uint32_t)e);
+	/* PG_head, PG_dirty, PG_writeback: swap cache pages. */
+	e = btf__find_by_name_kind(src, "pageflags", BTF_KIND_ENUM);
+	if (e > 0)
+		copy_struct(&c, (uint32_t)e);
 	percpu_cut(&c);
 	free(c.done);
 	return c.dst;
@@ -527,6 +539,16 @@ walk(kvm_t *kd, int ncpu)
 	for (int i = 0; i < n; i++) {
 		kvm_getargv2(kd, &first[i], 0);
 		kvm_getenvv2(kd, &first[i], 24);
+	}
+	/*
+	 * The last process: the newest, a test process whose argv may be in
+	 * swap (x86_64-6.1-swap), where the swap layer reads swap_info[].
+	 */
+	if (cnt > n) {
+		struct kinfo_proc2 last = p[cnt - 1];
+		if (!kvm_getargv2(kd, &last, 0))
+			fprintf(stderr, "mkseeds-tasks: argv of pid %d: %s\n",
+				last.p_pid, kvm_geterr(kd));
 	}
 	if (n > 0) {
 		int c2;
