@@ -327,7 +327,10 @@ struct kvm_xlat {
 	bool ready;	   /* root and levels known */
 	uint64_t ktext_start; /* run-time start of kernel text, 0 if unknown */
 	uint64_t user_end; /* end of user addresses (exclusive), 0 unknown */
-	/* The release, KVM_KVER(); 0 unknown (set by whoever learns it). */
+	/*
+	 * The release, KVM_KVER(); below KVM_KVER(1, 0) unknown (0: not
+	 * looked for yet).  Set by whoever learns it.
+	 */
 	uint32_t kver;
 	/*
 	 * After a kernel walk failed on an entry that is not present: the

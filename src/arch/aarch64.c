@@ -112,7 +112,7 @@ user_invalid(kvm_t *kd, const struct aarch64_paging *pg, uint64_t va,
 	uint64_t size = 1ULL << pg->page_shift, off = va & (size - 1);
 	const uint64_t off_mask = (1ULL << 50) - 1;
 
-	if (!kver)
+	if (kver < KVM_KVER(1, 0))
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "aarch64: user address 0x%" PRIx64 " has no "
 				 "page (entry 0x%" PRIx64 "), and the kernel "

@@ -845,8 +845,11 @@ learn_kver(kvm_t *kd)
 
 	if (kd->xlat.kver)
 		return;
+	/* 1: looked for and not found (no release is 0.1). */
+	kd->xlat.kver = 1;
 	if (kvm_proc_release(kd, rel, sizeof(rel)) == 0 &&
-	    sscanf(rel, "%u.%u", &a, &b) == 2 && a < 1000 && b < 1000)
+	    sscanf(rel, "%u.%u", &a, &b) == 2 && a > 0 && a < 1000 &&
+	    b < 1000)
 		kd->xlat.kver = KVM_KVER(a, b);
 	kvm_error_clear(kd);
 }
