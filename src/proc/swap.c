@@ -383,7 +383,7 @@ path_name(kvm_t *kd, uint64_t dentry, uint64_t vfsmnt, char *out,
 	if (mounts && read_u64(kd, vfsmnt + o_mroot, &mroot))
 		mounts = false;
 	for (int depth = 0; depth < PATH_DEPTH && dentry; depth++) {
-		uint64_t parent, name;
+		uint64_t parent, name = 0;
 		if (read_u64(kd, dentry + o_parent, &parent))
 			break;
 		if (mounts && dentry == mroot) {
@@ -400,14 +400,15 @@ path_name(kvm_t *kd, uint64_t dentry, uint64_t vfsmnt, char *out,
 		if (parent == dentry) /* a root */
 			break;
 		char comp[AREA_NAME_MAX];
-		size_t done;
-		if (read_u64(kd, dentry + o_name, &name) ||
-		    kvm_virt_read(kd, name, comp, sizeof(comp) - 1, &done)) {
-			if (!name || done == 0)
-				break;
-		}
-		comp[sizeof(comp) - 1] = 0;
-		size_t n = strnlen(comp, sizeof(comp) - 1);
+		size_t done = 0;
+		/* A name may end near unmapped memory: what reads counts. */
+		if (read_u64(kd, dentry + o_name, &name) || !name)
+			break;
+		kvm_virt_read(kd, name, comp, sizeof(comp) - 1, &done);
+		if (done == 0)
+			break;
+		comp[done] = 0;
+		size_t n = strnlen(comp, done);
 		if (n + 1 > pos)
 			break;
 		pos -= n;
@@ -1001,7 +1002,13 @@ kvm_swap_read(kvm_t *kd, const struct kvm_swp_entry *e, uint64_t pgoff,
 		return kvm_error(kd, KVM_EINVAL, "swap read past a page");
 	if ((err = ensure(kd, &s)))
 		return err;
-	if (e->type >= s->nareas || !s->areas[e->type].si)
+	if (e->type < s->nareas && !s->areas[e->type].si)
+		return kvm_error(kd, KVM_ENODATA,
+				 "the page table entry 0x%" PRIx64 " names "
+				 "swap area %u, which the dump has not in "
+				 "use, or whose swap_info_struct does not read",
+				 e->pte, e->type);
+	if (e->type >= s->nareas)
 		return kvm_error(kd, KVM_ENODATA,
 				 "the page table entry 0x%" PRIx64 " holds "
 				 "no swap entry of the dump's %u swap areas "
