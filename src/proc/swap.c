@@ -964,9 +964,69 @@ area_error(kvm_t *kd, const struct kvm_swap *s, unsigned type,
 			 type, a->name, size, e->offset, what);
 }
 
+/*
+ * Is slot of area type in zswap's tree (mm/zswap.c)?  Until 6.10 each
+ * area has an rb-tree (zswap_trees[type]->rbroot) of zswap_entry keyed by
+ * offset (swpentry, a swp_entry_t, since 6.6); since 6.10 ("mm: zswap:
+ * replace RB-tree with xarray") zswap_trees[type] is an array of
+ * XArrays, one per SWAP_ADDRESS_SPACE_SHIFT slots, indexed by slot.
+ * 1 yes, 0 no, -code when the layout is not one of these.
+ */
+static int
+zswap_has(kvm_t *kd, struct kvm_swap *s, unsigned type, uint64_t slot)
+{
+	uint64_t trees, tree, o_root, o_node, o_key, o_left, o_right;
+
+	if (kvm_sym_lookup(kd, "zswap_trees", &trees) ||
+	    read_u64(kd, trees + type * (uint64_t)kd->ptr_size, &tree))
+		return kvm_error_ctx(kd, "zswap_trees");
+	if (!tree)
+		return 0;
+	if (off(kd, "zswap_tree", "rbroot", &o_root) &&
+	    off(kd, "zswap_entry", "rbnode", &o_node) &&
+	    (off(kd, "zswap_entry", "offset", &o_key) ||
+	     off(kd, "zswap_entry", "swpentry", &o_key)) &&
+	    off(kd, "rb_node", "rb_left", &o_left) &&
+	    off(kd, "rb_node", "rb_right", &o_right)) {
+		kvm_error_clear(kd);
+		uint64_t node;
+		if (read_u64(kd, tree + o_root, &node))
+			return kvm_error_ctx(kd, "zswap tree");
+		/* A balanced tree of 2^32 entries is 64 deep. */
+		for (int depth = 0; node && depth < 128; depth++) {
+			uint64_t key;
+			if (read_u64(kd, node - o_node + o_key, &key))
+				return kvm_error_ctx(kd, "zswap entry");
+			/* swp_entry_t: the slot in the low 58 bits. */
+			key &= (1ULL << 58) - 1;
+			if (key == slot)
+				return 1;
+			if (read_u64(kd, node + (slot < key ? o_left : o_right),
+				     &node))
+				return kvm_error_ctx(kd, "zswap tree");
+		}
+		return node ? kvm_error(kd, KVM_ECORRUPT,
+					"zswap tree deeper than 128") : 0;
+	}
+	uint64_t xsize;
+	if (!kvm_types_sizeof(kd, "xarray", &xsize) && !cache_layout(kd, s)) {
+		uint64_t xa = tree + (slot >> SWAP_ADDRESS_SPACE_SHIFT) * xsize,
+			 entry;
+		uint64_t o_head;
+		if (!off(kd, "xarray", "xa_head", &o_head))
+			return kvm_error_ctx(kd, "zswap");
+		int err = xa_load(kd, s, xa + o_head, slot, &entry);
+		if (err)
+			return kvm_error_ctx(kd, "zswap tree");
+		return entry != 0;
+	}
+	return kvm_error_ctx(kd, "zswap's tree");
+}
+
 /* zswap: compressed copies in memory, with nothing written to disk. */
 static int
-zswap_check(kvm_t *kd, unsigned type, const struct kvm_swp_entry *e)
+zswap_check(kvm_t *kd, struct kvm_swap *s, unsigned type,
+	    const struct kvm_swp_entry *e)
 {
 	uint64_t va;
 	uint32_t n;
@@ -983,12 +1043,19 @@ zswap_check(kvm_t *kd, unsigned type, const struct kvm_swp_entry *e)
 		return kvm_error_ctx(kd, "zswap_stored_pages");
 	if (!n)
 		return 0;
-	return kvm_error(kd, KVM_ENOTSUP,
-			 "page in swap area %u, slot %" PRIu64 ": zswap holds "
-			 "%" PRIu32 " pages compressed in memory, and this "
-			 "may be one (not readable: its disk slot was never "
-			 "written)",
-			 type, e->offset, n);
+	int in = zswap_has(kd, s, type, e->offset);
+	if (in == 0)
+		return 0;
+	if (in > 0)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "page in swap area %u, slot %" PRIu64 ", is in "
+				 "zswap: compressed in memory, not readable "
+				 "(its disk slot was never written)",
+				 type, e->offset);
+	return kvm_error_ctx(kd, "page in swap area %u, slot %" PRIu64 ": "
+			     "zswap holds %" PRIu32 " pages, and whether this "
+			     "is one cannot be told",
+			     type, e->offset, n);
 }
 
 int
@@ -1058,7 +1125,7 @@ kvm_swap_read(kvm_t *kd, const struct kvm_swp_entry *e, uint64_t pgoff,
 		return area_error(kd, s, e->type, e,
 				  "on zram: compressed in memory, not "
 				  "readable");
-	if ((err = zswap_check(kd, e->type, e)))
+	if ((err = zswap_check(kd, s, e->type, e)))
 		return err;
 	if (a->file < 0)
 		return area_error(kd, s, e->type, e, a->why);
