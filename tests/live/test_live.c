@@ -1064,6 +1064,46 @@ test_log(void **state)
 	assert_true(e[0].ts_nsec <= m->ts_nsec);
 }
 
+/*
+ * kvm_uread2/kvm_uread on our own memory (/proc/self/mem): the bytes of a
+ * static string; an unmapped address fails saying so; a pid that is gone
+ * fails.
+ */
+static char uread_probe[] = "kvm_uread on the running system, 0123456789";
+
+static void
+test_uread(void **state)
+{
+	(void)state;
+	int n = 0;
+	struct kinfo_proc2 *pp = kvm_getproc2(kd, KERN_PROC_PID, getpid(),
+					      sizeof(*pp), &n);
+	assert_non_null(pp);
+	assert_int_equal(n, 1);
+	struct kinfo_proc2 p = pp[0];
+	char buf[sizeof(uread_probe)] = "";
+
+	assert_int_equal(kvm_uread2(kd, &p, (kvaddr_t)(uintptr_t)uread_probe,
+				    buf, sizeof(buf)),
+			 (ssize_t)sizeof(buf));
+	assert_memory_equal(buf, uread_probe, sizeof(buf));
+	struct kinfo_proc kp = { .kp_proc = p };
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(kvm_uread(kd, &kp, (unsigned long)uread_probe + 4,
+				   buf, 10),
+			 10);
+	assert_memory_equal(buf, uread_probe + 4, 10);
+	assert_int_equal(kvm_uread2(kd, &p, 8, buf, 8), -1);
+	assert_non_null(strstr(kvm_geterr(kd), "not mapped"));
+	assert_int_equal(kvm_uread2(kd, &p, 0, buf, 0), 0);
+	assert_int_equal(kvm_uread2(kd, NULL, 8, buf, 8), -1);
+	p.p_pid = 0x7ffffff0;
+	assert_int_equal(kvm_uread2(kd, &p, (kvaddr_t)(uintptr_t)uread_probe,
+				    buf, 8),
+			 -1);
+	assert_int_equal(kvm_geterrcode(kd), KVM_ENOENT);
+}
+
 /* ----------------------------------------------------------- main */
 
 static int
@@ -1122,6 +1162,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_elemsize, kids_kill),
 		cmocka_unit_test_teardown(test_loadavg, kids_kill),
 		cmocka_unit_test_teardown(test_log, kids_kill),
+		cmocka_unit_test_teardown(test_uread, kids_kill),
 	};
 	return cmocka_run_group_tests(tests, open_kd, close_kd);
 }
