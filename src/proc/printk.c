@@ -1026,15 +1026,24 @@ kvm_printk_prb_layout(kvm_t *kd, struct kvm_prb_layout *l)
 	uint64_t bits;
 	l->info_facility = KVM_PRINTK_NONE;
 	l->info_level_bit = KVM_PRINTK_NONE;
-	if (printk_btf_bits(kd, "printk_info", "level", true, &bits) &&
-	    printk_level_ok(bits, l->info_size)) {
+	bool known = l->info_seq == 0 && l->info_ts_nsec == 8 &&
+		     l->info_text_len == 16 && l->info_caller_id == 20;
+	/*
+	 * Where VMCOREINFO gave that layout on a little-endian target
+	 * (bitfields from the low bit), BTF would say the same: the log
+	 * does not load it (4.4 MB to decompress and parse).
+	 */
+	if (known && !kd->big_endian && kd->btf_state == 0) {
+		l->info_facility = 18;
+		l->info_level_bit = 19 * 8 + 5;
+	} else if (printk_btf_bits(kd, "printk_info", "level", true, &bits) &&
+		   printk_level_ok(bits, l->info_size)) {
 		l->info_level_bit = bits;
 		if (printk_btf_bits(kd, "printk_info", "facility", false,
 				    &bits) &&
 		    bits % 8 == 0 && bits / 8 < l->info_size)
 			l->info_facility = bits / 8;
-	} else if (l->info_seq == 0 && l->info_ts_nsec == 8 &&
-		   l->info_text_len == 16 && l->info_caller_id == 20) {
+	} else if (known) {
 		l->info_facility = 18;
 		l->info_level_bit = 19 * 8 + 5;
 	}
@@ -1087,14 +1096,19 @@ kvm_printk_plog_layout(kvm_t *kd, struct kvm_plog_layout *l)
 	uint64_t bits;
 	l->facility = KVM_PRINTK_NONE;
 	l->level_bit = KVM_PRINTK_NONE;
-	if (printk_btf_bits(kd, type, "level", true, &bits) &&
+	bool known = l->ts_nsec == 0 && l->len == 8 && l->text_len == 10 &&
+		     l->hdr_size >= 16;
+	if (known && !kd->big_endian && kd->btf_state == 0) {
+		/* As for printk_info above: BTF would say the same. */
+		l->facility = 14;
+		l->level_bit = 15 * 8 + 5;
+	} else if (printk_btf_bits(kd, type, "level", true, &bits) &&
 	    printk_level_ok(bits, l->hdr_size)) {
 		l->level_bit = bits;
 		if (printk_btf_bits(kd, type, "facility", false, &bits) &&
 		    bits % 8 == 0 && bits / 8 < l->hdr_size)
 			l->facility = bits / 8;
-	} else if (l->ts_nsec == 0 && l->len == 8 && l->text_len == 10 &&
-		   l->hdr_size >= 16) {
+	} else if (known) {
 		l->facility = 14;
 		l->level_bit = 15 * 8 + 5;
 	}
