@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * Wall time and peak memory of `kcore ps` and `kcore bt -a` (every
- * process's kernel stack and each CPU's) on each dump, with no debuginfo
+ * process's kernel stack and each CPU's) on each dump, and of `kcore
+ * dmesg` next to `makedumpfile --dump-dmesg` (the peer, when installed
+ * and when it reads the dump), with no debuginfo
  * (symbols, types and unwind tables from the dump itself), against the
  * issues' target of 50 ms and 32 MiB.  `kcore --json info` (open only) and
  * `kcore nlist init_task` (open + symbols) run too, to show where the time
@@ -52,8 +54,7 @@ now(void)
  * returns the exit status, the wall time and the peak RSS in KiB.
  */
 static int
-run(const char *dump, const char *const *args, double *secs, long *rss_kib,
-    long *lines)
+run_argv(const char *const *argv, double *secs, long *rss_kib, long *lines)
 {
 	int pfd[2];
 
@@ -64,17 +65,12 @@ run(const char *dump, const char *const *args, double *secs, long *rss_kib,
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		const char *argv[16] = { kcore, "-M", dump };
-		int n = 3;
-		for (int i = 0; args[i] && n < 15; i++)
-			argv[n++] = args[i];
-		argv[n] = NULL;
 		dup2(pfd[1], 1);
 		int devnull = open("/dev/null", O_WRONLY);
 		if (devnull >= 0)
 			dup2(devnull, 2);
 		close(pfd[0]);
-		execv(kcore, (char *const *)argv);
+		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -93,6 +89,52 @@ run(const char *dump, const char *const *args, double *secs, long *rss_kib,
 	*rss_kib = ru.ru_maxrss;
 	*lines = nl;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int
+run(const char *dump, const char *const *args, double *secs, long *rss_kib,
+    long *lines)
+{
+	const char *argv[16] = { kcore, "-M", dump };
+	int n = 3;
+
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return run_argv(argv, secs, rss_kib, lines);
+}
+
+/*
+ * The peer for the log: makedumpfile --dump-dmesg DUMP FILE (it refuses
+ * an existing FILE, so each run writes a new one).  Best time and peak
+ * RSS of runs, or a status other than 0 when it cannot read the dump.
+ */
+static const char *mdf;
+
+static int
+run_mdf(const char *dump, double *best, long *rss)
+{
+	char out[4096];
+	int status = 0;
+
+	*best = 1e9;
+	*rss = 0;
+	snprintf(out, sizeof(out), "%s/bench-dmesg.%d", cache, (int)getpid());
+	for (int r = 0; r < runs; r++) {
+		const char *argv[] = { mdf, "--dump-dmesg", dump, out, NULL };
+		double s;
+		long k, nl;
+		unlink(out);
+		int st = run_argv(argv, &s, &k, &nl);
+		unlink(out);
+		if (st != 0)
+			status = st;
+		if (s < *best)
+			*best = s;
+		if (k > *rss)
+			*rss = k;
+	}
+	return status;
 }
 
 /* An unpacked copy of a .zst dump in the cache; the path itself otherwise. */
@@ -136,8 +178,9 @@ bench_dump(const char *label, const char *dump)
 	static const char *const nlist[] = { "nlist", "init_task", NULL };
 	static const char *const ps[] = { "ps", NULL };
 	static const char *const bt[] = { "bt", "-a", NULL };
-	static const char *const *const cmds[] = { info, nlist, ps, bt };
-	enum { NC = 4 };
+	static const char *const dmesg[] = { "dmesg", NULL };
+	static const char *const *const cmds[] = { info, nlist, ps, bt, dmesg };
+	enum { NC = 5 };
 	double best[NC];
 	long rss[NC], lines = 0;
 	int status[NC] = { 0 };
@@ -169,6 +212,21 @@ bench_dump(const char *label, const char *dump)
 	       status[2] ? "ps FAILED"
 	       : status[3] > 1 ? "bt FAILED"
 	       : met ? "met" : "missed");
+	/* The log, against makedumpfile --dump-dmesg on the same dump. */
+	double mbest = 0;
+	long mrss = 0;
+	int mst = mdf ? run_mdf(dump, &mbest, &mrss) : -1;
+	if (status[4])
+		printf("%-42s dmesg FAILED (exit %d)\n", "", status[4]);
+	else if (mst == 0)
+		printf("%-42s dmesg %.1f ms %.1f MiB; makedumpfile --dump-dmesg "
+		       "%.1f ms %.1f MiB: %.2fx its speed\n", "",
+		       best[4] * 1e3, rss[4] / 1024.0, mbest * 1e3,
+		       mrss / 1024.0, mbest / best[4]);
+	else
+		printf("%-42s dmesg %.1f ms %.1f MiB; makedumpfile --dump-dmesg "
+		       "%s\n", "", best[4] * 1e3, rss[4] / 1024.0,
+		       mdf ? "cannot read this dump" : "not installed");
 }
 
 int
@@ -199,6 +257,11 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	static const char *const mdfs[] = { "/usr/sbin/makedumpfile",
+					    "/usr/bin/makedumpfile" };
+	for (size_t i = 0; i < sizeof(mdfs) / sizeof(mdfs[0]) && !mdf; i++)
+		if (access(mdfs[i], X_OK) == 0)
+			mdf = mdfs[i];
 	if (!kcore || optind >= argc) {
 		fprintf(stderr, "bench_ps: --kcore and a dump are needed\n");
 		return 2;
