@@ -507,19 +507,33 @@ cache_layout(kvm_t *kd, struct kvm_swap *s)
 	s->pg_head = (int)head;
 	/*
 	 * Where struct pages start (SPARSEMEM_VMEMMAP): x86_64 keeps it in
-	 * vmemmap_base (4.x+, moved by KASLR); arm64's VMCOREINFO gives
-	 * VMEMMAP_START and the kernel's memstart_addr the first pfn.
+	 * vmemmap_base (4.x+, moved by KASLR); arm64 has vmemmap =
+	 * VMEMMAP_START - (memstart_addr >> PAGE_SHIFT) struct pages
+	 * (arch/arm64/include/asm/memory.h), memstart_addr being an s64
+	 * that linear-map randomization may make negative: its VMCOREINFO
+	 * gives both (NUMBER(VMEMMAP_START), NUMBER(PHYS_OFFSET)).
 	 */
 	if (!kvm_sym_lookup(kd, "vmemmap_base", &vm) &&
 	    !read_u64(kd, vm, &s->vmemmap))
 		return 0;
-	int64_t start;
-	uint64_t memstart_va, memstart;
+	int64_t start, memstart;
+	uint64_t memstart_va, m;
+	bool have_memstart =
+		kvm_vmcoreinfo_number(&kd->vmci, "PHYS_OFFSET", &memstart);
+	if (!have_memstart && !kvm_sym_lookup(kd, "memstart_addr",
+					      &memstart_va) &&
+	    !read_u64(kd, memstart_va, &m)) {
+		memstart = (int64_t)m;
+		have_memstart = true;
+	}
 	if (kvm_vmcoreinfo_number(&kd->vmci, "VMEMMAP_START", &start) &&
-	    !kvm_sym_lookup(kd, "memstart_addr", &memstart_va) &&
-	    !read_u64(kd, memstart_va, &memstart) && kd->page_size) {
-		uint64_t pfn0 = memstart / kd->page_size;
-		s->vmemmap = (uint64_t)start - pfn0 * s->page_size_struct;
+	    have_memstart && kd->page_size) {
+		/* The kernel's >> on an s64: a floor division. */
+		int64_t ps = kd->page_size;
+		int64_t pfn0 = memstart >= 0 ? memstart / ps
+					     : -((-(memstart + 1)) / ps) - 1;
+		s->vmemmap = (uint64_t)start -
+			     (uint64_t)pfn0 * s->page_size_struct;
 		return 0;
 	}
 	s->o_xa_slots = 0;

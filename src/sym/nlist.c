@@ -543,6 +543,12 @@ note_missing(kvm_t *kd, const char *name)
 	if (kd->sym_note[0])
 		kvm_error(kd, KVM_ENOENT, "symbol %s not found (%s)", name,
 			  kd->sym_note);
+	else if (kd->sym_text_only)
+		kvm_error(kd, KVM_ENOENT,
+			  "symbol %s not found (the dump's kallsyms holds text "
+			  "symbols only, and it is not exported: the kernel's "
+			  "System.map or vmlinux, as the exec file, has it)",
+			  name);
 	else
 		kvm_error(kd, KVM_ENOENT, "symbol %s not found", name);
 }
