@@ -464,7 +464,16 @@ member_is_bitfield(const struct btf *btf, int32_t outer, int32_t id)
 {
 	int32_t rid = btf__resolve_type(btf, outer);
 	const struct btf_type *t = rid > 0 ? btf__type_by_id(btf, rid) : NULL;
+	/*
+	 * Only integers and enums make bitfields (the kernel's BTF checker
+	 * refuses others): a struct member "marked" one in a hostile BTF
+	 * is a plain member, bounds-checked as such.
+	 */
+	int32_t mid = btf__resolve_type(btf, id);
+	const struct btf_type *mt = mid > 0 ? btf__type_by_id(btf, mid) : NULL;
 
+	if (!mt || !(btf_is_int(mt) || btf_is_enum(mt) || btf_is_enum64(mt)))
+		return false;
 	if (!t || !(btf_is_struct(t) || btf_is_union(t)) || !btf_kflag(t))
 		return false;
 	const struct btf_member *m = btf_members(t);
