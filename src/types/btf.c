@@ -419,12 +419,21 @@ find_type(kvm_t *kd, const char *spec, int32_t *id_ret)
 }
 
 /*
+ * Members find_member() may look at for one name: the kernel's largest
+ * structs have a few hundred, anonymous ones included.  A hostile BTF
+ * whose anonymous members lead to the same struct again would otherwise
+ * take (members)^depth steps.
+ */
+#define KVM_BTF_MEMBER_BUDGET (1u << 16)
+
+/*
  * Find member name in composite id (following anonymous members), adding
- * its bit offset to *bits.  Returns the member's type id, or 0.
+ * its bit offset to *bits.  Returns the member's type id, or 0 (also when
+ * *budget members have been looked at).
  */
 static int32_t
 find_member(const struct btf *btf, int32_t id, const char *name,
-	    uint64_t *bits, int depth)
+	    uint64_t *bits, int depth, unsigned *budget)
 {
 	if (depth > KVM_BTF_MAX_DEPTH)
 		return 0;
@@ -436,6 +445,9 @@ find_member(const struct btf *btf, int32_t id, const char *name,
 		return 0;
 	const struct btf_member *m = btf_members(t);
 	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		if (*budget == 0)
+			return 0;
+		(*budget)--;
 		uint64_t off = btf_member_bit_offset(t, i);
 		const char *mn = btf__name_by_offset(btf, m->name_off);
 		if (mn && strcmp(mn, name) == 0) {
@@ -445,7 +457,7 @@ find_member(const struct btf *btf, int32_t id, const char *name,
 		if (!mn || !*mn) {
 			uint64_t sub = 0;
 			int32_t r = find_member(btf, m->type, name, &sub,
-						depth + 1);
+						depth + 1, budget);
 			if (r) {
 				*bits += off + sub;
 				return r;
@@ -551,7 +563,8 @@ kvm_types_member(kvm_t *kd, const char *type, const char *member,
 					 "member path too deep");
 		outer = id;
 		uint64_t before = bits;
-		int32_t m = find_member(kd->btf, id, part, &bits, 0);
+		unsigned budget = KVM_BTF_MEMBER_BUDGET;
+		int32_t m = find_member(kd->btf, id, part, &bits, 0, &budget);
 		if (!m)
 			return kvm_error(kd, KVM_ENOENT, "%s has no member %s",
 					 type, member);
