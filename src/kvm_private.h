@@ -593,6 +593,26 @@ kvm_tgt_uint(const kvm_t *kd, const uint8_t *p, uint32_t size)
 	}
 }
 
+/*
+ * An unsigned target-order integer of size 1, 2, 4 or 8 bytes at kernel
+ * address va: 0, or the read's error (recorded; *v is then 0).
+ */
+static inline int
+kvm_virt_read_uint(kvm_t *kd, uint64_t va, uint32_t size, uint64_t *v)
+{
+	uint8_t b[8];
+	size_t done;
+	int err;
+
+	*v = 0;
+	if (size == 0 || size > sizeof(b))
+		return kvm_error(kd, KVM_EINVAL, "a %u-byte integer", size);
+	if ((err = kvm_virt_read(kd, va, b, size, &done)))
+		return err;
+	*v = kvm_tgt_uint(kd, b, size);
+	return 0;
+}
+
 extern const struct kvm_format_ops *const kvm_formats[];
 
 /* src/sym: load symbols once (DESIGN §4 order); free them. */

@@ -520,15 +520,10 @@ out:
 	return what;
 }
 
-/* include/linux/swap.h: union swap_header, magic in a page's last 10. */
 static bool
 dumpdev_swap(const uint8_t *b, size_t n)
 {
-	for (size_t ps = 4096; ps <= 65536; ps *= 2)
-		if (has(b, n, ps - 10, "SWAPSPACE2", 10) ||
-		    has(b, n, ps - 10, "SWAP-SPACE", 10))
-			return true;
-	return false;
+	return kvm_swap_page_size(b, n, NULL) != 0;
 }
 
 static int

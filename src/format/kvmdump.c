@@ -49,16 +49,17 @@ le64(uint64_t v)
 static bool
 swap_signature(kvm_t *kd)
 {
-	/* mm/swapfile.c: "SWAPSPACE2" ends the first page (any page size). */
-	for (uint32_t ps = 4096; ps <= 65536; ps *= 2) {
-		char sig[10];
+	/* The magic ends the first page, whatever the page size. */
+	for (uint32_t ps = KVM_SWAP_PAGE_MIN; ps <= KVM_SWAP_PAGE_MAX;
+	     ps *= 2) {
+		char sig[KVM_SWAP_MAGIC_LEN];
 		if (kd->core.size < ps ||
-		    kvm_file_read(kd, &kd->core, ps - 10, sig, 10) != 0) {
+		    kvm_file_read(kd, &kd->core, ps - sizeof(sig), sig,
+				  sizeof(sig)) != 0) {
 			kvm_error_clear(kd);
 			break;
 		}
-		if (memcmp(sig, "SWAPSPACE2", 10) == 0 ||
-		    memcmp(sig, "SWAP-SPACE", 10) == 0)
+		if (kvm_swap_magic(sig))
 			return true;
 	}
 	return false;

@@ -898,16 +898,26 @@ read_user(kvm_t *kd, uint64_t root, uint64_t va, uint8_t *buf, size_t len,
 }
 
 /*
- * The task of p (found by pid when the caller made p), checked to still
- * be that pid, and its mm (0: a kernel thread or zombie).
+ * The mm_struct of p's task (found by pid when the caller made p), the
+ * task checked to still be that pid: *mb_ret its bytes (L->mm_span, to
+ * free), or NULL for a kernel thread or a zombie (no user memory).
  */
 static int
-task_mm(kvm_t *kd, struct kvm_proc_layout *L, const struct kinfo_proc2 *p,
-	uint64_t *mm_ret)
+user_mm(kvm_t *kd, const struct kinfo_proc2 *p, struct kvm_proc_layout **L_ret,
+	uint8_t **mb_ret)
 {
+	struct kvm_proc_layout *L;
 	int err;
 	uint64_t task = p->p_paddr;
 
+	*mb_ret = NULL;
+	if ((err = layout_ensure(kd, &L)))
+		return err;
+	*L_ret = L;
+	if (!kd->arch->uvatop)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "%s: user address translation not supported",
+				 kd->arch->name);
 	if (!task) {
 		/* A kinfo_proc2 the caller made: find the pid. */
 		struct find_ctx c = { .pid = p->p_pid };
@@ -927,13 +937,23 @@ task_mm(kvm_t *kd, struct kvm_proc_layout *L, const struct kinfo_proc2 *p,
 		return kvm_error_ctx(kd, "pid %d", p->p_pid);
 	}
 	int32_t pid = (int32_t)FLD(kd, tb, L->t_pid);
-	*mm_ret = PTR(kd, tb, L->t_mm);
+	uint64_t mm = PTR(kd, tb, L->t_mm);
 	free(tb);
 	if (pid != p->p_pid)
 		return kvm_error(kd, KVM_EINVAL,
 				 "pid %d: the task at 0x%llx is pid %d, not a "
 				 "process of this listing",
 				 p->p_pid, (unsigned long long)task, pid);
+	if (!mm)
+		return 0;
+	uint8_t *mb = malloc(L->mm_span);
+	if (!mb)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	if ((err = read_struct(kd, mm, mb, L->mm_span, "struct mm_struct"))) {
+		free(mb);
+		return kvm_error_ctx(kd, "pid %d", pid);
+	}
+	*mb_ret = mb;
 	return 0;
 }
 
@@ -955,29 +975,16 @@ kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 {
 	const char *what = env ? "environment" : "arguments";
 	struct kvm_proc_layout *L;
+	uint8_t *mb;
 	int err;
-	uint64_t mm;
 
 	*buf_ret = NULL;
 	*len_ret = 0;
-	if ((err = layout_ensure(kd, &L)))
-		return err;
-	if (!kd->arch->uvatop)
-		return kvm_error(kd, KVM_ENOTSUP,
-				 "%s: user address translation not supported",
-				 kd->arch->name);
-	if ((err = task_mm(kd, L, p, &mm)))
+	if ((err = user_mm(kd, p, &L, &mb)))
 		return err;
 	int32_t pid = p->p_pid;
-	if (!mm) /* kernel thread or zombie: no user memory */
+	if (!mb) /* kernel thread or zombie: no user memory */
 		return 0;
-	uint8_t *mb = malloc(L->mm_span);
-	if (!mb)
-		return kvm_error(kd, KVM_ENOMEM, "out of memory");
-	if ((err = read_struct(kd, mm, mb, L->mm_span, "struct mm_struct"))) {
-		free(mb);
-		return kvm_error_ctx(kd, "pid %d", pid);
-	}
 	uint64_t pgd = PTR(kd, mb, L->m_pgd);
 	uint64_t start = PTR(kd, mb, env ? L->m_env_start : L->m_arg_start);
 	uint64_t end = PTR(kd, mb, env ? L->m_env_end : L->m_arg_end);
@@ -1018,39 +1025,29 @@ kvm_proc_dump_uread(kvm_t *kd, const struct kinfo_proc2 *p, uint64_t va,
 		    void *buf, size_t len, size_t *done_ret)
 {
 	struct kvm_proc_layout *L;
+	uint8_t *mb;
+	uint64_t root;
 	int err;
-	uint64_t mm, pgd, root;
 
 	*done_ret = 0;
-	if ((err = layout_ensure(kd, &L)))
+	if ((err = user_mm(kd, p, &L, &mb)))
 		return err;
-	if (!kd->arch->uvatop)
-		return kvm_error(kd, KVM_ENOTSUP,
-				 "%s: user address translation not supported",
-				 kd->arch->name);
-	if ((err = task_mm(kd, L, p, &mm)))
-		return err;
-	if (!mm)
+	if (!mb)
 		return kvm_error(kd, KVM_ENODATA,
 				 "pid %d has no user memory (a kernel thread "
 				 "or a zombie)",
 				 p->p_pid);
+	uint64_t pgd = PTR(kd, mb, L->m_pgd);
+	free(mb);
 	if (kd->xlat.user_end &&
 	    (va >= kd->xlat.user_end || len > kd->xlat.user_end - va))
 		return kvm_error(kd, KVM_EFAULT,
 				 "pid %d: 0x%llx-0x%llx is not in user space",
 				 p->p_pid, (unsigned long long)va,
 				 (unsigned long long)(va + len));
-	uint8_t b[8];
-	size_t got;
-	if ((err = kvm_virt_read(kd, mm + (uint64_t)L->m_pgd.off, b,
-				 L->m_pgd.size, &got)))
-		return kvm_error_ctx(kd, "pid %d: mm->pgd", p->p_pid);
-	pgd = kvm_tgt_uint(kd, b, L->m_pgd.size);
 	if ((err = mm_root(kd, p->p_pid, pgd, &root)))
 		return err;
-	err = read_user(kd, root, va, buf, len, done_ret);
-	if (err)
+	if ((err = read_user(kd, root, va, buf, len, done_ret)))
 		return kvm_error_ctx(kd, "pid %d", p->p_pid);
 	return 0;
 }

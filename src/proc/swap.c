@@ -56,7 +56,6 @@
 #define HDR_UUID (HDR_INFO + 12)
 #define HDR_LABEL (HDR_INFO + 28)
 #define HDR_INFO_END (HDR_INFO + 44)
-#define SWAP_MAGIC "SWAPSPACE2"
 /* XArray (include/linux/xarray.h): 64 slots a node (XA_CHUNK_SHIFT 6). */
 #define XA_CHUNK_SHIFT 6
 #define XA_CHUNK_SIZE 64
@@ -98,7 +97,10 @@ struct kvm_swap {
 	/* Layout, from BTF. */
 	uint64_t o_space_pages;	/* address_space.i_pages.xa_head */
 	uint64_t space_size;	/* sizeof(struct address_space) */
-	uint64_t swapper_spaces; /* 0: no swap cache known (6.18+) */
+	uint64_t swapper_spaces;
+	bool no_swapper_spaces;	/* not found: a 6.18+ swap cache */
+	int layout_state;	/* cache_layout(): 0 not tried, 1, -code */
+	char layout_note[_POSIX2_LINE_MAX];
 	uint64_t vmemmap, page_size_struct;
 	uint64_t o_page_flags, o_page_private, o_page_mapcount;
 	int pg_head;
@@ -134,19 +136,17 @@ file_header(kvm_t *kd, struct swap_file *f)
 		free(b);
 		return kvm_error_sys(kd, "swap area %s", f->path);
 	}
-	f->page_size = 0;
-	for (uint32_t ps = 4096; ps <= 65536; ps *= 2)
-		if ((size_t)n >= ps &&
-		    memcmp(b + ps - 10, SWAP_MAGIC, 10) == 0) {
-			f->page_size = ps;
-			break;
-		}
-	if (!f->page_size) {
+	int magic = 0;
+	f->page_size = kvm_swap_page_size(b, (size_t)n, &magic);
+	if (magic != 2) {
 		free(b);
 		return kvm_error(kd, KVM_EFORMAT,
-				 "swap area %s: not a Linux swap area (no %s "
-				 "signature at the end of its first page)",
-				 f->path, SWAP_MAGIC);
+				 "swap area %s: not a Linux swap area (%s)",
+				 f->path,
+				 magic ? "the SWAP-SPACE of version 0, which "
+					 "Linux has not used since 2.5"
+				       : "no SWAPSPACE2 signature at the end "
+					 "of its first page");
 	}
 	uint32_t v[3];
 	memcpy(v, b + HDR_VERSION, sizeof(v));
@@ -162,16 +162,14 @@ file_header(kvm_t *kd, struct swap_file *f)
 	hex_uuid(b + HDR_UUID, f->uuid);
 	memcpy(f->label, b + HDR_LABEL, 16);
 	f->label[16] = 0;
-	/* Our dumper writes a dump over a swap area, past its header. */
-	if ((size_t)n >= KVMDUMP_DEVICE_OFFSET + 8 ||
-	    pread(f->fd, b, 8, KVMDUMP_DEVICE_OFFSET) == 8) {
-		const uint8_t *m = (size_t)n >= KVMDUMP_DEVICE_OFFSET + 8
-					   ? b + KVMDUMP_DEVICE_OFFSET
-					   : b;
-		if (memcmp(m, KVMDUMP_MAGIC, 7) == 0)
-			f->holds = "it holds a dump written by kcore dump, "
-				   "which overwrote the swapped pages";
-	}
+	/*
+	 * Our dumper writes a dump over a swap area, past its header
+	 * (KVMDUMP1, or KVMDUMP0 once saved: the pages are gone either way).
+	 */
+	if (pread(f->fd, b, 8, KVMDUMP_DEVICE_OFFSET) == 8 &&
+	    memcmp(b, KVMDUMP_MAGIC, 7) == 0)
+		f->holds = "it holds a dump written by kcore dump, which "
+			   "overwrote the swapped pages";
 	free(b);
 	if (v[0] != 1)
 		return kvm_error(kd, KVM_EFORMAT,
@@ -333,28 +331,22 @@ off(kvm_t *kd, const char *type, const char *member, uint64_t *o)
 	return kvm_types_offsetof(kd, type, member, o, &size) == 0;
 }
 
+/* A pointer-sized (unsigned long) and a 32-bit kernel integer at va. */
 static int
 read_u64(kvm_t *kd, uint64_t va, uint64_t *v)
 {
-	uint8_t b[8];
-	size_t done;
-
-	if (kvm_virt_read(kd, va, b, kd->ptr_size, &done))
-		return -KVM_EFAULT;
-	*v = kvm_tgt_uint(kd, b, (uint32_t)kd->ptr_size);
-	return 0;
+	return kvm_virt_read_uint(kd, va, (uint32_t)kd->ptr_size, v);
 }
 
 static int
 read_u32(kvm_t *kd, uint64_t va, uint32_t *v)
 {
-	uint8_t b[4];
-	size_t done;
+	uint64_t w;
+	int err = kvm_virt_read_uint(kd, va, 4, &w);
 
-	if (kvm_virt_read(kd, va, b, 4, &done))
-		return -KVM_EFAULT;
-	*v = (uint32_t)kvm_tgt_uint(kd, b, 4);
-	return 0;
+	if (!err)
+		*v = (uint32_t)w;
+	return err;
 }
 
 /*
@@ -485,12 +477,10 @@ areas_load(kvm_t *kd, struct kvm_swap *s)
 /* -------------------------------------------------- memory: page cache */
 
 static int
-cache_layout(kvm_t *kd, struct kvm_swap *s)
+cache_layout_load(kvm_t *kd, struct kvm_swap *s)
 {
 	uint64_t vm;
 
-	if (s->o_xa_slots)
-		return 0;
 	if (!off(kd, "address_space", "i_pages.xa_head", &s->o_space_pages) ||
 	    kvm_types_sizeof(kd, "address_space", &s->space_size) ||
 	    !off(kd, "xa_node", "shift", &s->o_xa_shift) ||
@@ -536,11 +526,26 @@ cache_layout(kvm_t *kd, struct kvm_swap *s)
 			     (uint64_t)pfn0 * s->page_size_struct;
 		return 0;
 	}
-	s->o_xa_slots = 0;
 	return kvm_error(kd, KVM_ENOTSUP,
 			 "where the kernel's struct pages are is not known "
 			 "(no vmemmap_base, nor VMEMMAP_START and "
 			 "memstart_addr)");
+}
+
+/* The page cache's layout, found once (a failure too). */
+static int
+cache_layout(kvm_t *kd, struct kvm_swap *s)
+{
+	if (s->layout_state > 0)
+		return 0;
+	if (s->layout_state < 0)
+		return kvm_error(kd, -s->layout_state, "%s", s->layout_note);
+	int err = cache_layout_load(kd, s);
+	s->layout_state = err ? err : 1;
+	if (err)
+		snprintf(s->layout_note, sizeof(s->layout_note), "%s",
+			 kd->errbuf);
+	return err;
 }
 
 /*
@@ -689,12 +694,18 @@ swap_space(kvm_t *kd, struct kvm_swap *s, unsigned type, uint64_t slot,
 	   uint64_t *space_ret)
 {
 	uint64_t arr;
+	int err;
 
-	if (!s->swapper_spaces &&
+	/* Looked up once: 6.18 keeps the swap cache elsewhere. */
+	if (!s->swapper_spaces && !s->no_swapper_spaces &&
 	    kvm_sym_lookup(kd, "swapper_spaces", &s->swapper_spaces))
-		return -KVM_ENOENT;
-	if (cache_layout(kd, s))
-		return -KVM_ENOENT;
+		s->no_swapper_spaces = true;
+	if (s->no_swapper_spaces)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "no swapper_spaces: this kernel's swap "
+				 "cache is not one we read");
+	if ((err = cache_layout(kd, s)))
+		return err;
 	if (read_u64(kd, s->swapper_spaces + type * (uint64_t)kd->ptr_size,
 		     &arr) ||
 	    !arr)
@@ -768,9 +779,10 @@ verify_content(kvm_t *kd, struct kvm_swap *s, unsigned type,
 			    (slot + 1) * kd->page_size > f->size)
 				continue;
 			uint64_t pa_page;
-			if (swap_space(kd, s, type, slot, &space) ||
-			    cache_page(kd, s, space, slot, true, &pa,
-				       &flags, &pa_page) ||
+			if (swap_space(kd, s, type, slot, &space))
+				goto out; /* no swap cache to compare with */
+			if (cache_page(kd, s, space, slot, true, &pa, &flags,
+				       &pa_page) ||
 			    !pa) {
 				kvm_error_clear(kd);
 				continue;

@@ -230,7 +230,7 @@ read_int(kvm_t *kd, const char *sym, int64_t *v)
 {
 	uint64_t a, u;
 
-	if (kvm_sym_lookup(kd, sym, &a) || kvm_stack_read_uint(kd, a, 4, &u)) {
+	if (kvm_sym_lookup(kd, sym, &a) || kvm_virt_read_uint(kd, a, 4, &u)) {
 		kvm_error_clear(kd);
 		return false;
 	}

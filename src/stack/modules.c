@@ -84,34 +84,34 @@ load(kvm_t *kd, struct modlist *ml)
 	kvm_error_clear(kd);
 
 	uint64_t next, prev = head;
-	if (kvm_stack_read_uint(kd, head, 8, &next))
+	if (kvm_virt_read_uint(kd, head, 8, &next))
 		return;
 	for (size_t count = 0; next != head && count < MAX_MODULES; count++) {
 		uint64_t mod = next - o_list, nx, back, v;
 		struct kvm_module m;
 		size_t done;
 		memset(&m, 0, sizeof(m));
-		if (kvm_stack_read_uint(kd, next, 8, &nx) || kvm_stack_read_uint(kd, next + 8, 8, &back) ||
-		    back != prev)
+		if (kvm_virt_read_uint(kd, next, 8, &nx) ||
+		    kvm_virt_read_uint(kd, next + 8, 8, &back) || back != prev)
 			break;
 		size_t nl = KVM_MIN((size_t)nsize, sizeof(m.name) - 1);
 		if (kvm_virt_read(kd, mod + o_name, m.name, nl, &done))
 			break;
 		m.name[nl] = '\0';
-		if (kvm_stack_read_uint(kd, mod + o_base, 8, &m.text_lo) ||
-		    kvm_stack_read_uint(kd, mod + o_tsize, tsize_size, &v) ||
+		if (kvm_virt_read_uint(kd, mod + o_base, 8, &m.text_lo) ||
+		    kvm_virt_read_uint(kd, mod + o_tsize, tsize_size, &v) ||
 		    m.text_lo + v < m.text_lo)
 			break;
 		m.text_hi = m.text_lo + v;
-		if (orc && kvm_stack_read_uint(kd, mod + o_norcs, 4, &m.norcs) == 0 &&
-		    (kvm_stack_read_uint(kd, mod + o_oip, 8, &m.orc_ip) ||
-		     kvm_stack_read_uint(kd, mod + o_orc, 8, &m.orc)))
+		if (orc && kvm_virt_read_uint(kd, mod + o_norcs, 4, &m.norcs) == 0 &&
+		    (kvm_virt_read_uint(kd, mod + o_oip, 8, &m.orc_ip) ||
+		     kvm_virt_read_uint(kd, mod + o_orc, 8, &m.orc)))
 			m.norcs = 0;
 		uint64_t ks;
-		if (syms && kvm_stack_read_uint(kd, mod + o_ks, 8, &ks) == 0 && ks &&
-		    kvm_stack_read_uint(kd, ks + o_st, 8, &m.symtab) == 0 &&
-		    kvm_stack_read_uint(kd, ks + o_nst, 4, &v) == 0 &&
-		    kvm_stack_read_uint(kd, ks + o_str, 8, &m.strtab) == 0)
+		if (syms && kvm_virt_read_uint(kd, mod + o_ks, 8, &ks) == 0 && ks &&
+		    kvm_virt_read_uint(kd, ks + o_st, 8, &m.symtab) == 0 &&
+		    kvm_virt_read_uint(kd, ks + o_nst, 4, &v) == 0 &&
+		    kvm_virt_read_uint(kd, ks + o_str, 8, &m.strtab) == 0)
 			m.nsyms = v <= MAX_MODULE_SYMS ? (uint32_t)v : 0;
 		struct kvm_module *grown =
 			realloc(ml->mods, (ml->n + 1) * sizeof(*grown));

@@ -176,18 +176,6 @@ layout_ensure(kvm_t *kd, struct kvm_stack_state *st)
 	return 0;
 }
 
-int
-kvm_stack_read_uint(kvm_t *kd, uint64_t va, uint32_t size, uint64_t *v)
-{
-	uint8_t b[8];
-	size_t done;
-	int err = kvm_virt_read(kd, va, b, size, &done);
-
-	if (!err)
-		*v = kvm_tgt_uint(kd, b, size);
-	return err;
-}
-
 /*
  * Read what the stack needs of task: pid, comm, exit state, stack; and
  * the CPU it runs on (-1: not running, or not known).
@@ -201,7 +189,7 @@ task_read(kvm_t *kd, struct kvm_stack_state *st, uint64_t task,
 	size_t done;
 
 	ks->ks_task = task;
-	if ((err = kvm_stack_read_uint(kd, task + st->t_pid, 4, &v)))
+	if ((err = kvm_virt_read_uint(kd, task + st->t_pid, 4, &v)))
 		return kvm_error_ctx(kd, "task 0x%llx: pid",
 				     (unsigned long long)task);
 	ks->ks_pid = (int32_t)v;
@@ -212,17 +200,17 @@ task_read(kvm_t *kd, struct kvm_stack_state *st, uint64_t task,
 	ks->ks_comm[sizeof(ks->ks_comm) - 1] = '\0';
 	*exit_state = 0;
 	if (st->t_exit_state >= 0 &&
-	    (err = kvm_stack_read_uint(kd, task + st->t_exit_state, 4, exit_state)))
+	    (err = kvm_virt_read_uint(kd, task + st->t_exit_state, 4, exit_state)))
 		return kvm_error_ctx(kd, "task 0x%llx: exit_state",
 				     (unsigned long long)task);
-	if ((err = kvm_stack_read_uint(kd, task + st->t_stack, kd->ptr_size, &v)))
+	if ((err = kvm_virt_read_uint(kd, task + st->t_stack, kd->ptr_size, &v)))
 		return kvm_error_ctx(kd, "task 0x%llx: stack",
 				     (unsigned long long)task);
 	ks->ks_stack_base = v;
 	*on_cpu = -1;
 	if (st->t_on_cpu >= 0 && st->t_cpu >= 0 &&
-	    kvm_stack_read_uint(kd, task + st->t_on_cpu, 4, &v) == 0 && v != 0 &&
-	    kvm_stack_read_uint(kd, task + st->t_cpu, 4, &v) == 0 && v < KVM_MAX_CPUS)
+	    kvm_virt_read_uint(kd, task + st->t_on_cpu, 4, &v) == 0 && v != 0 &&
+	    kvm_virt_read_uint(kd, task + st->t_cpu, 4, &v) == 0 && v < KVM_MAX_CPUS)
 		*on_cpu = (int)v;
 	kvm_error_clear(kd);
 	return 0;
@@ -280,8 +268,8 @@ cpu_tasks_ensure(kvm_t *kd, struct kvm_stack_state *st)
 	st->ncpu_task = n;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t off, curr;
-		if (kvm_stack_read_uint(kd, pco + 8 * i, 8, &off) ||
-		    kvm_stack_read_uint(kd, rq + off + curr_off, 8, &curr))
+		if (kvm_virt_read_uint(kd, pco + 8 * i, 8, &off) ||
+		    kvm_virt_read_uint(kd, rq + off + curr_off, 8, &curr))
 			continue;
 		st->cpu_task[i] = curr;
 	}
@@ -303,8 +291,8 @@ cpu_note_memory(kvm_t *kd, int cpu, struct kvm_cpu_state *c)
 
 	if (kvm_sym_lookup(kd, "crash_notes", &cn) ||
 	    kvm_sym_lookup(kd, "__per_cpu_offset", &pco) ||
-	    kvm_stack_read_uint(kd, cn, 8, &ptr) || kvm_stack_read_uint(kd, pco + 8 * (uint64_t)cpu, 8,
-					      &off) ||
+	    kvm_virt_read_uint(kd, cn, 8, &ptr) ||
+	    kvm_virt_read_uint(kd, pco + 8 * (uint64_t)cpu, 8, &off) ||
 	    kvm_virt_read(kd, ptr + off, b, sizeof(b), &done)) {
 		kvm_error_clear(kd);
 		return 0;

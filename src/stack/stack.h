@@ -131,9 +131,6 @@ int kvm_unwind_push(kvm_t *kd, struct kvm_unwind *u, uint64_t pc,
 /* Read len bytes at va for the unwinder: 0 or an error (recorded). */
 int kvm_unwind_read(kvm_t *kd, struct kvm_unwind *u, uint64_t va, void *buf,
 		    size_t len);
-/* An unsigned target-order integer of size 1, 2, 4 or 8 bytes at va. */
-int kvm_stack_read_uint(kvm_t *kd, uint64_t va, uint32_t size,
-			uint64_t *v);
 /* As kvm_unwind_read() of one target-order 64-bit word. */
 int kvm_unwind_word(kvm_t *kd, struct kvm_unwind *u, uint64_t va,
 		    uint64_t *val_ret);

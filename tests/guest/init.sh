@@ -257,22 +257,24 @@ elif live ps; then
 fi
 
 # ---- args / env -----------------------------------------------------------------------
+# vec NAME WHAT PID FILE: kcore WHAT PID prints FILE's NUL-separated strings, one a line.
+vec() {
+	k $2 $3
+	if [ $rc != 0 ]; then
+		fail "$1" "exit $rc: $(err)"
+		return
+	fi
+	live "$1" || return
+	tr '\0' '\n' <$4 >$T/want
+	if cmp -s $T/want $T/out; then
+		ok "$1"
+	else
+		fail "$1" "kcore: '$(tr '\n' '|' <$T/out | head -c 200)' want ($4): '$(tr '\n' '|' <$T/want | head -c 200)' $(err)"
+	fi
+}
 for p in $P_ARGV $P_CHILD; do
-	for what in args env; do
-		if [ $what = args ]; then f=cmdline; else f=environ; fi
-		k $what $p
-		if [ $rc != 0 ]; then
-			fail "$what-$p" "exit $rc: $(err)"
-			continue
-		fi
-		live "$what-$p" || continue
-		tr '\0' '\n' </proc/$p/$f >$T/want
-		if cmp -s $T/want $T/out; then
-			ok "$what-$p"
-		else
-			fail "$what-$p" "kcore: '$(tr '\n' '|' <$T/out | head -c 200)' /proc: '$(tr '\n' '|' <$T/want | head -c 200)'"
-		fi
-	done
+	vec args-$p args $p /proc/$p/cmdline
+	vec env-$p env $p /proc/$p/environ
 done
 
 # ---- loadavg (within 0.05 of /proc/loadavg read just before or after) ---------------
@@ -506,21 +508,9 @@ else
 			echo "$pg" >$T/sw-$p.pages
 		done
 		for p in $SWPIDS; do
-			for what in args env; do
-				if [ $what = args ]; then f=cmdline; else f=environ; fi
-				k $what $p
-				if [ $rc != 0 ]; then
-					fail "swap-$what-$p" "exit $rc: $(err)"
-					continue
-				fi
-				live "swap-$what-$p" || continue
-				tr '\0' '\n' <$T/sw-$p.$f >$T/want
-				if cmp -s $T/want $T/out; then
-					ok "swap-$what-$p"
-				else
-					fail "swap-$what-$p" "kcore: '$(tr '\n' '|' <$T/out | head -c 200)' /proc before: '$(tr '\n' '|' <$T/want | head -c 200)' $(err)"
-				fi
-			done
+			# what /proc showed before the pressure
+			vec swap-args-$p args $p $T/sw-$p.cmdline
+			vec swap-env-$p env $p $T/sw-$p.environ
 			# the same bytes through kvm_uread2, from arg_start
 			set -- $(sed 's/^.*) //' /proc/$p/stat | cut -d' ' -f46-47)
 			k read --raw --pid $p $1 $(($2 - $1))
