@@ -194,6 +194,7 @@ int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
 
 /* A CPU's state as a dump recorded it (what translation may need). */
 struct kvm_symtab;
+struct kallsyms_quick;
 struct btf;
 
 /*
@@ -452,6 +453,9 @@ struct __kvm {
 	kvm_resolver_fn *resolver;
 	bool sym_text_only;	/* the target's kallsyms has no data symbols */
 	int ksym_scans;		/* exported-symbol table scans (src/sym) */
+	/* Single names answered before the table is loaded (kallsyms_mem.c). */
+	struct kallsyms_quick *ksq;
+	int ksq_lookups;
 
 	/* Types (src/types), loaded on first use. */
 	struct btf *btf;	/* libbpf; NULL: VMCOREINFO OFFSET/SIZE only */

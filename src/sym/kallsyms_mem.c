@@ -82,11 +82,22 @@ get_uint(const kvm_t *kd, const uint8_t *p, int size)
  * Token table and index: 256 strings whose offsets the index gives.
  * tokens[i] points into table (NUL-terminated within it).
  */
+/*
+ * Decoding copies a token of up to TOKEN_FAST bytes as one fixed-size
+ * copy from its padded slot (tokens are a few bytes; a per-byte loop was
+ * a third of the load): output buffers have DECODE_SLACK bytes past the
+ * size the decoder is given.
+ */
+#define TOKEN_FAST 32
+#define DECODE_SLACK TOKEN_FAST
+
 struct kallsyms_tokens {
 	char *table;
 	size_t table_len;
 	uint16_t index[256];
 	uint16_t len[256];	/* strlen of each token, for the decoder */
+	size_t maxlen;		/* the longest token's */
+	char pad[256][TOKEN_FAST]; /* each token, zero-padded, if it fits */
 };
 
 static int
@@ -129,13 +140,17 @@ tokens_load(kvm_t *kd, const struct kallsyms_loc *loc,
 					 "a string of the token table",
 					 i, o);
 		tok->len[i] = (uint16_t)strlen(tok->table + o);
+		tok->maxlen = KVM_MAX(tok->maxlen, tok->len[i]);
+		if (tok->len[i] <= TOKEN_FAST)
+			memcpy(tok->pad[i], tok->table + o, tok->len[i]);
 	}
 	return 0;
 }
 
 /*
- * Decode one compressed name at names[*pos] into out (NUL-terminated).
- * Returns the name's length, or -1 when the entry is malformed.
+ * Decode one compressed name at names[*pos] into out (NUL-terminated),
+ * which has outsz + DECODE_SLACK bytes.  Returns the name's length, or -1
+ * when the entry is malformed or longer than outsz - 1.
  */
 static int
 name_decode(const struct kallsyms_tokens *tok, const uint8_t *names,
@@ -154,16 +169,21 @@ name_decode(const struct kallsyms_tokens *tok, const uint8_t *names,
 	if (n == 0 || n > names_len - p)
 		return -1;
 	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t b = names[p + i];
-		const char *t = tok->table + tok->index[b];
-		size_t tl = tok->len[b];
-		if (o + tl >= outsz)
-			return -1;
-		/* Tokens are a few bytes: a loop beats a memcpy call. */
-		for (size_t k = 0; k < tl; k++)
-			out[o + k] = t[k];
-		o += tl;
+	const uint8_t *in = names + p;
+	if (tok->maxlen <= TOKEN_FAST && n * tok->maxlen < outsz) {
+		/* Fits whatever the tokens: no check per token. */
+		for (size_t i = 0; i < n; i++) {
+			memcpy(out + o, tok->pad[in[i]], TOKEN_FAST);
+			o += tok->len[in[i]];
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			size_t tl = tok->len[in[i]];
+			if (o + tl >= outsz)
+				return -1;
+			memcpy(out + o, tok->table + tok->index[in[i]], tl);
+			o += tl;
+		}
 	}
 	out[o] = '\0';
 	*pos = p + n;
@@ -321,19 +341,31 @@ banner_checks(kvm_t *kd, const struct kvm_symtab *t, size_t first,
 }
 
 /*
- * Decode the tables at loc into out.  Tables that decode but look wrong
- * are refused (KVM_ECORRUPT, saying why): addresses out of order, _stext
- * away from where VMCOREINFO puts it, linux_banner not reading "Linux
- * version" (an offsets array or base from a wrong address).
+ * What the full load and the quick lookups both read first: the count,
+ * the tokens and the addresses or offsets (with their base).
  */
-static int
-load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
+struct kallsyms_head {
+	uint64_t num;
+	struct kallsyms_tokens tok;
+	uint8_t *raw;	 /* num * esz bytes */
+	int esz;
+	uint64_t array; /* address of raw[0] in the target */
+	uint64_t base;	 /* kallsyms_relative_base, 0 if none */
+};
+
+static void
+head_free(struct kallsyms_head *h)
 {
-	struct kallsyms_tokens tok = { 0 };
-	struct names_stream ns = { 0 };
-	_cleanup_free_ uint8_t *raw = NULL;
+	free(h->raw);
+	free(h->tok.table);
+	h->raw = NULL;
+	h->tok.table = NULL;
+}
+
+static int
+head_read(kvm_t *kd, const struct kallsyms_loc *loc, struct kallsyms_head *h)
+{
 	uint8_t buf[8];
-	const size_t first = out->n;
 	int err;
 
 	err = read_exact(kd, loc->num_syms, buf, 4, "kallsyms_num_syms");
@@ -351,42 +383,117 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kallsyms: implausible symbol count %llu",
 				 (unsigned long long)num);
-
-	err = tokens_load(kd, loc, &tok);
+	h->num = num;
+	err = tokens_load(kd, loc, &h->tok);
 	if (err)
-		goto out;
-
-	err = names_open(&ns, kd, loc->names, NULL);
-	if (err)
-		goto out;
+		goto fail;
 
 	/* Addresses or offsets, one per symbol. */
-	int esz = loc->have_addresses ? kd->ptr_size : 4;
-	uint64_t array = loc->have_addresses ? loc->addresses : loc->offsets;
-	raw = malloc(num * esz);
-	if (!raw) {
+	h->esz = loc->have_addresses ? kd->ptr_size : 4;
+	h->array = loc->have_addresses ? loc->addresses : loc->offsets;
+	h->raw = malloc(num * h->esz);
+	if (!h->raw) {
 		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
-		goto out;
+		goto fail;
 	}
-	err = read_exact(kd, array, raw, num * esz,
+	err = read_exact(kd, h->array, h->raw, num * h->esz,
 			 loc->have_addresses ? "kallsyms_addresses"
 					     : "kallsyms_offsets");
 	if (err)
-		goto out;
-	uint64_t base = 0;
+		goto fail;
+	h->base = 0;
 	if (!loc->have_addresses && loc->have_base) {
 		err = read_exact(kd, loc->relative_base, buf, kd->ptr_size,
 				 "kallsyms_relative_base");
 		if (err)
-			goto out;
-		base = get_uint(kd, buf, kd->ptr_size);
+			goto fail;
+		h->base = get_uint(kd, buf, kd->ptr_size);
 	}
+	return 0;
+fail:
+	head_free(h);
+	return err;
+}
 
-	/* Names first: choosing the encoding looks at _stext. */
-	char name[KVM_SYM_NAME_MAX + 2];
+/* Symbol i's address in encoding enc. */
+static uint64_t
+head_addr(const kvm_t *kd, const struct kallsyms_head *h,
+	  enum kallsyms_enc enc, uint64_t i)
+{
+	if (enc == ENC_ABSOLUTE)
+		return get_uint(kd, h->raw + (size_t)h->esz * i, h->esz);
+	return decode_addr(enc, (int32_t)get_uint(kd, h->raw + 4 * i, 4),
+			   h->base, h->array + 4 * i);
+}
+
+/*
+ * The encoding that puts _stext (symbol stext_i) where VMCOREINFO says,
+ * when exactly one does; false otherwise.
+ */
+static bool
+enc_by_stext(const kvm_t *kd, const struct kallsyms_loc *loc,
+	     const struct kallsyms_head *h, int64_t stext_i,
+	     uint64_t want_stext, enum kallsyms_enc *enc_ret)
+{
+	int hits = 0;
+
+	if (!want_stext || stext_i < 0 || loc->have_addresses)
+		return false;
+	for (int e = ENC_ABS_PERCPU; e <= ENC_PLACE_REL; e++) {
+		if (!loc->have_base && e != ENC_PLACE_REL)
+			continue;
+		if (head_addr(kd, h, e, (uint64_t)stext_i) == want_stext) {
+			*enc_ret = e;
+			hits++;
+		}
+	}
+	return hits == 1;
+}
+
+/*
+ * Decode the tables at loc into out.  Tables that decode but look wrong
+ * are refused (KVM_ECORRUPT, saying why): addresses out of order, _stext
+ * away from where VMCOREINFO puts it, linux_banner not reading "Linux
+ * version" (an offsets array or base from a wrong address).  names, when
+ * not NULL, is the whole of kallsyms_names as already read (names_have
+ * bytes).
+ */
+static int
+load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
+	  uint8_t *names, size_t names_have)
+{
+	struct kallsyms_head h = { 0 };
+	struct names_stream ns = { 0 };
+	const size_t first = out->n;
+	int err;
+
+	err = head_read(kd, loc, &h);
+	if (err)
+		return err;
+	uint64_t num = h.num;
+	if (names)
+		ns = (struct names_stream){ .kd = kd, .va = loc->names,
+					    .buf = names, .len = names_have,
+					    .eof = true };
+	else if ((err = names_open(&ns, kd, loc->names, NULL)))
+		goto out;
+
+	/*
+	 * Names first: choosing the encoding looks at _stext.  Each is
+	 * decoded straight into the table's pool (type letter first).
+	 */
 	int64_t stext_i = -1;
+	err = kvm_symtab_reserve(kd, out, KVM_MIN(num, 1u << 20));
+	if (err)
+		goto out;
 	for (uint64_t i = 0; i < num; i++) {
-		int n = names_next(&ns, &tok, name, sizeof(name));
+		char *name = kvm_symtab_room(kd, out, KVM_SYM_NAME_MAX + 2 +
+						      DECODE_SLACK);
+		if (!name) {
+			err = -kd->errcode;
+			goto out;
+		}
+		int n = names_next(&ns, &h.tok, name, KVM_SYM_NAME_MAX + 2);
 		if (n < 2) {
 			err = kvm_error(kd, KVM_ECORRUPT,
 					"kallsyms: symbol %llu of %llu is "
@@ -397,9 +504,9 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 						&ns, loc->names));
 			goto out;
 		}
-		if (stext_i < 0 && strcmp(name + 1, "_stext") == 0)
+		if (stext_i < 0 && n == 7 && memcmp(name + 1, "_stext", 6) == 0)
 			stext_i = (int64_t)i;
-		err = kvm_symtab_add(kd, out, name + 1, n - 1, 0, name[0]);
+		err = kvm_symtab_push(kd, out, 1, (size_t)n - 1, 0, name[0]);
 		if (err)
 			goto out;
 	}
@@ -427,17 +534,20 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc)
 	if (kd->vmcoreinfo_text)
 		kvm_vmcoreinfo_symbol(&kd->vmci, "_stext", &want_stext);
 	enum kallsyms_enc enc = ENC_ABSOLUTE;
-	if (!loc->have_addresses) {
+	/*
+	 * Where exactly one encoding puts _stext where VMCOREINFO says, it
+	 * is the one (the loop below still refuses a table out of order);
+	 * scoring all three reads every offset thrice.
+	 */
+	if (!loc->have_addresses &&
+	    !enc_by_stext(kd, loc, &h, stext_i, want_stext, &enc)) {
 		uint64_t u, nr;
-		choose_enc(kd, raw, num, loc->have_base, base, array, stext_i,
-			   want_stext, &enc, &u, &nr);
+		choose_enc(kd, h.raw, num, loc->have_base, h.base, h.array,
+			   stext_i, want_stext, &enc, &u, &nr);
 	}
 	uint64_t unsorted = 0, banner_at = 0;
 	for (uint64_t i = 0; i < num; i++) {
-		uint64_t a = enc == ENC_ABSOLUTE
-			? get_uint(kd, raw + (size_t)esz * i, esz)
-			: decode_addr(enc, (int32_t)get_uint(kd, raw + 4 * i, 4),
-				      base, array + 4 * i);
+		uint64_t a = head_addr(kd, &h, enc, i);
 		out->syms[first + i].addr = a;
 		unsorted += i > 0 && a < out->syms[first + i - 1].addr;
 	}
@@ -463,8 +573,9 @@ out:
 	/* Names added before a failure have no address yet: drop them. */
 	if (err)
 		kvm_symtab_truncate(out, first);
-	free(ns.buf);
-	free(tok.table);
+	if (!names)
+		free(ns.buf);
+	head_free(&h);
 	return err;
 }
 
@@ -802,12 +913,12 @@ names_fit(kvm_t *kd, const struct kallsyms_tokens *tok, uint64_t ns,
 	  uint64_t ms, uint64_t n, uint8_t *buf)
 {
 	struct names_stream st;
-	char name[KVM_SYM_NAME_MAX + 2];
+	char name[KVM_SYM_NAME_MAX + 2 + DECODE_SLACK];
 	bool ok = true;
 
 	names_open(&st, kd, ns, buf);
 	for (uint64_t i = 0; i < n && ok; i++)
-		ok = names_next(&st, tok, name, sizeof(name)) >= 1 &&
+		ok = names_next(&st, tok, name, KVM_SYM_NAME_MAX + 2) >= 1 &&
 		     names_offset(&st, ns) <= ms - ns;
 	return ok && ms - ns - names_offset(&st, ns) < 8;
 }
@@ -862,8 +973,36 @@ load_scan(kvm_t *kd, struct kvm_symtab *out, bool retry)
 	struct kallsyms_loc loc = { 0 };
 	int err = locate_scan(kd, &loc, retry);
 
-	return err ? err : load_from(kd, out, &loc);
+	return err ? err : load_from(kd, out, &loc, NULL, 0);
 }
+
+/*
+ * Single names before the table is loaded.  Most commands look up one to
+ * three names, and decoding and storing 100k names for them was most of
+ * their time.  Here each name of kallsyms_names is expanded token by token
+ * only until it differs from the one looked up, and one address decoded.
+ * What the full load checks is checked for what is used: the encoding is
+ * the one that puts _stext where VMCOREINFO says (and no other does),
+ * every address comes out in order, linux_banner (when the tables have
+ * it) reads "Linux version".  No tables named by VMCOREINFO, a name not
+ * there, a check that fails: the full load decides, and says why.
+ */
+#define QUICK_NAMES_MAX (64u << 20)
+
+struct kallsyms_quick {
+	bool failed;		/* not usable: everything goes to the full load */
+	struct kallsyms_loc loc;
+	struct kallsyms_head h;
+	uint64_t want_stext;	/* VMCOREINFO's */
+	enum kallsyms_enc enc;
+	uint8_t *names;		/* kallsyms_names as read so far */
+	size_t names_len, names_cap;
+	bool names_eof;		/* the rest is unreadable or past the bound */
+	int64_t stext_i, banner_i; /* -1: not seen (yet) */
+	bool scanned_all;	/* every name seen once */
+	bool verified;		/* encoding, order and _stext checked */
+	bool banner_checked;
+};
 
 /*
  * VMCOREINFO's addresses first; when they fail or give tables that do not
@@ -879,7 +1018,11 @@ kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out)
 
 	if (!locate_vmcoreinfo(kd, &loc))
 		return load_scan(kd, out, false);
-	int err = load_from(kd, out, &loc);
+	/* Names the quick lookups read to their end are not read again. */
+	const struct kallsyms_quick *q = kd->ksq;
+	bool reuse = q && q->names_eof && q->loc.names == loc.names;
+	int err = load_from(kd, out, &loc, reuse ? q->names : NULL,
+			    reuse ? q->names_len : 0);
 	if (err == -KVM_ENOMEM || !err)
 		return err;
 	char why[sizeof(kd->errbuf)];
@@ -897,4 +1040,196 @@ kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out)
 			 "kallsyms: at VMCOREINFO's SYMBOL(kallsyms_*) "
 			 "addresses: %s; by the layout scan: %s",
 			 unprefixed(why), unprefixed(swhy));
+}
+
+/* kallsyms_names up to end (or to its end); false if unreadable there. */
+static bool
+quick_names(kvm_t *kd, struct kallsyms_quick *q, size_t end)
+{
+	while (q->names_len < end && !q->names_eof) {
+		if (q->names_cap - q->names_len < NAMES_WINDOW) {
+			size_t cap = q->names_cap ? q->names_cap * 2
+						  : 4 * NAMES_WINDOW;
+			if (cap > QUICK_NAMES_MAX) {
+				q->names_eof = true;
+				break;
+			}
+			uint8_t *n = realloc(q->names, cap);
+			if (!n) {
+				q->names_eof = true;
+				break;
+			}
+			q->names = n;
+			q->names_cap = cap;
+		}
+		size_t got;
+		if (kvm_virt_read_image(kd, q->loc.names + q->names_len,
+					q->names + q->names_len, NAMES_WINDOW,
+					&got) != 0) {
+			kvm_error_clear(kd);
+			q->names_eof = true;
+		}
+		q->names_len += got;
+	}
+	return q->names_len >= end;
+}
+
+/*
+ * Does the entry of n tokens at in expand to a type letter and then name
+ * (len bytes)?  Stops at the first byte that differs.
+ */
+static bool
+entry_is(const struct kallsyms_tokens *tok, const uint8_t *in, size_t n,
+	 const char *name, size_t len, char *type_ret)
+{
+	size_t o = 0; /* bytes of the expansion so far, the letter included */
+
+	for (size_t i = 0; i < n; i++) {
+		const char *t = tok->table + tok->index[in[i]];
+		size_t tl = tok->len[in[i]];
+		for (size_t k = 0; k < tl; k++, o++) {
+			if (o == 0)
+				*type_ret = t[0];
+			else if (o > len || t[k] != name[o - 1])
+				return false;
+		}
+	}
+	return o == len + 1;
+}
+
+/*
+ * The first symbol named name, and _stext and linux_banner while they are
+ * not known: 1 found, 0 not in the tables, -1 malformed or unreadable.
+ */
+static int
+quick_scan(kvm_t *kd, struct kallsyms_quick *q, const char *name,
+	   uint64_t *idx_ret, char *type_ret)
+{
+	const size_t len = strlen(name);
+	bool found = false;
+	bool want_stext = q->stext_i < 0 && !q->scanned_all;
+	bool want_banner = q->banner_i < 0 && !q->scanned_all;
+	size_t pos = 0;
+	char t;
+
+	for (uint64_t i = 0; i < q->h.num; i++) {
+		if (found && !want_stext && !want_banner)
+			return 1;
+		if (q->names_len - pos < NAME_ENTRY_MAX)
+			quick_names(kd, q, pos + NAME_ENTRY_MAX);
+		if (pos >= q->names_len)
+			return -1;
+		size_t n = q->names[pos++];
+		if (n & 0x80) {
+			if (pos >= q->names_len)
+				return -1;
+			n = (n & 0x7f) | ((size_t)q->names[pos++] << 7);
+		}
+		if (n == 0 || n > q->names_len - pos)
+			return -1;
+		const uint8_t *in = q->names + pos;
+		if (!found && entry_is(&q->h.tok, in, n, name, len, type_ret)) {
+			found = true;
+			*idx_ret = i;
+		}
+		if (want_stext && entry_is(&q->h.tok, in, n, "_stext", 6, &t)) {
+			q->stext_i = (int64_t)i;
+			want_stext = false;
+		}
+		if (want_banner &&
+		    entry_is(&q->h.tok, in, n, "linux_banner", 12, &t)) {
+			q->banner_i = (int64_t)i;
+			want_banner = false;
+		}
+		pos += n;
+	}
+	q->scanned_all = true;
+	/* The full load refuses names that run into the token table. */
+	if (q->loc.token_table > q->loc.names &&
+	    pos > q->loc.token_table - q->loc.names)
+		return -1;
+	return found;
+}
+
+static int
+quick_open(kvm_t *kd, struct kallsyms_quick *q)
+{
+	q->stext_i = q->banner_i = -1;
+	if (!locate_vmcoreinfo(kd, &q->loc) ||
+	    !kvm_vmcoreinfo_symbol(&kd->vmci, "_stext", &q->want_stext) ||
+	    !q->want_stext)
+		return -1;
+	if (head_read(kd, &q->loc, &q->h)) {
+		kvm_error_clear(kd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Encoding, order and _stext, as the full load checks them; once. */
+static bool
+quick_verify(kvm_t *kd, struct kallsyms_quick *q)
+{
+	if (q->stext_i < 0)
+		return false;
+	q->enc = ENC_ABSOLUTE;
+	if (!q->loc.have_addresses &&
+	    !enc_by_stext(kd, &q->loc, &q->h, q->stext_i, q->want_stext,
+			  &q->enc))
+		return false;
+	uint64_t prev = 0;
+	for (uint64_t i = 0; i < q->h.num; i++) {
+		uint64_t a = head_addr(kd, &q->h, q->enc, i);
+		if (a < prev)
+			return false;
+		prev = a;
+	}
+	return head_addr(kd, &q->h, q->enc, (uint64_t)q->stext_i) ==
+	       q->want_stext;
+}
+
+int
+kvm_sym_kallsyms_find(kvm_t *kd, const char *name, uint64_t *addr_ret,
+		      char *type_ret)
+{
+	struct kallsyms_quick *q = kd->ksq;
+
+	if (!name[0] || strlen(name) > KVM_SYM_NAME_MAX)
+		return -KVM_ENOENT;
+	if (!q) {
+		if (!(q = kd->ksq = calloc(1, sizeof(*q))))
+			return -KVM_ENOENT;
+		q->failed = quick_open(kd, q) != 0;
+	}
+	if (q->failed)
+		return -KVM_ENOENT;
+	uint64_t i = 0;
+	char type = 0;
+	int r = quick_scan(kd, q, name, &i, &type);
+	if (r < 0 || (!q->verified && !(q->verified = quick_verify(kd, q))))
+		q->failed = true;
+	if (!q->failed && q->banner_i >= 0 && !q->banner_checked) {
+		uint64_t at = head_addr(kd, &q->h, q->enc, (uint64_t)q->banner_i);
+		q->banner_checked = kvm_banner_at(kd, at, NULL, 0);
+		kvm_error_clear(kd);
+		q->failed = !q->banner_checked;
+	}
+	if (q->failed || r != 1)
+		return -KVM_ENOENT;
+	*addr_ret = head_addr(kd, &q->h, q->enc, i);
+	*type_ret = type;
+	return 0;
+}
+
+void
+kvm_sym_kallsyms_quick_free(kvm_t *kd)
+{
+	struct kallsyms_quick *q = kd->ksq;
+
+	if (!q)
+		return;
+	head_free(&q->h);
+	free(q->names);
+	free(q);
+	kd->ksq = NULL;
 }

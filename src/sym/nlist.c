@@ -429,7 +429,7 @@ kvm_sym_ensure(kvm_t *kd)
 			 * symbols only (and a stray data one or two).
 			 */
 			size_t data = 0;
-			for (size_t i = 0; i < kd->symtab->n; i++) {
+			for (size_t i = 0; i < kd->symtab->n && data < 16; i++) {
 				char c = kd->symtab->syms[i].type;
 				data += c == 'D' || c == 'd' || c == 'B' ||
 					c == 'b';
@@ -459,6 +459,7 @@ kvm_sym_ensure(kvm_t *kd)
 			return err;
 	}
 	kd->sym_state = 1;
+	kvm_sym_kallsyms_quick_free(kd); /* the table answers from now on */
 	return 0;
 }
 
@@ -525,6 +526,31 @@ lookup_one(kvm_t *kd, const char *name, kvaddr_t *value, unsigned char *type)
 	return 0;
 }
 
+/*
+ * Before the table is loaded, the first names are looked up in the dump's
+ * kallsyms in place (kvm_sym_kallsyms_find: a command that needs three
+ * names does not decode 100k); past QUICK_LOOKUPS, or for any name not
+ * answered that way, the table is loaded.  A resolver or a symbol file
+ * is always asked the usual way.
+ */
+#define QUICK_LOOKUPS 8
+
+static bool
+quick_lookup(kvm_t *kd, const char *name, kvaddr_t *value,
+	     unsigned char *type)
+{
+	char c;
+
+	if (kd->sym_state != 0 || kd->resolver || kd->execpath || kd->live ||
+	    kd->flags == KVM_NO_FILES || kd->ksq_lookups >= QUICK_LOOKUPS)
+		return false;
+	kd->ksq_lookups++;
+	if (kvm_sym_kallsyms_find(kd, name, value, &c) != 0)
+		return false;
+	*type = ntype(c);
+	return true;
+}
+
 static int
 nlist_prepare(kvm_t *kd)
 {
@@ -556,8 +582,11 @@ note_missing(kvm_t *kd, const char *name)
 int
 kvm_sym_lookup(kvm_t *kd, const char *name, uint64_t *addr_ret)
 {
-	int err = kvm_sym_ensure(kd);
 	unsigned char type;
+
+	if (quick_lookup(kd, name, addr_ret, &type))
+		return 0;
+	int err = kvm_sym_ensure(kd);
 
 	if (err && !kd->resolver)
 		return err;
@@ -576,9 +605,11 @@ kvm_nlist2(kvm_t *kd, struct kvm_nlist *nl)
 	int missing = 0;
 
 	KVM_CHECK_KD(kd, -1);
-	if (nlist_prepare(kd))
-		return -1;
 	for (struct kvm_nlist *p = nl; p->n_name && p->n_name[0]; p++) {
+		if (quick_lookup(kd, p->n_name, &p->n_value, &p->n_type))
+			continue;
+		if (nlist_prepare(kd))
+			return -1;
 		int err = kd->symtab ? lookup_one(kd, p->n_name, &p->n_value,
 						  &p->n_type)
 				     : -KVM_ENOENT;
@@ -601,13 +632,16 @@ kvm_nlist(kvm_t *kd, struct nlist *nl)
 	int missing = 0;
 
 	KVM_CHECK_KD(kd, -1);
-	if (nlist_prepare(kd))
-		return -1;
 	for (struct nlist *p = nl; p->n_name && p->n_name[0]; p++) {
 		kvaddr_t v = 0;
 		unsigned char t = 0;
-		int err = kd->symtab ? lookup_one(kd, p->n_name, &v, &t)
-				     : -KVM_ENOENT;
+		int err = 0;
+		if (!quick_lookup(kd, p->n_name, &v, &t)) {
+			if (nlist_prepare(kd))
+				return -1;
+			err = kd->symtab ? lookup_one(kd, p->n_name, &v, &t)
+					 : -KVM_ENOENT;
+		}
 		if (err == -KVM_ENOENT) {
 			p->n_value = 0;
 			p->n_type = KVM_N_UNDF;
@@ -708,6 +742,7 @@ kvm_sym_get(kvm_t *kd, size_t index, struct kvm_symbol *sym_ret)
 void
 kvm_sym_fini(kvm_t *kd)
 {
+	kvm_sym_kallsyms_quick_free(kd);
 	if (kd->symtab) {
 		kvm_symtab_deinit(kd->symtab);
 		free(kd->symtab);

@@ -20,50 +20,89 @@ name_hash(const char *s)
 	return h;
 }
 
+static int
+syms_grow(kvm_t *kd, struct kvm_symtab *t, size_t want)
+{
+	if (want <= t->cap)
+		return 0;
+	size_t cap = t->cap ? t->cap : 4096;
+	while (cap < want)
+		cap *= 2;
+	struct kvm_sym *n = realloc(t->syms, cap * sizeof(*n));
+	if (!n)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory for symbols");
+	t->syms = n;
+	t->cap = cap;
+	return 0;
+}
+
+int
+kvm_symtab_reserve(kvm_t *kd, struct kvm_symtab *t, size_t nsyms)
+{
+	if (nsyms > KVM_SYMTAB_MAX_SYMS - t->n)
+		nsyms = KVM_SYMTAB_MAX_SYMS - t->n;
+	return syms_grow(kd, t, t->n + nsyms);
+}
+
+char *
+kvm_symtab_room(kvm_t *kd, struct kvm_symtab *t, size_t room)
+{
+	if (t->pool_len + room > t->pool_cap) {
+		size_t cap = t->pool_cap ? t->pool_cap * 2 : 65536;
+		while (cap < t->pool_len + room)
+			cap *= 2;
+		char *p = realloc(t->pool, cap);
+		if (!p) {
+			kvm_error(kd, KVM_ENOMEM,
+				  "out of memory for symbol names");
+			return NULL;
+		}
+		t->pool = p;
+		t->pool_cap = cap;
+	}
+	return t->pool + t->pool_len;
+}
+
+int
+kvm_symtab_push(kvm_t *kd, struct kvm_symtab *t, size_t skip, size_t len,
+		uint64_t addr, char type)
+{
+	if (len == 0 || len > KVM_SYM_NAME_MAX)
+		return 0; /* not a name anyone can look up: skip */
+	if (t->n >= KVM_SYMTAB_MAX_SYMS ||
+	    t->pool_len + skip + len + 1 > KVM_SYMTAB_MAX_NAMES)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "more than %u symbols or %u MiB of names",
+				 KVM_SYMTAB_MAX_SYMS,
+				 KVM_SYMTAB_MAX_NAMES >> 20);
+	int err = syms_grow(kd, t, t->n + 1);
+	if (err)
+		return err;
+	/* The caller wrote the name within kvm_symtab_room()'s room. */
+	t->pool[t->pool_len + skip + len] = '\0';
+	t->syms[t->n++] = (struct kvm_sym){
+		.addr = addr,
+		.name = (uint32_t)(t->pool_len + skip),
+		.type = type,
+	};
+	t->pool_len += skip + len + 1;
+	/* The address order is rebuilt when symbols were added after it. */
+	free(t->by_addr);
+	t->by_addr = NULL;
+	return 0;
+}
+
 int
 kvm_symtab_add(kvm_t *kd, struct kvm_symtab *t, const char *name,
 	       size_t len, uint64_t addr, char type)
 {
 	if (len == 0 || len > KVM_SYM_NAME_MAX)
 		return 0; /* not a name anyone can look up: skip */
-	if (t->n >= KVM_SYMTAB_MAX_SYMS ||
-	    t->pool_len + len + 1 > KVM_SYMTAB_MAX_NAMES)
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "more than %u symbols or %u MiB of names",
-				 KVM_SYMTAB_MAX_SYMS,
-				 KVM_SYMTAB_MAX_NAMES >> 20);
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		struct kvm_sym *n = realloc(t->syms, cap * sizeof(*n));
-		if (!n)
-			return kvm_error(kd, KVM_ENOMEM,
-					 "out of memory for symbols");
-		t->syms = n;
-		t->cap = cap;
-	}
-	if (t->pool_len + len + 1 > t->pool_cap) {
-		size_t cap = t->pool_cap ? t->pool_cap * 2 : 65536;
-		while (cap < t->pool_len + len + 1)
-			cap *= 2;
-		char *p = realloc(t->pool, cap);
-		if (!p)
-			return kvm_error(kd, KVM_ENOMEM,
-					 "out of memory for symbol names");
-		t->pool = p;
-		t->pool_cap = cap;
-	}
-	memcpy(t->pool + t->pool_len, name, len);
-	t->pool[t->pool_len + len] = '\0';
-	t->syms[t->n++] = (struct kvm_sym){
-		.addr = addr,
-		.name = (uint32_t)t->pool_len,
-		.type = type,
-	};
-	t->pool_len += len + 1;
-	/* The address order is rebuilt when symbols were added after it. */
-	free(t->by_addr);
-	t->by_addr = NULL;
-	return 0;
+	char *room = kvm_symtab_room(kd, t, len + 1);
+	if (!room)
+		return -kd->errcode;
+	memcpy(room, name, len);
+	return kvm_symtab_push(kd, t, 0, len, addr, type);
 }
 
 static int
@@ -123,6 +162,22 @@ kvm_symtab_find(kvm_t *kd, struct kvm_symtab *t, const char *name, int *err)
 	*err = 0;
 	if (t->n == 0)
 		return NULL;
+	/*
+	 * A command looks up a few names (ps three, nlist one): a scan of
+	 * the table costs a thirtieth of building the hash over 100k names,
+	 * so the hash waits for the ninth lookup.  First added wins either
+	 * way.
+	 */
+	if (!t->hash && t->scans < 8) {
+		t->scans++;
+		const char c0 = name[0];
+		for (size_t i = 0; i < t->n; i++) {
+			const char *s = t->pool + t->syms[i].name;
+			if (s[0] == c0 && strcmp(s, name) == 0)
+				return &t->syms[i];
+		}
+		return NULL;
+	}
 	*err = hash_build(kd, t);
 	if (*err)
 		return NULL;

@@ -39,6 +39,7 @@ struct kvm_symtab {
 	uint32_t *hashv;
 	size_t hash_mask;
 	size_t hashed; /* syms[0..hashed) are in the hash */
+	unsigned scans; /* lookups answered by a scan, before the hash */
 	/* Built lazily: indices sorted by address (absolute symbols out). */
 	uint32_t *by_addr;
 	size_t n_by_addr;
@@ -46,6 +47,18 @@ struct kvm_symtab {
 
 int kvm_symtab_add(kvm_t *kd, struct kvm_symtab *t, const char *name,
 		   size_t len, uint64_t addr, char type);
+/*
+ * For a source that decodes names in place: kvm_symtab_room() gives room
+ * bytes at the end of the pool (NULL, error set, if memory is short);
+ * kvm_symtab_push() then adds the len bytes from room + skip as the next
+ * symbol's name (what kvm_symtab_add does, without the copy).  Room is
+ * valid until the next call that adds.  kvm_symtab_reserve() makes room
+ * for nsyms more symbols up front.
+ */
+int kvm_symtab_reserve(kvm_t *kd, struct kvm_symtab *t, size_t nsyms);
+char *kvm_symtab_room(kvm_t *kd, struct kvm_symtab *t, size_t room);
+int kvm_symtab_push(kvm_t *kd, struct kvm_symtab *t, size_t skip,
+		    size_t len, uint64_t addr, char type);
 /* First symbol added under name, or NULL (may return -ENOMEM via err). */
 const struct kvm_sym *kvm_symtab_find(kvm_t *kd, struct kvm_symtab *t,
 				      const char *name, int *err);
@@ -72,6 +85,15 @@ int kvm_sym_parse_text(kvm_t *kd, struct kvm_symtab *t, const char *path,
 int kvm_sym_parse_elf(kvm_t *kd, struct kvm_symtab *t, const char *path,
 		      int fd);
 int kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out);
+/*
+ * One name from the kallsyms tables VMCOREINFO names, without loading the
+ * table: 0 with its address and nm(1) letter, or -KVM_ENOENT when it is
+ * not answered this way (not there, no such tables, a check failed: the
+ * full load then decides, and says why).  Never sets an error.
+ */
+int kvm_sym_kallsyms_find(kvm_t *kd, const char *name, uint64_t *addr_ret,
+			  char *type_ret);
+void kvm_sym_kallsyms_quick_free(kvm_t *kd);
 /*
  * The steps a layout scan may take (default 2^26, far above a real
  * kernel's million); the fuzz target lowers it, so that inputs made of

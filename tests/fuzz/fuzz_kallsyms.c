@@ -7,7 +7,9 @@
  * exports it; then flags); the rest is mapped at a fake kernel address
  * through a fake format and an identity-plus-base architecture, so the
  * decoder runs exactly as on a dump.  Flag bit 0: locate the tables by the
- * layout scan instead of VMCOREINFO.
+ * layout scan instead of VMCOREINFO.  Flag bit 1: VMCOREINFO gives _stext
+ * too (at the base plus the header's last word), so that single names are
+ * looked up before the full load, as commands do.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -104,8 +106,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n += snprintf(vmci + n, sizeof(vmci) - n,
 				      "SYMBOL(kallsyms_relative_base)=%llx\n",
 				      BASE + h[5]);
+		if (h[6] & 2)
+			n += snprintf(vmci + n, sizeof(vmci) - n,
+				      "SYMBOL(_stext)=%llx\n", BASE + h[7]);
 		kvm_set_vmcoreinfo(kd, vmci, n);
 	}
+	/* Lookups before a full load (kvm_sym_kallsyms_find). */
+	static const char *const quick[] = { "linux_banner", "_stext", "_end",
+					     "no_such_name" };
+	for (size_t i = 0; i < sizeof(quick) / sizeof(quick[0]); i++) {
+		uint64_t a;
+		char type;
+		if (kvm_sym_kallsyms_find(kd, quick[i], &a, &type) == 0 &&
+		    getenv("FUZZ_VERBOSE"))
+			fprintf(stderr, "fuzz_kallsyms_quick: %s %c at 0x%llx\n",
+				quick[i], type, (unsigned long long)a);
+		must(kd->errbuf[0] == '\0', "a quick lookup left an error");
+	}
+	kvm_sym_kallsyms_quick_free(kd);
 	struct kvm_symtab t = { 0 };
 	int err = kvm_sym_load_kallsyms_mem(kd, &t);
 	/* FUZZ_VERBOSE: say what a seed decodes to (for writing seeds). */

@@ -31,7 +31,7 @@ def offsets(syms, off_at, percpu, placerel):
 # relative_base when placerel (7.0).  banner: "Linux version" at
 # linux_banner's address, as the checks of decoded tables want it.
 def build(syms, pad=0, scan=False, percpu=False, order='old',
-          placerel=False, banner=False):
+          placerel=False, banner=False, stext=False):
     mem = b'\0' * pad
     base = 0x1000
     n = len(syms)
@@ -70,8 +70,11 @@ def build(syms, pad=0, scan=False, percpu=False, order='old',
         mem += b'\0' * 16  # kallsyms_seqs_of_names, not read
     if banner:
         mem = mem.ljust(BANNER_AT, b'\0') + b'Linux version 6.1.0-fuzz (x) #1\n\0'
+    # Flag bit 1: VMCOREINFO names _stext too (at base), which the
+    # lookups before a full load need.
     hdr = struct.pack('<8I', ns_at, names_at, tt_at, ti_at, off_at, rb_at,
-                      1 if scan else 0, 0)
+                      (1 if scan else 0) | (2 if stext else 0),
+                      base if stext else 0)
     return hdr + mem
 
 syms = [('T', '_stext', 0x1000), ('T', 'start_kernel', 0x1100),
@@ -97,3 +100,11 @@ open(out + '/seed-percpu', 'wb').write(build(
     [('A', 'fixed_percpu_data', 0), ('A', 'cpu_debug_store', 0x1000)] + syms,
     percpu=True, banner=True))
 open(out + '/seed-scan', 'wb').write(build(some, pad=64, scan=True))
+# Single-name lookups before the full load (VMCOREINFO gives _stext).
+open(out + '/seed-small-quick', 'wb').write(
+    build(syms, banner=True, stext=True))
+open(out + '/seed-percpu-quick', 'wb').write(build(
+    [('A', 'fixed_percpu_data', 0), ('A', 'cpu_debug_store', 0x1000)] + syms,
+    percpu=True, banner=True, stext=True))
+open(out + '/seed-placerel-quick', 'wb').write(
+    build(syms, order='new', placerel=True, banner=True, stext=True))
