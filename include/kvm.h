@@ -707,6 +707,20 @@ struct kvm_crash {
  */
 const struct kvm_crash *kvm_getcrash(kvm_t *kd);
 
+/** kvm_getcrash2() flag: from the log alone (no symbol, no stack). */
+#define KVM_CRASH_LOG 0x1
+
+/**
+ * Extension: kvm_getcrash() with flags.  KVM_CRASH_LOG sums up what the
+ * log and VMCOREINFO's crash time say, and reads nothing else: no
+ * panic_cpu, no tainted_mask, no stack (the title comes from the Call
+ * Trace the kernel printed).  kc_panicked 0 then means no panic or oops
+ * in the log.  It costs a log read: for a quick look at many dumps.
+ *
+ * @return as kvm_getcrash(); NULL with KVM_EINVAL for unknown flags.
+ */
+const struct kvm_crash *kvm_getcrash2(kvm_t *kd, int flags);
+
 /**
  * Extension: forget the recorded error, so that a later kvm_geterrcode()
  * tells whether a call that succeeded left a warning (a partial process

@@ -318,11 +318,24 @@ name_it(struct kvm_crash *c)
 KVM_EXPORT const struct kvm_crash *
 kvm_getcrash(kvm_t *kd)
 {
+	return kvm_getcrash2(kd, 0);
+}
+
+KVM_EXPORT const struct kvm_crash *
+kvm_getcrash2(kvm_t *kd, int flags)
+{
 	const struct kvm_log_entry *e = NULL;
 	size_t n = 0;
 	struct kvm_info info;
 
 	KVM_CHECK_KD(kd, NULL);
+	if (flags & ~KVM_CRASH_LOG) {
+		kvm_error(kd, KVM_EINVAL, "kvm_getcrash2: unknown flags 0x%x",
+			  (unsigned)flags);
+		kvm_report(kd);
+		return NULL;
+	}
+	const bool log_only = flags & KVM_CRASH_LOG;
 	if (!kd->stack && !(kd->stack = calloc(1, sizeof(*kd->stack)))) {
 		kvm_error(kd, KVM_ENOMEM, "out of memory");
 		return NULL;
@@ -373,25 +386,32 @@ kvm_getcrash(kvm_t *kd)
 	if (first < n)
 		c->kc_uptime_nsec = e[panic_i < n ? panic_i : cause_i].ts_nsec;
 
-	/* The CPU: panic_cpu (crashing_cpu on x86), else the log's line. */
+	/*
+	 * The CPU: panic_cpu (crashing_cpu on x86), else the log's line.
+	 * KVM_CRASH_LOG reads no symbol: the log's line only.
+	 */
 	int64_t v;
 	bool have_pcpu = false;
-	if ((have_pcpu = read_int(kd, "panic_cpu", &v)) && v >= 0 &&
-	    v < KVM_MAX_CPUS)
+	if (log_only)
+		;
+	else if ((have_pcpu = read_int(kd, "panic_cpu", &v)) && v >= 0 &&
+		 v < KVM_MAX_CPUS)
 		c->kc_cpu = (int)v;
 	else if (read_int(kd, "crashing_cpu", &v) && v >= 0 &&
 		 v < KVM_MAX_CPUS)
 		c->kc_cpu = (int)v;
-	taint_from_memory(kd, c);
+	if (!log_only)
+		taint_from_memory(kd, c);
 	for (size_t i = first; i < n && i < first + 64; i++)
 		if (parse_cpu_line(e[i].text, c))
 			break;
 	c->kc_panicked = first < n || c->kc_cpu >= 0;
 	if (!c->kc_panicked) {
 		/* No sign of a panic is an answer only where one was looked for. */
-		if (!have_log && !have_pcpu)
+		if (!have_log && (log_only || !have_pcpu))
 			snprintf(c->kc_unknown, sizeof(c->kc_unknown),
-				 "no panic_cpu, and no log: %s", log_why);
+				 "%sno log: %s",
+				 log_only ? "" : "no panic_cpu, and ", log_why);
 		c->kc_cpu = -1;
 		kvm_error_clear(kd);
 		return c;
@@ -399,7 +419,7 @@ kvm_getcrash(kvm_t *kd)
 	if (first < n)
 		log_frames(e, n, first, c);
 	/* The stack: the CPU's registers, else the trace the kernel printed. */
-	if (c->kc_cpu >= 0 && (size_t)c->kc_cpu < kd->ncpus) {
+	if (!log_only && c->kc_cpu >= 0 && (size_t)c->kc_cpu < kd->ncpus) {
 		c->kc_stack = kvm_getstack_cpu(kd, c->kc_cpu);
 		if (c->kc_stack && c->kc_stack->ks_nframes &&
 		    (c->kc_stack->ks_frames[0].kf_flags & KVM_FRAME_USER))

@@ -131,14 +131,20 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		printf("crash time      %s\n", buf);
 	}
 	if (!i.live && i.pgtable_levels) {
-		/* Why it stopped (kcore panic says more; --json info keeps its keys). */
-		const struct kvm_crash *c = kvm_getcrash(kd);
+		/*
+		 * Why it stopped, as the log tells it: a log read, no
+		 * symbols (kcore panic looks at the CPUs and the stack too;
+		 * --json info keeps its keys).
+		 */
+		const struct kvm_crash *c = kvm_getcrash2(kd, KVM_CRASH_LOG);
 		if (c && c->kc_panicked) {
 			printf("panic           ");
 			text_string(stdout, c->kc_title);
 			putchar('\n');
 		} else if (c && !c->kc_unknown[0]) {
-			printf("panic           none (a dump of a running kernel)\n");
+			printf("panic           none in the log%s\n",
+			       i.crash_time ? ""
+					    : " (a dump of a running kernel)");
 		}
 		kvm_clearerr(kd);
 	}
