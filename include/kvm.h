@@ -186,7 +186,7 @@ ssize_t kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len);
 /**
  * Extension: bound the cache of decoded pages (of compressed dumps) to
  * bytes.  0 selects the default (KVM_CACHE_DEFAULT); larger than
- * KVM_CACHE_MAX is refused.  Reads of a megabyte or more bypass the cache.
+ * KVM_CACHE_MAX is refused.  Reads of 64 KiB or more bypass the cache.
  *
  * @return 0, or -1.
  */

@@ -10,6 +10,7 @@
 #include <elf.h>
 #include <libdeflate.h>
 #include <lzo/lzo1x.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <string.h>
 #include <zstd.h>
@@ -25,8 +26,12 @@
 #define KDUMP_VERSION_MAX 255	/* any bound < 2^24 tells the byte order */
 #define KDUMP_NOTES_MAX (64u << 20)
 
-/* Reads of this many bytes or more bypass the cache (kvm.h). */
-#define KDUMP_BYPASS (1u << 20)
+/*
+ * Reads of this many bytes or more bypass the cache (kvm.h): the bulk
+ * reads (kallsyms in 256 KiB windows, BTF) read each page once, and
+ * decoding into cache slots and copying out cost them a third more.
+ */
+#define KDUMP_BYPASS (64u << 10)
 
 /*
  * The popcount index (rank).  Descriptors are stored only for the blocks
@@ -76,6 +81,9 @@ struct kdump_priv {
 	 * zlib's streaming inflate; one decompressor per handle. */
 	struct libdeflate_decompressor *zd;
 	ZSTD_DCtx *zstd;
+	/* The bulk-read helper thread's own (kdump_read_bulk). */
+	struct libdeflate_decompressor *helper_zd;
+	ZSTD_DCtx *helper_zstd;
 };
 
 /* A page descriptor in host order. */
@@ -905,6 +913,77 @@ kdump_lookup(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 	return 0;
 }
 
+/* Why a block did not decode (decode_block). */
+enum decode_fail {
+	DECODE_OK,
+	DECODE_NOMEM,
+	DECODE_ZLIB_LONG,
+	DECODE_ZLIB_BAD,
+	DECODE_LZO,	/* detail: lzo's error */
+	DECODE_SNAPPY,
+	DECODE_ZSTD,	/* detail: ZSTD's error code */
+	DECODE_FLAGS,	/* more than one method */
+	DECODE_SHORT,	/* detail: bytes out */
+};
+
+/*
+ * Decode size bytes at src into dst (bs bytes) with the decompressors
+ * *zd and *zstd (made on first use).  No error is recorded: the bulk-read
+ * helper calls this off the handle's thread.
+ */
+static enum decode_fail
+decode_block(struct libdeflate_decompressor **zd, ZSTD_DCtx **zstd,
+	     uint32_t flags, const uint8_t *src, size_t size, uint8_t *dst,
+	     size_t bs, size_t *detail)
+{
+	size_t out = 0;
+
+	switch (flags & DUMP_DH_COMPRESSED) {
+	case DUMP_DH_COMPRESSED_ZLIB: {
+		if (!*zd && !(*zd = libdeflate_alloc_decompressor()))
+			return DECODE_NOMEM;
+		enum libdeflate_result zr =
+			libdeflate_zlib_decompress(*zd, src, size, dst, bs, &out);
+		if (zr != LIBDEFLATE_SUCCESS)
+			return zr == LIBDEFLATE_INSUFFICIENT_SPACE
+				       ? DECODE_ZLIB_LONG
+				       : DECODE_ZLIB_BAD;
+		break;
+	}
+	case DUMP_DH_COMPRESSED_LZO: {
+		lzo_uint n = bs;
+		int lr = lzo1x_decompress_safe(src, size, dst, &n, NULL);
+		if (lr != LZO_E_OK) {
+			*detail = (size_t)(ssize_t)lr;
+			return DECODE_LZO;
+		}
+		out = n;
+		break;
+	}
+	case DUMP_DH_COMPRESSED_SNAPPY:
+		if (snappy_uncompressed_length((const char *)src, size, &out) !=
+			    SNAPPY_OK ||
+		    out != bs ||
+		    snappy_uncompress((const char *)src, size, (char *)dst,
+				      &out) != SNAPPY_OK)
+			return DECODE_SNAPPY;
+		break;
+	case DUMP_DH_COMPRESSED_ZSTD:
+		if (!*zstd && !(*zstd = ZSTD_createDCtx()))
+			return DECODE_NOMEM;
+		out = ZSTD_decompressDCtx(*zstd, dst, bs, src, size);
+		if (ZSTD_isError(out)) {
+			*detail = out;
+			return DECODE_ZSTD;
+		}
+		break;
+	default:
+		return DECODE_FLAGS;
+	}
+	*detail = out;
+	return out == bs ? DECODE_OK : DECODE_SHORT;
+}
+
 /* Decode a compressed block into dst (block_size bytes). */
 static int
 kdump_decode(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
@@ -913,7 +992,7 @@ kdump_decode(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 	unsigned long long pa = (unsigned long long)pfn << p->shift;
 	const uint8_t *src = kvm_file_ptr(&kd->core, d->offset, d->size);
 	size_t bs = p->block_size;
-	size_t out = 0;
+	size_t detail = 0;
 
 	if (!src) {
 		int err = kvm_file_read(kd, &kd->core, d->offset, p->scratch,
@@ -922,70 +1001,44 @@ kdump_decode(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 			return kvm_error_ctx(kd, "kdump: page 0x%llx", pa);
 		src = p->scratch;
 	}
-	switch (d->flags & DUMP_DH_COMPRESSED) {
-	case DUMP_DH_COMPRESSED_ZLIB: {
-		if (!p->zd && !(p->zd = libdeflate_alloc_decompressor()))
-			return kvm_error(kd, KVM_ENOMEM, "out of memory");
-		size_t got;
-		enum libdeflate_result zr = libdeflate_zlib_decompress(
-			p->zd, src, d->size, dst, bs, &got);
-		if (zr != LIBDEFLATE_SUCCESS)
-			return kvm_error(kd, KVM_ECORRUPT,
-					 "kdump: page 0x%llx: zlib: %s", pa,
-					 zr == LIBDEFLATE_INSUFFICIENT_SPACE
-						 ? "data longer than a block"
-						 : "bad data");
-		out = got;
-		break;
-	}
-	case DUMP_DH_COMPRESSED_LZO: {
-		lzo_uint n = bs;
-		int lr = lzo1x_decompress_safe(src, d->size, dst, &n, NULL);
-		if (lr != LZO_E_OK)
-			return kvm_error(kd, KVM_ECORRUPT,
-					 "kdump: page 0x%llx: lzo: error %d",
-					 pa, lr);
-		out = n;
-		break;
-	}
-	case DUMP_DH_COMPRESSED_SNAPPY: {
-		size_t n;
-		if (snappy_uncompressed_length((const char *)src, d->size,
-					       &n) != SNAPPY_OK ||
-		    n != bs ||
-		    snappy_uncompress((const char *)src, d->size,
-				      (char *)dst, &n) != SNAPPY_OK)
-			return kvm_error(kd, KVM_ECORRUPT,
-					 "kdump: page 0x%llx: snappy: bad "
-					 "data",
-					 pa);
-		out = n;
-		break;
-	}
-	case DUMP_DH_COMPRESSED_ZSTD: {
-		if (!p->zstd && !(p->zstd = ZSTD_createDCtx()))
-			return kvm_error(kd, KVM_ENOMEM,
-					 "kdump: out of memory for zstd");
-		size_t n = ZSTD_decompressDCtx(p->zstd, dst, bs, src, d->size);
-		if (ZSTD_isError(n))
-			return kvm_error(kd, KVM_ECORRUPT,
-					 "kdump: page 0x%llx: zstd: %s", pa,
-					 ZSTD_getErrorName(n));
-		out = n;
-		break;
-	}
-	default:
+	switch (decode_block(&p->zd, &p->zstd, d->flags, src, d->size, dst,
+			     bs, &detail)) {
+	case DECODE_OK:
+		return 0;
+	case DECODE_NOMEM:
+		return kvm_error(kd, KVM_ENOMEM,
+				 "kdump: out of memory for a decompressor");
+	case DECODE_ZLIB_LONG:
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kdump: page 0x%llx: zlib: data longer than "
+				 "a block",
+				 pa);
+	case DECODE_ZLIB_BAD:
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kdump: page 0x%llx: zlib: bad data", pa);
+	case DECODE_LZO:
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kdump: page 0x%llx: lzo: error %d", pa,
+				 (int)(ssize_t)detail);
+	case DECODE_SNAPPY:
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kdump: page 0x%llx: snappy: bad data", pa);
+	case DECODE_ZSTD:
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kdump: page 0x%llx: zstd: %s", pa,
+				 ZSTD_getErrorName(detail));
+	case DECODE_FLAGS:
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kdump: page 0x%llx: compression flags 0x%x "
 				 "name more than one method",
 				 pa, d->flags);
+	case DECODE_SHORT:
+		break;
 	}
-	if (out != bs)
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "kdump: page 0x%llx decodes to %zu bytes, not "
-				 "the block size %zu",
-				 pa, out, bs);
-	return 0;
+	return kvm_error(kd, KVM_ECORRUPT,
+			 "kdump: page 0x%llx decodes to %zu bytes, not "
+			 "the block size %zu",
+			 pa, detail, bs);
 }
 
 /* A cache slot to decode into, or NULL (no cache: use the bounce). */
@@ -1053,12 +1106,9 @@ kdump_block(kvm_t *kd, struct kdump_priv *p, uint64_t pfn, size_t off,
 }
 
 static int
-kdump_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
-		size_t *done_ret)
+read_serial(kvm_t *kd, struct kdump_priv *p, uint64_t pa, uint8_t *out,
+	    size_t len, bool bypass, size_t *done_ret)
 {
-	struct kdump_priv *p = kd->fmt_priv;
-	bool bypass = len >= KDUMP_BYPASS;
-	uint8_t *out = buf;
 	size_t done = 0;
 	int err = 0;
 
@@ -1077,6 +1127,112 @@ kdump_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 			break;
 		done += n;
 		pa += n;
+	}
+	*done_ret = done;
+	return err;
+}
+
+/*
+ * Bulk reads (BTF, the kallsyms tables) are mostly decoding: from
+ * KDUMP_PARALLEL bytes on, a helper thread decodes the second half of the
+ * whole blocks while the caller's thread does the first.  The helper reads
+ * only what does not change after open (bitmaps, ranks, the mapped file)
+ * and decodes with its own decompressors; it stops at the first block that
+ * is anything but mapped and good (compressed, or stored raw), and the
+ * caller's thread reads on from there as usual: every error and special
+ * case (excluded, zero, unmapped, truncated) takes the one serial path.
+ */
+#define KDUMP_PARALLEL (128u << 10)
+
+struct bulk_helper {
+	const kvm_t *kd;
+	struct kdump_priv *p;
+	uint64_t pfn, nblocks;
+	uint8_t *dst;
+	uint64_t done; /* blocks decoded from pfn on */
+};
+
+/* The compressed bytes of block pfn in the mapped file, or NULL. */
+static const uint8_t *
+mapped_block(const kvm_t *kd, const struct kdump_priv *p, uint64_t pfn,
+	     struct kdump_desc *d)
+{
+	if (pfn >= p->max_mapnr || pfn < p->start_pfn || pfn >= p->end_pfn ||
+	    !bm_test(p->bm2, pfn))
+		return NULL;
+	uint64_t idx = rank(p, pfn) - p->rank_start;
+	uint64_t pos = p->pd_off + idx * sizeof(struct kdump_disk_page_desc);
+	struct kdump_disk_page_desc dd;
+	const uint8_t *at = kvm_range_ok(pos, sizeof(dd), kd->core.size)
+				    ? kvm_file_ptr(&kd->core, pos, sizeof(dd))
+				    : NULL;
+	if (!at)
+		return NULL;
+	memcpy(&dd, at, sizeof(dd));
+	d->offset = kvm_tgt64(kd, (uint64_t)dd.offset);
+	d->size = kvm_tgt32(kd, dd.size);
+	d->flags = kvm_tgt32(kd, dd.flags);
+	if (d->size == 0 || d->size > p->block_size ||
+	    (!(d->flags & DUMP_DH_COMPRESSED) && d->size != p->block_size) ||
+	    !kvm_range_ok(d->offset, d->size, kd->core.size))
+		return NULL;
+	return kvm_file_ptr(&kd->core, d->offset, d->size);
+}
+
+static void *
+bulk_helper_run(void *arg)
+{
+	struct bulk_helper *h = arg;
+	struct kdump_priv *p = h->p;
+
+	for (; h->done < h->nblocks; h->done++) {
+		struct kdump_desc d;
+		size_t detail;
+		const uint8_t *src = mapped_block(h->kd, p, h->pfn + h->done,
+						  &d);
+		uint8_t *dst = h->dst + h->done * p->block_size;
+		if (src && !(d.flags & DUMP_DH_COMPRESSED))
+			memcpy(dst, src, p->block_size); /* stored raw */
+		else if (!src ||
+			 decode_block(&p->helper_zd, &p->helper_zstd, d.flags,
+				      src, d.size, dst, p->block_size,
+				      &detail) != DECODE_OK)
+			break;
+	}
+	return NULL;
+}
+
+static int
+kdump_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
+		size_t *done_ret)
+{
+	struct kdump_priv *p = kd->fmt_priv;
+	bool bypass = len >= KDUMP_BYPASS;
+	uint8_t *out = buf;
+
+	/* Whole blocks [first, end) of the read, the helper's half of it. */
+	uint64_t first = (pa + p->block_size - 1) >> p->shift;
+	uint64_t end = (pa + len) >> p->shift;
+	if (len < KDUMP_PARALLEL || !kd->core.map || pa + len < pa ||
+	    end < first + 2)
+		return read_serial(kd, p, pa, out, len, bypass, done_ret);
+	uint64_t mid = first + (end - first) / 2;
+	size_t mine = (size_t)((mid << p->shift) - pa);
+	struct bulk_helper h = { kd, p, mid, end - mid, out + mine, 0 };
+	pthread_t t;
+	if (pthread_create(&t, NULL, bulk_helper_run, &h) != 0)
+		return read_serial(kd, p, pa, out, len, bypass, done_ret);
+	size_t done = 0, more = 0;
+	int err = read_serial(kd, p, pa, out, mine, bypass, &done);
+	pthread_join(t, NULL);
+	/* A file cut short while open: the serial path says so. */
+	if (kvm_file_shrunk(&kd->core))
+		h.done = 0;
+	if (!err) {
+		done += (size_t)(h.done << p->shift);
+		err = read_serial(kd, p, pa + done, out + done, len - done,
+				  bypass, &more);
+		done += more;
 	}
 	*done_ret = done;
 	return err;
@@ -1105,6 +1261,8 @@ kdump_close(kvm_t *kd)
 	kvm_cache_destroy(p->cache);
 	libdeflate_free_decompressor(p->zd);
 	ZSTD_freeDCtx(p->zstd);
+	libdeflate_free_decompressor(p->helper_zd);
+	ZSTD_freeDCtx(p->helper_zstd);
 	free(p->scratch);
 	free(p->bounce);
 	free(p->rank_super);
