@@ -1098,6 +1098,39 @@ entry_is(const struct kallsyms_tokens *tok, const uint8_t *in, size_t n,
 }
 
 /*
+ * Which first tokens can begin the expansion of a symbol named name: a
+ * type letter, then the start of name.  Most entries are turned down by
+ * one lookup in this.
+ */
+struct name_filter {
+	bool first[256];  /* a first token that fits: a letter, then name */
+	bool second[256]; /* after a lone letter, a token that fits name */
+};
+
+static void
+filter_init(const struct kallsyms_tokens *tok, const char *name,
+	    struct name_filter *f)
+{
+	size_t len = strlen(name);
+
+	for (int b = 0; b < 256; b++) {
+		const char *t = tok->table + tok->index[b];
+		size_t tl = tok->len[b];
+		f->first[b] = tl - 1 <= len && memcmp(t + 1, name, tl - 1) == 0;
+		f->second[b] = tl <= len && memcmp(t, name, tl) == 0;
+	}
+}
+
+/* Can the entry of n tokens at in be name?  False is sure. */
+static inline bool
+filter_may(const struct kallsyms_tokens *tok, const struct name_filter *f,
+	   const uint8_t *in, size_t n)
+{
+	return f->first[in[0]] &&
+	       (tok->len[in[0]] != 1 || n < 2 || f->second[in[1]]);
+}
+
+/*
  * The first symbol named name, and _stext and linux_banner while they are
  * not known: 1 found, 0 not in the tables, -1 malformed or unreadable.
  */
@@ -1111,7 +1144,11 @@ quick_scan(kvm_t *kd, struct kallsyms_quick *q, const char *name,
 	bool want_banner = q->banner_i < 0 && !q->scanned_all;
 	size_t pos = 0;
 	char t;
+	struct name_filter f_name, f_stext, f_banner;
 
+	filter_init(&q->h.tok, name, &f_name);
+	filter_init(&q->h.tok, "_stext", &f_stext);
+	filter_init(&q->h.tok, "linux_banner", &f_banner);
 	for (uint64_t i = 0; i < q->h.num; i++) {
 		if (found && !want_stext && !want_banner)
 			return 1;
@@ -1128,15 +1165,17 @@ quick_scan(kvm_t *kd, struct kallsyms_quick *q, const char *name,
 		if (n == 0 || n > q->names_len - pos)
 			return -1;
 		const uint8_t *in = q->names + pos;
-		if (!found && entry_is(&q->h.tok, in, n, name, len, type_ret)) {
+		if (!found && filter_may(&q->h.tok, &f_name, in, n) &&
+		    entry_is(&q->h.tok, in, n, name, len, type_ret)) {
 			found = true;
 			*idx_ret = i;
 		}
-		if (want_stext && entry_is(&q->h.tok, in, n, "_stext", 6, &t)) {
+		if (want_stext && filter_may(&q->h.tok, &f_stext, in, n) &&
+		    entry_is(&q->h.tok, in, n, "_stext", 6, &t)) {
 			q->stext_i = (int64_t)i;
 			want_stext = false;
 		}
-		if (want_banner &&
+		if (want_banner && filter_may(&q->h.tok, &f_banner, in, n) &&
 		    entry_is(&q->h.tok, in, n, "linux_banner", 12, &t)) {
 			q->banner_i = (int64_t)i;
 			want_banner = false;
