@@ -125,6 +125,17 @@ kvm_file_shrunk(const struct kvm_file *f)
 	return f->guard > 0 && atomic_load(&guards[f->guard - 1].shrunk);
 }
 
+void
+kvm_file_drop_pages(const struct kvm_file *f)
+{
+	/*
+	 * Nothing is written through the mapping (pwrite is), so nothing is
+	 * lost; pages the SIGBUS guard replaced read as zeros again.
+	 */
+	if (f->map)
+		madvise((void *)f->map, f->map_len, MADV_DONTNEED);
+}
+
 /*
  * Sparse dumps (QEMU's on some filesystems, anything copied with cp
  * --sparse) are mostly holes: large reads fill holes with memset instead of

@@ -93,6 +93,12 @@ struct kvm_file {
  */
 bool kvm_file_shrunk(const struct kvm_file *f);
 extern const char kvm_shrunk_msg[];
+/*
+ * Drop the mapped file's pages from the process (the page cache keeps
+ * them; a later read faults them back): one pass over a big dump, such as
+ * the dump writer's, then holds only what it read since.
+ */
+void kvm_file_drop_pages(const struct kvm_file *f);
 
 /* [start, end) of a regular file that holds data (not a hole). */
 struct kvm_extent {

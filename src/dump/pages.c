@@ -25,6 +25,7 @@
 #define PAGES_CHUNKS 16			/* claims per full batch */
 #define PAGES_RING 4			/* batches in flight with workers */
 #define PAGES_MAX_THREADS 16
+#define PAGES_DROP_BYTES (16u << 20)	/* source pages mapped at most */
 
 /* One run of pfns [first, last] the ranges cover, merged and sorted. */
 struct pages_span {
@@ -516,7 +517,7 @@ kvm_dump_pages(kvm_t *kd, const struct kvm_dump_opts *o, int method,
 	struct pages_worker w[PAGES_MAX_THREADS] = { 0 };
 	struct pages_out po = { .o = o, .emit = emit, .arg = arg };
 	bool excl_zero = o && (o->level & KVM_DUMP_EXCL_ZERO);
-	size_t nworkers = 0;
+	size_t nworkers = 0, read_bytes = 0;
 	void *state = NULL;
 	int err;
 
@@ -588,6 +589,16 @@ kvm_dump_pages(kvm_t *kd, const struct kvm_dump_opts *o, int method,
 		err = pages_fill(&c, &c.ring[c.tail % c.nring]);
 		if (err)
 			goto out;
+		/*
+		 * The source's mapped pages would add up to all it holds (a
+		 * capture kernel has little memory): drop them every
+		 * PAGES_DROP_BYTES read, as makedumpfile maps windows.
+		 */
+		read_bytes += c.ring[c.tail % c.nring].n * c.psize;
+		if (read_bytes >= PAGES_DROP_BYTES) {
+			kvm_file_drop_pages(&kd->core);
+			read_bytes = 0;
+		}
 		pthread_mutex_lock(&c.lock);
 		c.tail++;
 		pthread_cond_broadcast(&c.work);
