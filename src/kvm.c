@@ -600,6 +600,25 @@ kvm_tlb_flush(kvm_t *kd)
 		kd->arch->flush(kd);
 }
 
+bool
+kvm_kva_exec_range(kvm_t *kd, uint64_t va, uint64_t len)
+{
+	if (!kd->arch || !kd->arch->kva_exec || !kd->xlat.ready)
+		return false;
+	/* Whole entries at a time: 2 MiB each on the kernel's text. */
+	for (uint64_t done = 0; done < len;) {
+		bool exec = false;
+		uint64_t n = 0;
+		int err = kd->arch->kva_exec(kd, va + done, &exec, &n);
+		if (err || !exec || n == 0) {
+			kvm_error_clear(kd);
+			return false;
+		}
+		done += n;
+	}
+	return true;
+}
+
 int
 kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		  uint64_t *len_ret)

@@ -320,6 +320,13 @@ struct kvm_arch_ops {
 	int (*uvatop)(kvm_t *kd, uint64_t root, uint64_t va,
 		      uint64_t *pa_ret, uint64_t *len_ret,
 		      struct kvm_swp_entry *swp);
+	/*
+	 * Optional: may the kernel execute at va (no NX/PXN on the way)?
+	 * *len_ret: bytes from va under the same entry.  Scans for data
+	 * (the kallsyms tables) skip the kernel text by it.
+	 */
+	int (*kva_exec)(kvm_t *kd, uint64_t va, bool *exec_ret,
+			uint64_t *len_ret);
 	void (*fini)(kvm_t *kd);
 	/* Forget cached translations (kvm_write may change page tables). */
 	void (*flush)(kvm_t *kd);
@@ -494,6 +501,12 @@ int kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 /* The format's held() (see struct kvm_format_ops), or "stored". */
 bool kvm_phys_held(kvm_t *kd, uint64_t pa, uint64_t *len_ret);
 /* Kernel VA -> PA through the translation cache and the arch plug-in. */
+/*
+ * Is all of [va, va + len) kernel memory that may be executed (no NX or
+ * PXN)?  False when it is not, when it is not mapped, or when the arch
+ * cannot tell; never sets an error.
+ */
+bool kvm_kva_exec_range(kvm_t *kd, uint64_t va, uint64_t len);
 int kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		      uint64_t *len_ret);
 void kvm_tlb_flush(kvm_t *kd);

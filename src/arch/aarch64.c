@@ -90,7 +90,13 @@ struct walk_info {
 	uint64_t l2desc; /* the valid level-2 descriptor passed, or 0 */
 	/* User walks: where an invalid last-level entry's swap entry goes. */
 	struct kvm_swp_entry *swp;
+	/* EL1 may not execute there: PXN (bit 53) on the block or page, or
+	 * PXNTable (bit 59) on a table on the way. */
+	bool pxn;
 };
+
+#define AARCH64_PTE_PXN (1ULL << 53)
+#define AARCH64_TABLE_PXN (1ULL << 59)
 
 /*
  * A last-level user entry with the valid bit clear
@@ -152,6 +158,7 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 	wi->level = 0;
 	wi->span = 0;
 	wi->l2desc = 0;
+	wi->pxn = false;
 
 	if (!levels)
 		return kvm_error(kd, KVM_EINVAL,
@@ -221,6 +228,7 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 			uint64_t size = 1ULL << ps, off = va & (size - 1);
 			*pa_ret = oa + off;
 			*len_ret = size - off;
+			wi->pxn |= (d & AARCH64_PTE_PXN) != 0;
 			return 0;
 		}
 		if (!(d & AARCH64_PTE_TABLE_BIT)) {
@@ -236,8 +244,10 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 			uint64_t size = 1ULL << shift, off = va & (size - 1);
 			*pa_ret = (oa & ~(size - 1)) + off;
 			*len_ret = size - off;
+			wi->pxn |= (d & AARCH64_PTE_PXN) != 0;
 			return 0;
 		}
+		wi->pxn |= (d & AARCH64_TABLE_PXN) != 0;
 		table = oa;
 	}
 }
@@ -1361,6 +1371,22 @@ aarch64_uvatop(kvm_t *kd, uint64_t root, uint64_t va, uint64_t *pa_ret,
 	return walk(kd, pg, root, va, false, pa_ret, len_ret, &wi);
 }
 
+static int
+aarch64_kva_exec(kvm_t *kd, uint64_t va, bool *exec_ret, uint64_t *len_ret)
+{
+	const struct aarch64_priv *p = kd->arch_priv;
+	struct walk_info wi = { 0 };
+	uint64_t pa;
+
+	*exec_ret = false;
+	if (!p)
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "aarch64: translation is not set up");
+	int err = walk(kd, &p->pg, kd->xlat.root, va, true, &pa, len_ret, &wi);
+	*exec_ret = !err && !wi.pxn;
+	return err;
+}
+
 static void
 aarch64_fini(kvm_t *kd)
 {
@@ -1376,6 +1402,7 @@ const struct kvm_arch_ops kvm_arch_aarch64 = {
 	.init = aarch64_init,
 	.kvatop = aarch64_kvatop,
 	.uvatop = aarch64_uvatop,
+	.kva_exec = aarch64_kva_exec,
 	.fini = aarch64_fini,
 	.flush = aarch64_flush,
 };

@@ -57,11 +57,17 @@ user_not_present(uint64_t va, uint64_t pte, uint64_t *pa_ret,
 	return KVM_UVA_SWAP;
 }
 
+/* XD: no instruction fetch through this entry (any level). */
+#define X86_64_PAGE_NX (1ULL << 63)
+
+/* nx_ret (may be NULL): some level of the mapping forbids execution. */
 static int
 walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
-     uint64_t *len_ret, uint64_t *pmd_ret, struct kvm_swp_entry *swp)
+     uint64_t *len_ret, uint64_t *pmd_ret, struct kvm_swp_entry *swp,
+     bool *nx_ret)
 {
 	uint64_t table = root & X86_64_PTE_PFN_MASK;
+	bool nx = false;
 
 	if (levels != 4 && levels != 5)
 		return kvm_error(kd, KVM_EINVAL, "x86_64: %d-level paging",
@@ -93,6 +99,7 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 		}
 		if (lvl == 2 && pmd_ret)
 			*pmd_ret = pte;
+		nx |= (pte & X86_64_PAGE_NX) != 0;
 		if ((lvl == 3 || lvl == 2) && (pte & X86_64_PAGE_PSE)) {
 			uint64_t mask = lvl == 3 ? X86_64_PUD_PAGE_MASK
 						 : X86_64_PMD_PAGE_MASK;
@@ -100,6 +107,8 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 			uint64_t off = va & (size - 1);
 			*pa_ret = (pte & mask) + off;
 			*len_ret = size - off;
+			if (nx_ret)
+				*nx_ret = nx;
 			return 0;
 		}
 		table = pte & X86_64_PTE_PFN_MASK;
@@ -107,6 +116,8 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 	uint64_t off = va & (X86_64_PAGE_SIZE - 1);
 	*pa_ret = table + off;
 	*len_ret = X86_64_PAGE_SIZE - off;
+	if (nx_ret)
+		*nx_ret = nx;
 	return 0;
 }
 
@@ -114,7 +125,7 @@ int
 x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
 	    uint64_t *pa_ret, uint64_t *len_ret)
 {
-	return walk(kd, root, levels, va, pa_ret, len_ret, NULL, NULL);
+	return walk(kd, root, levels, va, pa_ret, len_ret, NULL, NULL, NULL);
 }
 
 /*
@@ -486,7 +497,7 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 
 	if (!p)
 		return walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
-			    len_ret, NULL, NULL);
+			    len_ret, NULL, NULL, NULL);
 	typeof(p->pmdc[0]) *e = &p->pmdc[(va >> X86_64_PMD_SHIFT) %
 					 PMD_CACHE_SIZE];
 	if (e->tag == tag) {
@@ -512,7 +523,7 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		/* Not present or unreadable: the full walk says why. */
 	}
 	int err = walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
-		       len_ret, &pmd, NULL);
+		       len_ret, &pmd, NULL, NULL);
 	if (!err && pmd) {
 		e->tag = tag;
 		e->pmd = pmd;
@@ -524,7 +535,20 @@ static int
 x86_64_uvatop(kvm_t *kd, uint64_t root, uint64_t va, uint64_t *pa_ret,
 	      uint64_t *len_ret, struct kvm_swp_entry *swp)
 {
-	return walk(kd, root, kd->xlat.levels, va, pa_ret, len_ret, NULL, swp);
+	return walk(kd, root, kd->xlat.levels, va, pa_ret, len_ret, NULL, swp,
+		    NULL);
+}
+
+static int
+x86_64_kva_exec(kvm_t *kd, uint64_t va, bool *exec_ret, uint64_t *len_ret)
+{
+	uint64_t pa;
+	bool nx = false;
+	int err = walk(kd, kd->xlat.root, kd->xlat.levels, va, &pa, len_ret,
+		       NULL, NULL, &nx);
+
+	*exec_ret = !nx;
+	return err;
 }
 
 const struct kvm_arch_ops kvm_arch_x86_64 = {
@@ -535,6 +559,7 @@ const struct kvm_arch_ops kvm_arch_x86_64 = {
 	.init = x86_64_init,
 	.kvatop = x86_64_kvatop,
 	.uvatop = x86_64_uvatop,
+	.kva_exec = x86_64_kva_exec,
 	.fini = x86_64_fini,
 	.flush = x86_64_flush,
 };

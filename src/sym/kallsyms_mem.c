@@ -216,24 +216,31 @@ names_open(struct names_stream *s, kvm_t *kd, uint64_t va, uint8_t *buf)
 	return s->buf ? 0 : kvm_error(kd, KVM_ENOMEM, "out of memory");
 }
 
+/* At least a whole entry in the window, unless the tables end. */
+static void
+names_fill(struct names_stream *s)
+{
+	if (s->len - s->pos >= NAME_ENTRY_MAX || s->eof)
+		return;
+	memmove(s->buf, s->buf + s->pos, s->len - s->pos);
+	s->va += s->pos;
+	s->len -= s->pos;
+	s->pos = 0;
+	size_t got;
+	if (kvm_virt_read_image(s->kd, s->va + s->len, s->buf + s->len,
+				NAMES_WINDOW - s->len, &got) != 0) {
+		kvm_error_clear(s->kd);
+		s->eof = true;
+	}
+	s->len += got;
+}
+
 /* Next name into out (type letter first); its length, or -1. */
 static int
 names_next(struct names_stream *s, const struct kallsyms_tokens *tok,
 	   char *out, size_t outsz)
 {
-	if (s->len - s->pos < NAME_ENTRY_MAX && !s->eof) {
-		memmove(s->buf, s->buf + s->pos, s->len - s->pos);
-		s->va += s->pos;
-		s->len -= s->pos;
-		s->pos = 0;
-		size_t got;
-		if (kvm_virt_read_image(s->kd, s->va + s->len, s->buf + s->len,
-				  NAMES_WINDOW - s->len, &got) != 0) {
-			kvm_error_clear(s->kd);
-			s->eof = true;
-		}
-		s->len += got;
-	}
+	names_fill(s);
 	return name_decode(tok, s->buf, s->len, &s->pos, out, outsz);
 }
 
@@ -744,8 +751,31 @@ spend(struct scan_bufs *sb, uint64_t n)
 	return true;
 }
 
+static int scan_tail(kvm_t *kd, struct kallsyms_loc *loc,
+		     struct scan_bufs *sb, size_t tail);
+
+/*
+ * The markers and kallsyms_seqs_of_names (3 bytes a symbol) lie in the
+ * tail before the token table: 1 MiB holds them for 300k symbols (real
+ * kernels have 100-200k), SCAN_TAIL for 1.3 million; the first try reads
+ * the smaller (a quarter of the pages to decode).
+ */
+#define SCAN_TAIL_FIRST (1u << 20)
+
 static int
 scan_from_index(kvm_t *kd, struct kallsyms_loc *loc, struct scan_bufs *sb)
+{
+	int err = scan_tail(kd, loc, sb, SCAN_TAIL_FIRST);
+
+	if (err != -KVM_ENOENT || !sb->work)
+		return err;
+	kvm_error_clear(kd);
+	return scan_tail(kd, loc, sb, SCAN_TAIL);
+}
+
+static int
+scan_tail(kvm_t *kd, struct kallsyms_loc *loc, struct scan_bufs *sb,
+	  size_t tail)
 {
 	uint8_t raw[512];
 	uint64_t ti = loc->token_index;
@@ -755,7 +785,7 @@ scan_from_index(kvm_t *kd, struct kallsyms_loc *loc, struct scan_bufs *sb)
 	uint64_t lastoff = get_uint(kd, raw + 510, 2);
 	uint64_t bstart;
 	uint8_t *buf = sb->tail;
-	if (!read_before(kd, ti, SCAN_TAIL, buf, &bstart))
+	if (!read_before(kd, ti, tail, buf, &bstart))
 		return kvm_error(kd, KVM_ENOENT, "kallsyms: unreadable tables");
 	/* Token table: its last token ends with the NUL right before ti. */
 	for (uint64_t pad = 0; pad < 8; pad++) {
@@ -940,20 +970,40 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc, bool retry)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
 	struct scan_bufs sb = { tail, window, names, kvm_kallsyms_scan_work };
 	uint64_t start = kd->xlat.ktext_start;
-	for (uint64_t off = 0; off < KALLSYMS_SCAN_MAX; off += SCAN_CHUNK) {
-		size_t got;
-		kvm_virt_read_image(kd, start + off, chunk, SCAN_CHUNK + 512, &got);
-		kvm_error_clear(kd);
-		for (size_t i = 0; i + 512 <= got && i < SCAN_CHUNK; i += 4) {
-			if (!token_index_at(kd, chunk + i))
+	/*
+	 * The tables are data: the first pass skips the chunks the kernel
+	 * may execute (its text, most of what lies before them: 16 MiB of
+	 * 20 on 6.12); only when it finds nothing does a second pass read
+	 * those (a kernel that maps its data executable).
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		bool skipped = false;
+		for (uint64_t off = 0; off < KALLSYMS_SCAN_MAX;
+		     off += SCAN_CHUNK) {
+			bool exec = kvm_kva_exec_range(kd, start + off,
+						       SCAN_CHUNK);
+			if (exec != (pass == 1)) {
+				skipped |= exec;
 				continue;
-			loc->token_index = start + off + i;
-			if (scan_from_index(kd, loc, &sb) == 0)
-				return 0;
-			if (!sb.work)
-				return -kd->errcode; /* gave up: it says so */
+			}
+			size_t got;
+			kvm_virt_read_image(kd, start + off, chunk,
+					    SCAN_CHUNK + 512, &got);
 			kvm_error_clear(kd);
+			for (size_t i = 0; i + 512 <= got && i < SCAN_CHUNK;
+			     i += 4) {
+				if (!token_index_at(kd, chunk + i))
+					continue;
+				loc->token_index = start + off + i;
+				if (scan_from_index(kd, loc, &sb) == 0)
+					return 0;
+				if (!sb.work)
+					return -kd->errcode; /* gave up */
+				kvm_error_clear(kd);
+			}
 		}
+		if (!skipped)
+			break;
 	}
 	return kvm_error(kd, KVM_ENOENT,
 			 "kallsyms: tables not found in the kernel image%s",

@@ -75,6 +75,18 @@ kernel_va(kvm_t *kd, uint64_t va)
 			fd_must(cpa == pa && clen == len,
 			     "the cache and the walk disagree");
 	}
+	/* Execute permission (the kallsyms scan skips text by it). */
+	if (kd->arch->kva_exec) {
+		bool exec;
+		uint64_t elen = 0;
+		int eerr = kd->arch->kva_exec(kd, va, &exec, &elen);
+		fd_must(!eerr == !err, "kva_exec and kvatop disagree on success");
+		if (!eerr)
+			fd_must(elen == len, "kva_exec and kvatop disagree");
+		kvm_error_clear(kd);
+		kvm_kva_exec_range(kd, va, 3 << 20);
+		fd_must(kd->errbuf[0] == '\0', "kvm_kva_exec_range set an error");
+	}
 }
 
 static void
