@@ -1048,6 +1048,7 @@ struct kallsyms_quick {
 	uint8_t *names;		/* kallsyms_names as read so far */
 	size_t names_len, names_cap;
 	bool names_eof;		/* the rest is unreadable or past the bound */
+	bool names_whole;	/* names holds all of [names, token_table) */
 	int64_t stext_i, banner_i; /* -1: not seen (yet) */
 	bool scanned_all;	/* every name seen once */
 	bool verified;		/* encoding, order and _stext checked */
@@ -1070,7 +1071,8 @@ kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out)
 		return load_scan(kd, out, false);
 	/* Names the quick lookups read to their end are not read again. */
 	const struct kallsyms_quick *q = kd->ksq;
-	bool reuse = q && q->names_eof && q->loc.names == loc.names;
+	bool reuse = q && q->names_whole && q->loc.names == loc.names &&
+		     q->loc.token_table == loc.token_table;
 	int err = load_from(kd, out, &loc, reuse ? q->names : NULL,
 			    reuse ? q->names_len : 0);
 	if (err == -KVM_ENOMEM || !err)
@@ -1112,14 +1114,27 @@ quick_names(kvm_t *kd, struct kallsyms_quick *q, size_t end)
 			q->names = n;
 			q->names_cap = cap;
 		}
-		size_t got;
-		if (kvm_virt_read_image(kd, q->loc.names + q->names_len,
-					q->names + q->names_len, NAMES_WINDOW,
-					&got) != 0) {
+		/* The names end before the token table (every layout). */
+		size_t want = NAMES_WINDOW;
+		if (q->loc.token_table > q->loc.names) {
+			uint64_t room = q->loc.token_table - q->loc.names -
+					q->names_len;
+			if (room < want) {
+				want = (size_t)room;
+				q->names_eof = true; /* after this read */
+			}
+		}
+		size_t got = 0;
+		if (want && kvm_virt_read_image(kd, q->loc.names + q->names_len,
+						q->names + q->names_len, want,
+						&got) != 0) {
 			kvm_error_clear(kd);
 			q->names_eof = true;
 		}
 		q->names_len += got;
+		q->names_whole = q->loc.token_table > q->loc.names &&
+				 q->names_len == q->loc.token_table -
+							 q->loc.names;
 	}
 	return q->names_len >= end;
 }
