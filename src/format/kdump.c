@@ -1001,44 +1001,43 @@ kdump_decode(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 			return kvm_error_ctx(kd, "kdump: page 0x%llx", pa);
 		src = p->scratch;
 	}
-	switch (decode_block(&p->zd, &p->zstd, d->flags, src, d->size, dst,
-			     bs, &detail)) {
+	enum decode_fail f = decode_block(&p->zd, &p->zstd, d->flags, src,
+					  d->size, dst, bs, &detail);
+	char why[96];
+	switch (f) {
 	case DECODE_OK:
 		return 0;
 	case DECODE_NOMEM:
 		return kvm_error(kd, KVM_ENOMEM,
 				 "kdump: out of memory for a decompressor");
 	case DECODE_ZLIB_LONG:
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "kdump: page 0x%llx: zlib: data longer than "
-				 "a block",
-				 pa);
+		snprintf(why, sizeof(why), "zlib: data longer than a block");
+		break;
 	case DECODE_ZLIB_BAD:
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "kdump: page 0x%llx: zlib: bad data", pa);
+		snprintf(why, sizeof(why), "zlib: bad data");
+		break;
 	case DECODE_LZO:
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "kdump: page 0x%llx: lzo: error %d", pa,
-				 (int)(ssize_t)detail);
+		snprintf(why, sizeof(why), "lzo: error %d", (int)(ssize_t)detail);
+		break;
 	case DECODE_SNAPPY:
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "kdump: page 0x%llx: snappy: bad data", pa);
+		snprintf(why, sizeof(why), "snappy: bad data");
+		break;
 	case DECODE_ZSTD:
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "kdump: page 0x%llx: zstd: %s", pa,
-				 ZSTD_getErrorName(detail));
+		snprintf(why, sizeof(why), "zstd: %s", ZSTD_getErrorName(detail));
+		break;
 	case DECODE_FLAGS:
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "kdump: page 0x%llx: compression flags 0x%x "
-				 "name more than one method",
-				 pa, d->flags);
+		snprintf(why, sizeof(why),
+			 "compression flags 0x%x name more than one method",
+			 d->flags);
+		break;
 	case DECODE_SHORT:
+	default:
+		snprintf(why, sizeof(why),
+			 "decodes to %zu bytes, not the block size %zu", detail,
+			 bs);
 		break;
 	}
-	return kvm_error(kd, KVM_ECORRUPT,
-			 "kdump: page 0x%llx decodes to %zu bytes, not "
-			 "the block size %zu",
-			 pa, detail, bs);
+	return kvm_error(kd, KVM_ECORRUPT, "kdump: page 0x%llx: %s", pa, why);
 }
 
 /* A cache slot to decode into, or NULL (no cache: use the bounce). */
@@ -1210,11 +1209,13 @@ kdump_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 	bool bypass = len >= KDUMP_BYPASS;
 	uint8_t *out = buf;
 
+	/* Small reads (the hot path) go straight on. */
+	if (len < KDUMP_PARALLEL || !kd->core.map || pa + len < pa)
+		return read_serial(kd, p, pa, out, len, bypass, done_ret);
 	/* Whole blocks [first, end) of the read, the helper's half of it. */
 	uint64_t first = (pa + p->block_size - 1) >> p->shift;
 	uint64_t end = (pa + len) >> p->shift;
-	if (len < KDUMP_PARALLEL || !kd->core.map || pa + len < pa ||
-	    end < first + 2)
+	if (end < first + 2)
 		return read_serial(kd, p, pa, out, len, bypass, done_ret);
 	uint64_t mid = first + (end - first) / 2;
 	size_t mine = (size_t)((mid << p->shift) - pa);

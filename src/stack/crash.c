@@ -392,16 +392,15 @@ kvm_getcrash2(kvm_t *kd, int flags)
 	 */
 	int64_t v;
 	bool have_pcpu = false;
-	if (log_only)
-		;
-	else if ((have_pcpu = read_int(kd, "panic_cpu", &v)) && v >= 0 &&
-		 v < KVM_MAX_CPUS)
-		c->kc_cpu = (int)v;
-	else if (read_int(kd, "crashing_cpu", &v) && v >= 0 &&
-		 v < KVM_MAX_CPUS)
-		c->kc_cpu = (int)v;
-	if (!log_only)
+	if (!log_only) {
+		if ((have_pcpu = read_int(kd, "panic_cpu", &v)) && v >= 0 &&
+		    v < KVM_MAX_CPUS)
+			c->kc_cpu = (int)v;
+		else if (read_int(kd, "crashing_cpu", &v) && v >= 0 &&
+			 v < KVM_MAX_CPUS)
+			c->kc_cpu = (int)v;
 		taint_from_memory(kd, c);
+	}
 	for (size_t i = first; i < n && i < first + 64; i++)
 		if (parse_cpu_line(e[i].text, c))
 			break;
