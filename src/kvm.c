@@ -786,16 +786,35 @@ kvm_scan_image(kvm_t *kd, uint64_t start, uint64_t len, size_t window,
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
 	int ret = 0;
 	for (uint64_t pos = start; !ret && pos - start < len;) {
-		size_t want = window + overlap, got;
+		size_t want = window + overlap, got = 0;
+		uint64_t pa, valid, run;
 		kd->quiet_errors++;
 		kd->xlat.hole_end = 0;
-		kvm_virt_read_image(kd, pos, buf, want, &got);
+		int err = kvm_kvatop_cached(kd, pos, &pa, &valid);
+		/*
+		 * What the dump does not store (excluded pages, zeros by
+		 * definition) reads as zeros, and nothing a scan looks for
+		 * starts in zeros: step over the whole run, not page by page.
+		 * A match that starts before the run and ends in it is still
+		 * seen, by the window before, which reads into the run.
+		 */
+		if (!err && valid && !kvm_phys_held(kd, pa, &run)) {
+			kd->quiet_errors--;
+			uint64_t next = pos + KVM_MIN(valid, run);
+			if (next <= pos)
+				break; /* the top of the address space */
+			pos = next;
+			continue;
+		}
+		if (!err)
+			kvm_virt_read_image(kd, pos, buf, want, &got);
 		kd->quiet_errors--;
 		kvm_error_clear(kd);
 		if (got == 0) {
 			/*
 			 * Unmapped or unreadable: on to the next page, or past
-			 * the whole span of a table entry that is not present.
+			 * the whole span of a table entry that is not present
+			 * or of a table that does not read.
 			 */
 			uint64_t next = (pos | (ps - 1)) + 1;
 			if (kd->xlat.hole_end > next)
@@ -1036,21 +1055,15 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 			: NULL;
 		if (rel) {
 			snprintf(i.release, sizeof(i.release), "%s", rel);
-		} else if (kd->arch && !kd->release_tried) {
-			/* No VMCOREINFO: the banner in memory, once. */
-			kd->release_tried = true;
+		} else if (kd->arch) {
+			/* No VMCOREINFO: the banner in memory (looked for once). */
 			char err[sizeof(kd->errbuf)];
 			int code = kd->errcode;
 			memcpy(err, kd->errbuf, sizeof(err));
-			if (kvm_proc_release(kd, kd->release,
-					     sizeof(kd->release)))
-				kd->release[0] = '\0';
+			kvm_proc_release(kd, i.release, sizeof(i.release));
 			memcpy(kd->errbuf, err, sizeof(err));
 			kd->errcode = code;
 		}
-		if (!rel && kd->release[0])
-			snprintf(i.release, sizeof(i.release), "%s",
-				 kd->release);
 		i.page_size = kd->page_size;
 		i.kaslr_known = kd->kaslr_known;
 		i.kaslr_offset = kd->kaslr_offset;

@@ -347,9 +347,10 @@ struct kvm_xlat {
 	 */
 	uint32_t kver;
 	/*
-	 * After a kernel walk failed on an entry that is not present: the
-	 * end of what that entry spans (nothing below it is mapped), for
-	 * scans to step over; 0 when the walk did not say.
+	 * After a kernel walk failed on an entry that is not present, or on
+	 * a table that does not read: the end of what that entry or table
+	 * spans (nothing below it translates), for scans to step over; 0
+	 * when the walk did not say.
 	 */
 	uint64_t hole_end;
 };
@@ -446,7 +447,10 @@ struct __kvm {
 	uint64_t trunc_file, trunc_want; /* the sizes trunc speaks of */
 	char trunc[192];
 	char errshow[_POSIX2_LINE_MAX + 192 + 8];
+	/* kvm_proc_release()'s answer: release, or the code and why. */
 	bool release_tried;
+	int release_code;
+	char release_why[_POSIX2_LINE_MAX];
 
 	const struct kvm_arch_ops *arch;
 	void *arch_priv;
@@ -529,7 +533,9 @@ int kvm_virt_read_image(kvm_t *kd, uint64_t va, void *buf, size_t len,
  * freed init memory, gaps between sections).  fn sees each window: va of
  * its first byte, n bytes, and starts, the positions it is to look at
  * (the overlap is looked at from the next window).  Stops at fn's first
- * nonzero return, which it returns; 0 when the range is done.
+ * nonzero return, which it returns; 0 when the range is done.  What fn
+ * looks for must not start with a zero page: runs the dump does not store
+ * are stepped over unread.
  */
 typedef int kvm_scan_fn(void *arg, uint64_t va, const uint8_t *b, size_t n,
 			size_t starts);

@@ -84,10 +84,15 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 		const char *name = lvl == levels ? "pgd" : level_names[lvl];
 		uint64_t pte;
 		int err = kd->xlat.read_pte(kd->xlat.arg, table + idx * 8, &pte);
-		if (err)
+		if (err) {
+			/* The table does not read: nor does all it maps. */
+			if (shift + 9 < 64)
+				kd->xlat.hole_end =
+					(va | ((1ULL << (shift + 9)) - 1)) + 1;
 			return kvm_error_ctx(kd,
 					     "x86_64: reading %s[%u] for 0x%" PRIx64,
 					     name, idx, va);
+		}
 		if (!(pte & X86_64_PAGE_PRESENT) && swp && lvl == 1 && pte)
 			return user_not_present(va, pte, pa_ret, len_ret, swp);
 		if (!(pte & X86_64_PAGE_PRESENT)) {

@@ -70,10 +70,11 @@ from_uts(kvm_t *kd, char *out, size_t outsz)
 				 &done)))
 		return kvm_error_ctx(kd, "reading init_uts_ns");
 	r[UTS_LEN] = '\0';
-	if (!release_ok(r))
+	/* char release[65]: 64 bytes and its NUL. */
+	if (!release_ok(r) || strlen(r) >= UTS_LEN)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "init_uts_ns.name.release is not a release");
-	snprintf(out, outsz, "%s", r);
+	snprintf(out, outsz, "%.*s", UTS_LEN - 1, r);
 	return 0;
 }
 
@@ -147,8 +148,8 @@ from_scan(kvm_t *kd, char *out, size_t outsz)
 			 BANNER_SCAN_MAX >> 20);
 }
 
-int
-kvm_proc_release(kvm_t *kd, char *out, size_t outsz)
+static int
+release_find(kvm_t *kd, char *out, size_t outsz)
 {
 	char why[KVM_ERRBUF_SIZE];
 
@@ -162,4 +163,28 @@ kvm_proc_release(kvm_t *kd, char *out, size_t outsz)
 	if (from_scan(kd, out, outsz) == 0)
 		return 0;
 	return kvm_error_ctx(kd, "kernel release: %s; and init_uts_ns", why);
+}
+
+/*
+ * Looked for once per handle, found or not: the unwinders and the process
+ * walk each ask, and a failed search may have scanned 128 MiB of image.
+ */
+int
+kvm_proc_release(kvm_t *kd, char *out, size_t outsz)
+{
+	if (!kd->release_tried) {
+		kd->release_tried = true;
+		int err = release_find(kd, kd->release, sizeof(kd->release));
+		if (err) {
+			kd->release[0] = '\0';
+			kd->release_code = -err;
+			snprintf(kd->release_why, sizeof(kd->release_why), "%s",
+				 kd->errbuf);
+		}
+	}
+	if (kd->release[0]) {
+		snprintf(out, outsz, "%s", kd->release);
+		return 0;
+	}
+	return kvm_error(kd, kd->release_code, "%s", kd->release_why);
 }

@@ -163,6 +163,47 @@ btf_from_file(kvm_t *kd, const char *path)
 #define KVM_BTF_SCAN_MAX (128u << 20)
 #define KVM_BTF_SCAN_CHUNK (1u << 20)
 
+struct btf_scan {
+	kvm_t *kd;
+	const uint8_t *magic;
+	uint64_t start, stop;
+};
+
+/* A kvm_scan_fn: the first header in the window whose sections fit. */
+static int
+btf_window(void *arg, uint64_t va, const uint8_t *b, size_t n,
+	   size_t starts)
+{
+	struct btf_scan *bs = arg;
+
+	/*
+	 * memchr for the magic's first byte, then the rest: a compare per
+	 * word costs more, and memmem's pair hash matches the magic's zero
+	 * bytes all over an image's zeros.
+	 */
+	for (const uint8_t *p = b;
+	     p < b + starts &&
+	     (p = memchr(p, bs->magic[0], (size_t)(b + starts - p)));
+	     p++) {
+		size_t i = (size_t)(p - b);
+		if ((va + i) % 4 || i + 32 > n || memcmp(p, bs->magic, 8))
+			continue;
+		uint32_t f[4];
+		memcpy(f, p + 8, sizeof(f));
+		for (int k = 0; k < 4; k++)
+			f[k] = kvm_tgt32(bs->kd, f[k]);
+		/* type_off, type_len, str_off, str_len */
+		uint64_t end = 24 + (uint64_t)f[2] + f[3];
+		if (f[0] != 0 || f[2] < f[1] + f[0] || end > KVM_BTF_MAX ||
+		    f[1] == 0 || f[3] == 0)
+			continue;
+		bs->start = va + i;
+		bs->stop = bs->start + end;
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Without __start_BTF (arm64's kallsyms has no data symbols): look for the
  * header itself in the kernel image.  vmlinux BTF starts with magic eB9F,
@@ -175,16 +216,26 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 {
 	static const uint8_t le[8] = { 0x9f, 0xeb, 1, 0, 24, 0, 0, 0 };
 	static const uint8_t be[8] = { 0xeb, 0x9f, 1, 0, 0, 0, 0, 24 };
-	const uint8_t *magic = kd->big_endian ? be : le;
+	struct btf_scan bs = { kd, kd->big_endian ? be : le, 0, 0 };
 	uint64_t base = kd->xlat.ktext_start;
 
 	if (!base)
 		return kvm_error(kd, KVM_ENOENT,
 				 "no BTF: __start_BTF unknown and no kernel "
 				 "text address to scan from");
-	_cleanup_free_ uint8_t *chunk = malloc(KVM_BTF_SCAN_CHUNK + 32);
-	if (!chunk)
-		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	/*
+	 * Reads fail past the end of the image and where the kernel freed
+	 * its init sections, so such a failure means nothing.  But the text
+	 * at _stext is always mapped: when it cannot be read, the page
+	 * tables are broken, not the kernel without BTF, and that read
+	 * failure is the reason to give.
+	 */
+	uint8_t first;
+	size_t got;
+	int rerr = kvm_virt_read_image(kd, base, &first, 1, &got);
+	char rmsg[sizeof(kd->errbuf)];
+	memcpy(rmsg, kd->errbuf, sizeof(rmsg));
+	kvm_error_clear(kd);
 	/*
 	 * .BTF sits at the end of RO_DATA (include/asm-generic/
 	 * vmlinux.lds.h), after .rodata and its kallsyms tables: start there
@@ -196,46 +247,20 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 	    nl[0].n_value - base < KVM_BTF_SCAN_MAX)
 		hint = (nl[0].n_value - base) & ~(uint64_t)(KVM_BTF_SCAN_CHUNK - 1);
 	kvm_error_clear(kd);
-	/*
-	 * Reads fail past the end of the image and where the kernel freed
-	 * its init sections, so such a failure means nothing.  But the text
-	 * at _stext is always mapped: when it cannot be read, the page
-	 * tables are broken, not the kernel without BTF, and that read
-	 * failure is the reason to give.
-	 */
-	int rerr = 0;
-	char rmsg[sizeof(kd->errbuf)];
-	for (uint64_t pos = 0; pos < KVM_BTF_SCAN_MAX;
-	     pos += KVM_BTF_SCAN_CHUNK) {
-		uint64_t off = (hint + pos) % KVM_BTF_SCAN_MAX;
-		size_t got;
-		int err = kvm_virt_read_image(kd, base + off, chunk,
-					KVM_BTF_SCAN_CHUNK + 32, &got);
-		if (err && off == 0 && got == 0) {
-			rerr = err;
-			memcpy(rmsg, kd->errbuf, sizeof(rmsg));
-		}
-		kvm_error_clear(kd);
-		for (size_t i = 0; i + 32 <= got && i < KVM_BTF_SCAN_CHUNK;
-		     i += 4) {
-			if (memcmp(chunk + i, magic, 8) != 0)
-				continue;
-			uint32_t f[4];
-			memcpy(f, chunk + i + 8, sizeof(f));
-			for (int k = 0; k < 4; k++)
-				f[k] = kvm_tgt32(kd, f[k]);
-			/* type_off, type_len, str_off, str_len */
-			uint64_t end = 24 + (uint64_t)f[2] + f[3];
-			if (f[0] != 0 || f[2] < f[1] + f[0] || end > KVM_BTF_MAX ||
-			    f[1] == 0 || f[3] == 0)
-				continue;
-			*start_ret = base + off + i;
-			*stop_ret = *start_ret + end;
-			return 0;
-		}
+	int r = kvm_scan_image(kd, base + hint, KVM_BTF_SCAN_MAX - hint,
+			       KVM_BTF_SCAN_CHUNK, 32, btf_window, &bs);
+	if (r == 0 && hint)
+		r = kvm_scan_image(kd, base, hint, KVM_BTF_SCAN_CHUNK, 32,
+				   btf_window, &bs);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		*start_ret = bs.start;
+		*stop_ret = bs.stop;
+		return 0;
 	}
 	if (rerr) {
-		kvm_error(kd, rerr, "%s", rmsg);
+		kvm_error(kd, -rerr, "%s", rmsg);
 		return kvm_error_ctx(kd, "scanning the kernel image from 0x%llx "
 				     "for BTF", (unsigned long long)base);
 	}
