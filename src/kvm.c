@@ -789,7 +789,7 @@ kvm_scan_image(kvm_t *kd, uint64_t start, uint64_t len, size_t window,
 		size_t want = window + overlap, got = 0;
 		uint64_t pa, valid, run;
 		kd->quiet_errors++;
-		kd->xlat.hole_end = 0;
+		kd->xlat.hole_last = 0;
 		int err = kvm_kvatop_cached(kd, pos, &pa, &valid);
 		/*
 		 * What the dump does not store (excluded pages, zeros by
@@ -817,8 +817,8 @@ kvm_scan_image(kvm_t *kd, uint64_t start, uint64_t len, size_t window,
 			 * or of a table that does not read.
 			 */
 			uint64_t next = (pos | (ps - 1)) + 1;
-			if (kd->xlat.hole_end > next)
-				next = kd->xlat.hole_end;
+			if (kd->xlat.hole_last >= next)
+				next = kd->xlat.hole_last + 1;
 			if (next <= pos)
 				break; /* the top of the address space */
 			pos = next;

@@ -348,11 +348,11 @@ struct kvm_xlat {
 	uint32_t kver;
 	/*
 	 * After a kernel walk failed on an entry that is not present, or on
-	 * a table that does not read: the end of what that entry or table
+	 * a table that does not read: the last address that entry or table
 	 * spans (nothing below it translates), for scans to step over; 0
 	 * when the walk did not say.
 	 */
-	uint64_t hole_end;
+	uint64_t hole_last;
 };
 
 const struct kvm_arch_ops *kvm_arch_by_machine(uint16_t e_machine);

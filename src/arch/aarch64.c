@@ -200,9 +200,8 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 		if (err) {
 			/* The table does not read: nor does all it maps. */
 			if (kernel && shift + ibits < 64)
-				kd->xlat.hole_end =
-					(va | ((1ULL << (shift + ibits)) - 1)) +
-					1;
+				kd->xlat.hole_last =
+					va | ((1ULL << (shift + ibits)) - 1);
 			return kvm_error_ctx(kd,
 					     "aarch64: reading level %d %s[%u] "
 					     "for 0x%" PRIx64,
@@ -213,7 +212,7 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 			return user_invalid(kd, pg, va, d, pa_ret, len_ret,
 					    wi->swp);
 		if (!(d & AARCH64_PTE_VALID) && kernel)
-			kd->xlat.hole_end = (va | (wi->span - 1)) + 1;
+			kd->xlat.hole_last = va | (wi->span - 1);
 		if (!(d & AARCH64_PTE_VALID))
 			return kvm_error(kd, KVM_EFAULT,
 					 "aarch64: %s invalid for address "

@@ -87,8 +87,8 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 		if (err) {
 			/* The table does not read: nor does all it maps. */
 			if (shift + 9 < 64)
-				kd->xlat.hole_end =
-					(va | ((1ULL << (shift + 9)) - 1)) + 1;
+				kd->xlat.hole_last =
+					va | ((1ULL << (shift + 9)) - 1);
 			return kvm_error_ctx(kd,
 					     "x86_64: reading %s[%u] for 0x%" PRIx64,
 					     name, idx, va);
@@ -96,7 +96,7 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 		if (!(pte & X86_64_PAGE_PRESENT) && swp && lvl == 1 && pte)
 			return user_not_present(va, pte, pa_ret, len_ret, swp);
 		if (!(pte & X86_64_PAGE_PRESENT)) {
-			kd->xlat.hole_end = (va | ((1ULL << shift) - 1)) + 1;
+			kd->xlat.hole_last = va | ((1ULL << shift) - 1);
 			return kvm_error(kd, KVM_EFAULT,
 					 "x86_64: %s not present for address "
 					 "0x%" PRIx64 ": %s[%u] = 0x%" PRIx64,
