@@ -128,3 +128,22 @@ kvm_error_clear(kvm_t *kd)
 	kd->errcode = 0;
 	kd->errbuf[0] = '\0';
 }
+
+void
+kvm_error_save(const kvm_t *kd, struct kvm_error_saved *s)
+{
+	_Static_assert(sizeof(s->msg) == sizeof(kd->errbuf),
+		       "a kept message is a whole errbuf");
+	s->code = kd->errcode;
+	s->sys_errno = kd->sys_errno;
+	memcpy(s->msg, kd->errbuf, sizeof(s->msg));
+}
+
+int
+kvm_error_restore(kvm_t *kd, const struct kvm_error_saved *s)
+{
+	kd->errcode = s->code;
+	kd->sys_errno = s->sys_errno;
+	memcpy(kd->errbuf, s->msg, sizeof(kd->errbuf));
+	return -s->code;
+}

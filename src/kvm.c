@@ -578,7 +578,7 @@ need_xlat(kvm_t *kd)
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "no address translation for %s dumps "
 				 "(architecture not supported yet)",
-				 kvm_arch_machine_name(kd->e_machine));
+				 kvm_machine_name(kd->e_machine));
 	if (!kd->xlat.ready) {
 		if (kd->xlat_reason[0])
 			return kvm_error(kd, kd->xlat_errcode, "%s",
@@ -1049,7 +1049,7 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 	} else {
 		snprintf(i.format, sizeof(i.format), "%s", kd->format->name);
 		snprintf(i.arch, sizeof(i.arch), "%s",
-			 kvm_arch_machine_name(kd->e_machine));
+			 kvm_machine_name(kd->e_machine));
 		const char *rel = kd->vmcoreinfo_text
 			? kvm_vmcoreinfo_get(&kd->vmci, "OSRELEASE")
 			: NULL;
@@ -1057,12 +1057,10 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 			snprintf(i.release, sizeof(i.release), "%s", rel);
 		} else if (kd->arch) {
 			/* No VMCOREINFO: the banner in memory (looked for once). */
-			char err[sizeof(kd->errbuf)];
-			int code = kd->errcode;
-			memcpy(err, kd->errbuf, sizeof(err));
+			struct kvm_error_saved kept;
+			kvm_error_save(kd, &kept);
 			kvm_proc_release(kd, i.release, sizeof(i.release));
-			memcpy(kd->errbuf, err, sizeof(err));
-			kd->errcode = code;
+			kvm_error_restore(kd, &kept);
 		}
 		i.page_size = kd->page_size;
 		i.kaslr_known = kd->kaslr_known;

@@ -44,6 +44,17 @@ void kvm_warn(kvm_t *kd, const char *fmt, ...)
 /* Forget the recorded error (a caller handled it). */
 void kvm_error_clear(kvm_t *kd);
 /*
+ * The recorded error, kept aside while something else may fail (a
+ * fallback, a probe) and put back when its own failure is not the one to
+ * report.  kvm_error_restore() returns the kept -code, as kvm_error().
+ */
+struct kvm_error_saved {
+	int code, sys_errno;
+	char msg[_POSIX2_LINE_MAX];
+};
+void kvm_error_save(const kvm_t *kd, struct kvm_error_saved *s);
+int kvm_error_restore(kvm_t *kd, const struct kvm_error_saved *s);
+/*
  * Public entry points call this when they fail: a handle opened by
  * kvm_open() with an errstr prints its hard errors (Sun semantics).
  */
@@ -356,7 +367,8 @@ struct kvm_xlat {
 };
 
 const struct kvm_arch_ops *kvm_arch_by_machine(uint16_t e_machine);
-const char *kvm_arch_machine_name(uint16_t e_machine);
+/* uname -m of an ELF machine, "unknown" for others (src/machine.c). */
+const char *kvm_machine_name(uint16_t e_machine);
 
 /*
  * A small direct-mapped cache of kernel translations, keyed by 4 KiB page
@@ -492,11 +504,11 @@ struct __kvm {
 };
 
 /*
- * One page through a KVM_COMPRESS_* decompressor (src/dump/compress.c,
- * the dump writers' inverse), for the reader of our own format.
+ * One page through a KVM_COMPRESS_* decompressor (src/decompress.c): for
+ * the reader of our own format, and the dump writers' checks.
  */
-int kvm_dump_decompress(int method, const void *in, size_t n, void *out,
-			size_t cap, size_t *out_len);
+int kvm_decompress(int method, const void *in, size_t n, void *out,
+		   size_t cap, size_t *out_len);
 /* Set up translation once the format knows the machine (kvm_open does). */
 int kvm_setup_arch(kvm_t *kd);
 /* Physical read through the format, for arch and core code. */

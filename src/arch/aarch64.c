@@ -1283,9 +1283,8 @@ aarch64_init(kvm_t *kd)
 	 * kernel in memory.  If that fails too, a VMCOREINFO's complaint is
 	 * the one to report.
 	 */
-	char why[sizeof(kd->errbuf)];
-	int code = kd->errcode;
-	memcpy(why, kd->errbuf, sizeof(why));
+	struct kvm_error_saved why;
+	kvm_error_save(kd, &why);
 	kvm_error_clear(kd);
 	struct scan_result res = { 0 };
 	int err = scan_kernel(kd, &res);
@@ -1297,11 +1296,8 @@ aarch64_init(kvm_t *kd)
 	}
 	if (err == -KVM_ENOMEM)
 		return err;
-	if (kd->vmcoreinfo_text) {
-		memcpy(kd->errbuf, why, sizeof(kd->errbuf));
-		kd->errcode = code;
-		return -code;
-	}
+	if (kd->vmcoreinfo_text)
+		return kvm_error_restore(kd, &why);
 	return kvm_error_ctx(kd,
 			     "the dump has no VMCOREINFO to name the kernel "
 			     "page tables (SYMBOL(swapper_pg_dir), "

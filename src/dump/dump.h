@@ -68,9 +68,7 @@ void *kvm_dump_compress_state(int method);
 void kvm_dump_compress_free(int method, void *state);
 int kvm_dump_compress(int method, void *state, const void *in, size_t n,
 		      void *out, size_t cap, size_t *out_len);
-/* The inverse, for verification and for our own reader. */
-int kvm_dump_decompress(int method, const void *in, size_t n, void *out,
-			size_t cap, size_t *out_len);
+/* The inverse is kvm_decompress() (src/decompress.c, the core's). */
 
 /* ------------------------------------------------------------- pages */
 

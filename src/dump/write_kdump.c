@@ -242,7 +242,7 @@ kdw_utsname(kvm_t *kd, uint8_t *uts)
 	rel = kvm_vmcoreinfo_get(&kd->vmci, "OSRELEASE");
 	if (rel)
 		strncpy((char *)uts + 2 * KDW_UTS_LEN, rel, KDW_UTS_LEN - 1);
-	const char *m = kvm_arch_machine_name(kd->e_machine);
+	const char *m = kvm_machine_name(kd->e_machine);
 	if (m)
 		strncpy((char *)uts + 4 * KDW_UTS_LEN, m, KDW_UTS_LEN - 1);
 }

@@ -283,7 +283,7 @@ elf_load_clip(kvm_t *kd, size_t i, GElf_Phdr *ph)
 				 "address space of %s",
 				 i, (unsigned long long)ph->p_paddr,
 				 (unsigned long long)ph->p_filesz,
-				 kvm_arch_machine_name(kd->e_machine));
+				 kvm_machine_name(kd->e_machine));
 	uint64_t cut = ELF_PHYS_LIMIT - ph->p_paddr;
 	kvm_warn(kd,
 		 "ELF: PT_LOAD %zu claims 0x%llx bytes at 0x%llx, past the "

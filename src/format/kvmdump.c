@@ -649,7 +649,7 @@ read_page(kvm_t *kd, struct kvmdump_priv *p, uint64_t pfn, uint8_t *out)
 		return kvm_error_ctx(kd, "kcore dump: page 0x%llx",
 				     (unsigned long long)pfn * ps);
 	size_t got = 0;
-	err = kvm_dump_decompress((int)m, p->scratch, len, out, ps, &got);
+	err = kvm_decompress((int)m, p->scratch, len, out, ps, &got);
 	if (err || got != ps)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kcore dump: page 0x%llx does not decompress "

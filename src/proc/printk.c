@@ -761,17 +761,14 @@ static bool
 printk_btf_bits(kvm_t *kd, const char *type, const char *member,
 		bool want_bitfield, uint64_t *bits_ret)
 {
-	char saved[sizeof(kd->errbuf)];
-	int code = kd->errcode, sys = kd->sys_errno;
+	struct kvm_error_saved kept;
 	uint64_t bits, size;
 	bool bitfield = false;
 
-	memcpy(saved, kd->errbuf, sizeof(saved));
+	kvm_error_save(kd, &kept);
 	int err = kvm_types_member(kd, type, member, &bits, &size,
 				   &bitfield);
-	memcpy(kd->errbuf, saved, sizeof(saved));
-	kd->errcode = code;
-	kd->sys_errno = sys;
+	kvm_error_restore(kd, &kept);
 	/*
 	 * VMCOREINFO answers without BTF, but never for these members.  A
 	 * plain member may be encoded as a bitfield of its full width.

@@ -453,7 +453,7 @@ prepare(kvm_t *kd, struct kvm_stack_state **st_ret,
 	if (!*uw_ret)
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "no stack unwinder for %s targets",
-				 kvm_arch_machine_name(kd->e_machine));
+				 kvm_machine_name(kd->e_machine));
 	if ((err = state_ensure(kd, st_ret)))
 		return err;
 	return layout_ensure(kd, *st_ret);

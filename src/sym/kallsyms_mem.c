@@ -1077,21 +1077,19 @@ kvm_sym_load_kallsyms_mem(kvm_t *kd, struct kvm_symtab *out)
 			    reuse ? q->names_len : 0);
 	if (err == -KVM_ENOMEM || !err)
 		return err;
-	char why[sizeof(kd->errbuf)];
-	memcpy(why, kd->errbuf, sizeof(why));
-	int code = kd->errcode;
+	struct kvm_error_saved why, swhy;
+	kvm_error_save(kd, &why);
 	kvm_error_clear(kd);
 	kvm_symtab_truncate(out, first);
 	int serr = load_scan(kd, out, true);
 	if (serr == -KVM_ENOMEM || !serr)
 		return serr;
 	/* Both failed: say both, the note's first. */
-	char swhy[sizeof(kd->errbuf)];
-	memcpy(swhy, kd->errbuf, sizeof(swhy));
-	return kvm_error(kd, code,
+	kvm_error_save(kd, &swhy);
+	return kvm_error(kd, why.code,
 			 "kallsyms: at VMCOREINFO's SYMBOL(kallsyms_*) "
 			 "addresses: %s; by the layout scan: %s",
-			 unprefixed(why), unprefixed(swhy));
+			 unprefixed(why.msg), unprefixed(swhy.msg));
 }
 
 /* kallsyms_names up to end (or to its end); false if unreadable there. */

@@ -112,7 +112,7 @@ test_roundtrip(void **unused)
 				if (m != KVM_COMPRESS_NONE && kind != IN_RANDOM)
 					assert_true(len < n / 2);
 				memset(back, 0xa5, n);
-				assert_int_equal(kvm_dump_decompress(m, c, len,
+				assert_int_equal(kvm_decompress(m, c, len,
 								     back, n,
 								     &got),
 						 0);
@@ -167,10 +167,10 @@ test_hostile(void **unused)
 		uint8_t *c = compress_exact(m, in, n, &len);
 
 		/* Output larger than cap. */
-		assert_int_equal(kvm_dump_decompress(m, c, len, out, small,
+		assert_int_equal(kvm_decompress(m, c, len, out, small,
 						     &got),
 				 -KVM_ECORRUPT);
-		assert_int_equal(kvm_dump_decompress(m, c, len, out, n - 1,
+		assert_int_equal(kvm_decompress(m, c, len, out, n - 1,
 						     &got),
 				 -KVM_ECORRUPT);
 		/* Truncated, at several points (exact-size copies: ASan). */
@@ -180,7 +180,7 @@ test_hostile(void **unused)
 
 			assert_non_null(t);
 			memcpy(t, c, cuts[k]);
-			int err = kvm_dump_decompress(m, t, cuts[k], out, n,
+			int err = kvm_decompress(m, t, cuts[k], out, n,
 						      &got);
 			/* A raw LZ4 block has no end marker or length. */
 			if (m == KVM_COMPRESS_LZ4)
@@ -192,7 +192,7 @@ test_hostile(void **unused)
 		/* A trailing byte: a page is one whole stream. */
 		c[len] = 0;
 		if (m != KVM_COMPRESS_LZ4)
-			assert_int_not_equal(kvm_dump_decompress(m, c, len + 1,
+			assert_int_not_equal(kvm_decompress(m, c, len + 1,
 								 out, n, &got),
 					     0);
 		/* Garbage, and garbage behind a valid start. */
@@ -204,17 +204,17 @@ test_hostile(void **unused)
 			make_input(g, glen, IN_RANDOM, seed);
 			if (seed & 1)
 				memcpy(g, c, KVM_MIN(len, (size_t)8));
-			int err = kvm_dump_decompress(m, g, glen, out, small,
+			int err = kvm_decompress(m, g, glen, out, small,
 						      &got);
 			assert_true(err || got <= small);
 			free(g);
 		}
 		free(c);
 	}
-	assert_int_equal(kvm_dump_decompress(KVM_COMPRESS_NONE, in, n, out,
+	assert_int_equal(kvm_decompress(KVM_COMPRESS_NONE, in, n, out,
 					     n - 1, &(size_t){ 0 }),
 			 -KVM_ECORRUPT);
-	assert_int_equal(kvm_dump_decompress(99, in, 10, out, n,
+	assert_int_equal(kvm_decompress(99, in, 10, out, n,
 					     &(size_t){ 0 }),
 			 -KVM_ENOTSUP);
 	free(in);
@@ -306,7 +306,7 @@ walk_emit(void *arg, const struct kvm_dump_page *pg)
 		} else {
 			w->ncompressed++;
 			assert_true(pg->len < psize);
-			assert_int_equal(kvm_dump_decompress(pg->method,
+			assert_int_equal(kvm_decompress(pg->method,
 							     pg->data, pg->len,
 							     w->back, psize,
 							     &n),

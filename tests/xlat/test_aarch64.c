@@ -1084,7 +1084,7 @@ test_arch_ops_table(void **state)
 	assert_non_null(kvm_arch_aarch64.uvatop);
 	assert_non_null(kvm_arch_aarch64.fini);
 	assert_true(kvm_arch_by_machine(183) == &kvm_arch_aarch64);
-	assert_string_equal(kvm_arch_machine_name(183), "aarch64");
+	assert_string_equal(kvm_machine_name(183), "aarch64");
 }
 
 /* Make kd look like a freshly opened dump over the test memory. */
