@@ -71,10 +71,10 @@ typedef int64_t kssize_t;
  */
 enum kvm_errcode {
 	KVM_EOK = 0,
-	KVM_ESYS = 1,	  /**< system call failed; errno was saved in the text */
-	KVM_ENOMEM = 2,	  /**< out of memory */
-	KVM_EINVAL = 3,	  /**< bad argument from the caller */
-	KVM_ENOTSUP = 4,  /**< not supported on this target (or not yet) */
+	KVM_ESYS = 1,	 /**< system call failed; errno was saved in the text */
+	KVM_ENOMEM = 2,	 /**< out of memory */
+	KVM_EINVAL = 3,	 /**< bad argument from the caller */
+	KVM_ENOTSUP = 4, /**< not supported on this target (or not yet) */
 	KVM_ECORRUPT = 5, /**< the dump contradicts itself or is truncated */
 	KVM_ENODATA = 6,  /**< the page is not in the dump (excluded or hole) */
 	KVM_EFAULT = 7,	  /**< address not mapped, or not canonical */
@@ -177,8 +177,7 @@ ssize_t kvm_read2(kvm_t *kd, kvaddr_t addr, void *buf, size_t len);
  *
  * @return the number of bytes written, or -1.
  */
-ssize_t kvm_write(kvm_t *kd, unsigned long addr, const void *buf,
-		  size_t len);
+ssize_t kvm_write(kvm_t *kd, unsigned long addr, const void *buf, size_t len);
 
 /** kvm_write() with a 64-bit target address. */
 ssize_t kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len);
@@ -244,37 +243,37 @@ struct kvm_phys_range {
  * pass sizeof(struct kvm_info) and get at most that much.
  */
 struct kvm_info {
-	char format[16];    /**< "elf", "kdump", ... */
-	char arch[16];	    /**< "x86_64", "aarch64", ... */
-	char release[65];   /**< uname -r of the target, "" if unknown */
-	uint32_t page_size; /**< bytes; 0 if unknown */
-	int kaslr_known;    /**< 1 when kaslr_offset is known */
+	char format[16];       /**< "elf", "kdump", ... */
+	char arch[16];	       /**< "x86_64", "aarch64", ... */
+	char release[65];      /**< uname -r of the target, "" if unknown */
+	uint32_t page_size;    /**< bytes; 0 if unknown */
+	int kaslr_known;       /**< 1 when kaslr_offset is known */
 	kssize_t kaslr_offset; /**< kvm_kerndisp() */
-	int vmcoreinfo;	    /**< 1 when the target carries VMCOREINFO */
-	int pgtable_levels; /**< page-table depth; 0 if no translation */
-	int big_endian;	    /**< target byte order */
-	int ptr_size;	    /**< target pointer size in bytes */
-	int live;	    /**< 1 for the running kernel */
-	int ncpus;	    /**< CPU state notes found */
+	int vmcoreinfo;	       /**< 1 when the target carries VMCOREINFO */
+	int pgtable_levels;    /**< page-table depth; 0 if no translation */
+	int big_endian;	       /**< target byte order */
+	int ptr_size;	       /**< target pointer size in bytes */
+	int live;	       /**< 1 for the running kernel */
+	int ncpus;	       /**< CPU state notes found */
 	uint64_t pgtable_root; /**< physical address of the kernel root */
-	size_t nranges;	    /**< entries kvm_get_phys_ranges() returns */
-	uint64_t crash_time; /**< VMCOREINFO CRASHTIME (s since epoch), 0 */
-	uint64_t dump_size; /**< after kvm_dump_mkheader(): bytes of dump
+	size_t nranges;	       /**< entries kvm_get_phys_ranges() returns */
+	uint64_t crash_time;   /**< VMCOREINFO CRASHTIME (s since epoch), 0 */
+	uint64_t dump_size;    /**< after kvm_dump_mkheader(): bytes of dump
 			      data after the header (what savecore copies) */
-	int dump_incomplete; /**< the dump says it was cut short */
-	char warning[256];  /**< headers that contradicted themselves and how
+	int dump_incomplete;   /**< the dump says it was cut short */
+	char warning[256];     /**< headers that contradicted themselves and how
 			      they were read ("" if none): a table cut
 			      short, a size cut to the address space */
-	int dump_level;	    /**< the page filter a dump was written with
+	int dump_level;	       /**< the page filter a dump was written with
 			      (makedumpfile -d: 1 zero, 2 and 4 cache, 8
 			      user, 16 free pages left out); -1 when
 			      unfiltered or not recorded */
-	uint64_t file_size; /**< bytes of the dump file (logical, for a
+	uint64_t file_size;    /**< bytes of the dump file (logical, for a
 			      flattened one) */
 	uint64_t expected_size; /**< bytes its headers describe; 0 unknown */
-	int truncated;	    /**< 1 when the file is shorter than that; every
+	int truncated;		/**< 1 when the file is shorter than that; every
 			      data error then starts with truncation */
-	char truncation[192]; /**< what is missing, "" if nothing */
+	char truncation[192];	/**< what is missing, "" if nothing */
 };
 
 /**
@@ -340,12 +339,12 @@ struct kvm_nlist {
 #define _NLIST_H 1
 /** BSD's struct nlist, in libelf's <nlist.h> layout. */
 struct nlist {
-	char *n_name;		 /**< symbol name */
-	long int n_value;	 /**< its address, when found */
-	short int n_scnum;	 /**< (COFF) unused by libkvm, left alone */
+	char *n_name;		   /**< symbol name */
+	long int n_value;	   /**< its address, when found */
+	short int n_scnum;	   /**< (COFF) unused by libkvm, left alone */
 	unsigned short int n_type; /**< KVM_N_* type, KVM_N_UNDF if missing */
-	char n_sclass;		 /**< (COFF) unused by libkvm, left alone */
-	char n_numaux;		 /**< (COFF) unused by libkvm, left alone */
+	char n_sclass;		   /**< (COFF) unused by libkvm, left alone */
+	char n_numaux;		   /**< (COFF) unused by libkvm, left alone */
 };
 #endif
 
@@ -362,10 +361,10 @@ int kvm_nlist2(kvm_t *kd, struct kvm_nlist *nl);
 
 /** A symbol, as kvm_sym_byaddr() and kvm_sym_get() report it. */
 struct kvm_symbol {
-	const char *name;  /**< owned by the handle; valid until kvm_close */
-	kvaddr_t value;	   /**< run-time address (KASLR applied) */
-	uint64_t size;	   /**< distance to the next symbol; 0 if unknown */
-	char type;	   /**< nm(1) letter: T t D d R r B b A W V ... */
+	const char *name; /**< owned by the handle; valid until kvm_close */
+	kvaddr_t value;	  /**< run-time address (KASLR applied) */
+	uint64_t size;	  /**< distance to the next symbol; 0 if unknown */
+	char type;	  /**< nm(1) letter: T t D d R r B b A W V ... */
 };
 
 /**
@@ -447,36 +446,36 @@ int kvm_set_btf_file(kvm_t *kd, const char *path);
  * copies elemsize bytes of each entry.
  */
 struct kinfo_proc2 {
-	uint64_t p_paddr;	 /**< kernel address of the task_struct */
-	int32_t p_pid;		 /**< process id (the thread-group id) */
-	int32_t p_ppid;		 /**< parent's pid */
-	int32_t p__pgid;	 /**< process group */
-	int32_t p_sid;		 /**< session */
-	int32_t p_tpgid;	 /**< foreground group of the tty */
-	uint32_t p_tdev;	 /**< controlling tty, Linux dev_t; NODEV */
-	uint32_t p_uid;		 /**< effective uid */
-	uint32_t p_ruid;	 /**< real uid */
-	uint32_t p_gid;		 /**< effective gid */
-	uint32_t p_rgid;	 /**< real gid */
-	uint32_t p_svuid;	 /**< saved uid */
-	uint32_t p_svgid;	 /**< saved gid */
-	char p_stat;		 /**< state letter as ps(1) shows it */
+	uint64_t p_paddr;	    /**< kernel address of the task_struct */
+	int32_t p_pid;		    /**< process id (the thread-group id) */
+	int32_t p_ppid;		    /**< parent's pid */
+	int32_t p__pgid;	    /**< process group */
+	int32_t p_sid;		    /**< session */
+	int32_t p_tpgid;	    /**< foreground group of the tty */
+	uint32_t p_tdev;	    /**< controlling tty, Linux dev_t; NODEV */
+	uint32_t p_uid;		    /**< effective uid */
+	uint32_t p_ruid;	    /**< real uid */
+	uint32_t p_gid;		    /**< effective gid */
+	uint32_t p_rgid;	    /**< real gid */
+	uint32_t p_svuid;	    /**< saved uid */
+	uint32_t p_svgid;	    /**< saved gid */
+	char p_stat;		    /**< state letter as ps(1) shows it */
 	char p_comm[KI_MAXCOMMLEN]; /**< command name as /proc/PID/stat
 					 shows it (kthreads: full name) */
 	char p_wmesg[KI_WMESGLEN];  /**< wait channel, "" if none */
-	uint32_t p_flag;	 /**< Linux task flags (PF_*) */
-	int32_t p_nice;		 /**< nice value */
-	int32_t p_priority;	 /**< kernel priority */
-	uint64_t p_ustart_sec;	 /**< start time, seconds after boot */
-	uint32_t p_ustart_usec;	 /**< and microseconds */
-	uint64_t p_uutime_sec;	 /**< user time */
+	uint32_t p_flag;	    /**< Linux task flags (PF_*) */
+	int32_t p_nice;		    /**< nice value */
+	int32_t p_priority;	    /**< kernel priority */
+	uint64_t p_ustart_sec;	    /**< start time, seconds after boot */
+	uint32_t p_ustart_usec;	    /**< and microseconds */
+	uint64_t p_uutime_sec;	    /**< user time */
 	uint32_t p_uutime_usec;
-	uint64_t p_ustime_sec;	 /**< system time */
+	uint64_t p_ustime_sec; /**< system time */
 	uint32_t p_ustime_usec;
-	uint64_t p_vm_rssize;	 /**< resident pages */
-	uint64_t p_vm_vsize;	 /**< virtual size in bytes */
-	int32_t p_nlwps;	 /**< threads in the group */
-	int32_t p_kthread;	 /**< 1 for a kernel thread */
+	uint64_t p_vm_rssize; /**< resident pages */
+	uint64_t p_vm_vsize;  /**< virtual size in bytes */
+	int32_t p_nlwps;      /**< threads in the group */
+	int32_t p_kthread;    /**< 1 for a kernel thread */
 };
 
 /** Older, fixed-layout process record; used by kvm_getargv()/envv(). */
@@ -549,13 +548,13 @@ int kvm_getloadavg(kvm_t *kd, double loadavg[], int nelem);
 
 /** One record of the kernel's printk log, as kvm_log_get() reports it. */
 struct kvm_log_entry {
-	uint64_t seq;	   /**< record sequence number */
-	uint64_t ts_nsec;  /**< timestamp, nanoseconds after boot */
-	int level;	   /**< 0 (KERN_EMERG) .. 7 (KERN_DEBUG); -1 unknown */
-	int facility;	   /**< syslog facility (0 kernel); -1 unknown */
+	uint64_t seq;	    /**< record sequence number */
+	uint64_t ts_nsec;   /**< timestamp, nanoseconds after boot */
+	int level;	    /**< 0 (KERN_EMERG) .. 7 (KERN_DEBUG); -1 unknown */
+	int facility;	    /**< syslog facility (0 kernel); -1 unknown */
 	uint32_t caller_id; /**< 0x80000000|cpu or thread id; 0 unknown */
-	const char *text;  /**< NUL-terminated; may hold newlines */
-	size_t text_len;   /**< bytes of text, without the NUL */
+	const char *text;   /**< NUL-terminated; may hold newlines */
+	size_t text_len;    /**< bytes of text, without the NUL */
 };
 
 /**
@@ -580,30 +579,34 @@ int kvm_log_get(kvm_t *kd, const struct kvm_log_entry **entries_ret,
 /* ------------------------------------------------------------------ */
 
 /** kf_flags of a frame. */
-#define KVM_FRAME_REGS 0x1	 /**< kf_pc comes from saved registers
+#define KVM_FRAME_REGS \
+	0x1 /**< kf_pc comes from saved registers
 				      (an exception, interrupt or syscall
 				      entry: struct pt_regs at kf_regs) */
-#define KVM_FRAME_UNRELIABLE 0x2 /**< the unwinder could not vouch for the
+#define KVM_FRAME_UNRELIABLE \
+	0x2 /**< the unwinder could not vouch for the
 				      step that found this frame (no unwind
 				      data for the code: a frame-pointer
 				      guess) */
-#define KVM_FRAME_END 0x4	 /**< the last frame, and the stack's proper
+#define KVM_FRAME_END \
+	0x4 /**< the last frame, and the stack's proper
 				      end: nothing was lost below it */
-#define KVM_FRAME_USER 0x8	 /**< kf_pc is a user-space address (the
+#define KVM_FRAME_USER \
+	0x8 /**< kf_pc is a user-space address (the
 				      registers a syscall or an interrupt
 				      from user mode saved) */
 
 /** One frame of a kernel stack, innermost first. */
 struct kvm_frame {
-	uint64_t kf_pc;		/**< return address, or the saved pc */
-	uint64_t kf_sp;		/**< stack pointer in this frame */
-	uint64_t kf_regs;	/**< KVM_FRAME_REGS: address of pt_regs */
-	const char *kf_sym;	/**< function; NULL when no symbol covers pc */
-	uint64_t kf_symoff;	/**< kf_pc - the function's address */
-	uint64_t kf_symsize;	/**< the function's size as kallsyms gives it
+	uint64_t kf_pc;	       /**< return address, or the saved pc */
+	uint64_t kf_sp;	       /**< stack pointer in this frame */
+	uint64_t kf_regs;      /**< KVM_FRAME_REGS: address of pt_regs */
+	const char *kf_sym;    /**< function; NULL when no symbol covers pc */
+	uint64_t kf_symoff;    /**< kf_pc - the function's address */
+	uint64_t kf_symsize;   /**< the function's size as kallsyms gives it
 				     (distance to the next symbol); 0 unknown */
-	const char *kf_module;	/**< module name; NULL for the kernel image */
-	unsigned kf_flags;	/**< KVM_FRAME_* */
+	const char *kf_module; /**< module name; NULL for the kernel image */
+	unsigned kf_flags;     /**< KVM_FRAME_* */
 };
 
 /**
@@ -626,7 +629,7 @@ struct kvm_stack {
 	int ks_cpu;		/**< the CPU it ran on at the dump, or -1 */
 	uint64_t ks_task;	/**< kernel address of its task_struct */
 	char ks_comm[16];	/**< its comm */
-	uint64_t ks_stack_base;	/**< its stack: [base, base + size) */
+	uint64_t ks_stack_base; /**< its stack: [base, base + size) */
 	uint64_t ks_stack_size;
 	/** Registers the unwind started from (DWARF numbers); bit n of
 	    ks_regs_valid set when ks_regs[n] is known. */
@@ -659,35 +662,35 @@ const struct kvm_stack *kvm_getstack_cpu(kvm_t *kd, int cpu);
 
 /** Why the kernel stopped, as kvm_getcrash() reads it from the dump. */
 struct kvm_crash {
-	int kc_panicked;	/**< 1: it panicked or oopsed before the dump;
+	int kc_panicked;	 /**< 1: it panicked or oopsed before the dump;
 				     0: no sign of it (see kc_unknown) */
-	char kc_unknown[256];	/**< "" when kc_panicked is an answer; else
+	char kc_unknown[256];	 /**< "" when kc_panicked is an answer; else
 				     why there is none (neither the log nor
 				     panic_cpu could be read) */
-	char kc_message[256];	/**< the log's panic line ("Kernel panic -
+	char kc_message[256];	 /**< the log's panic line ("Kernel panic -
 				     not syncing: ..."), else its first oops
 				     line; "" none */
-	char kc_cause[256];	/**< the first oops line (BUG:, Oops:, kernel
+	char kc_cause[256];	 /**< the first oops line (BUG:, Oops:, kernel
 				     BUG at, Unable to handle kernel, general
 				     protection fault, a WARNING that led to
 				     the panic); "" none */
-	char kc_title[256];	/**< one line: the failure and the function
+	char kc_title[256];	 /**< one line: the failure and the function
 				     it happened in */
-	char kc_signature[256];	/**< stable across boots and builds: the
+	char kc_signature[256];	 /**< stable across boots and builds: the
 				     kind of failure and the first frames
 				     outside the panic and oops code */
-	int kc_cpu;		/**< the panicking CPU; -1 unknown */
-	int32_t kc_pid;		/**< its task's pid; -1 unknown */
-	char kc_comm[16];	/**< its task's comm; "" unknown */
-	uint64_t kc_crash_time;	/**< VMCOREINFO CRASHTIME (s since epoch), 0 */
+	int kc_cpu;		 /**< the panicking CPU; -1 unknown */
+	int32_t kc_pid;		 /**< its task's pid; -1 unknown */
+	char kc_comm[16];	 /**< its task's comm; "" unknown */
+	uint64_t kc_crash_time;	 /**< VMCOREINFO CRASHTIME (s since epoch), 0 */
 	uint64_t kc_uptime_nsec; /**< log time of the panic message; 0 */
-	int kc_taint_known;	/**< 1: kc_taint is tainted_mask */
-	uint64_t kc_taint;	/**< the kernel's tainted_mask */
-	char kc_taint_str[32];	/**< as the kernel prints it ("G        W"),
+	int kc_taint_known;	 /**< 1: kc_taint is tainted_mask */
+	uint64_t kc_taint;	 /**< the kernel's tainted_mask */
+	char kc_taint_str[32];	 /**< as the kernel prints it ("G        W"),
 				     or from the log's "Tainted:" */
 	const struct kvm_stack *kc_stack; /**< the panicking CPU's stack, as
 				     kvm_getstack_cpu() returns it; NULL */
-	char kc_stack_from[32];	/**< "registers" (the dump's notes) or "log"
+	char kc_stack_from[32]; /**< "registers" (the dump's notes) or "log"
 				     (the Call Trace the kernel printed) */
 	size_t kc_nlogframes;	/**< frames of that Call Trace, when used */
 	char kc_logframes[16][64];
@@ -771,11 +774,11 @@ int kvm_dump_inval(kvm_t *kd);
 /* ------------------------------------------------------------------ */
 
 /** Dump-level bits: the pages to leave out (makedumpfile -d's values). */
-#define KVM_DUMP_EXCL_ZERO 1		/**< pages of zeros */
-#define KVM_DUMP_EXCL_CACHE 2		/**< page cache, without private data */
-#define KVM_DUMP_EXCL_CACHE_PRIVATE 4	/**< page cache with private data */
-#define KVM_DUMP_EXCL_USER 8		/**< user process (anonymous) pages */
-#define KVM_DUMP_EXCL_FREE 16		/**< free pages */
+#define KVM_DUMP_EXCL_ZERO 1	      /**< pages of zeros */
+#define KVM_DUMP_EXCL_CACHE 2	      /**< page cache, without private data */
+#define KVM_DUMP_EXCL_CACHE_PRIVATE 4 /**< page cache with private data */
+#define KVM_DUMP_EXCL_USER 8	      /**< user process (anonymous) pages */
+#define KVM_DUMP_EXCL_FREE 16	      /**< free pages */
 #define KVM_DUMP_LEVEL_MAX 31
 
 /** What kvm_dump_write() writes. */
@@ -792,7 +795,7 @@ enum kvm_dump_compress {
 	KVM_COMPRESS_LZO = 2,
 	KVM_COMPRESS_SNAPPY = 3,
 	KVM_COMPRESS_ZSTD = 4,
-	KVM_COMPRESS_LZ4 = 5,	/**< on-device format only */
+	KVM_COMPRESS_LZ4 = 5, /**< on-device format only */
 };
 
 /** kvm_dump_opts.flags: write over a device without swap signature or dump label. */
@@ -804,11 +807,11 @@ enum kvm_dump_compress {
  */
 struct kvm_dump_opts {
 	size_t size;
-	int format;	/**< enum kvm_dump_format */
-	int level;	/**< KVM_DUMP_EXCL_* bits (0: every page) */
-	int compress;	/**< enum kvm_dump_compress */
-	int threads;	/**< compression threads; 0: one per CPU */
-	int flags;	/**< KVM_DUMP_FORCE */
+	int format;   /**< enum kvm_dump_format */
+	int level;    /**< KVM_DUMP_EXCL_* bits (0: every page) */
+	int compress; /**< enum kvm_dump_compress */
+	int threads;  /**< compression threads; 0: one per CPU */
+	int flags;    /**< KVM_DUMP_FORCE */
 	/** Called now and then with pages done and pages in all; may be NULL. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
@@ -816,12 +819,12 @@ struct kvm_dump_opts {
 
 /** What kvm_dump_write() did. */
 struct kvm_dump_result {
-	uint64_t pages;		/**< physical pages of the target */
-	uint64_t pages_written;	/**< stored in the dump */
+	uint64_t pages;		 /**< physical pages of the target */
+	uint64_t pages_written;	 /**< stored in the dump */
 	uint64_t pages_excluded; /**< left out by the dump level */
-	uint64_t pages_missing;	/**< not in the source (a filtered dump) */
-	uint64_t bytes;		/**< bytes written */
-	int incomplete;		/**< 1: the device was too small */
+	uint64_t pages_missing;	 /**< not in the source (a filtered dump) */
+	uint64_t bytes;		 /**< bytes written */
+	int incomplete;		 /**< 1: the device was too small */
 };
 
 /**
@@ -838,8 +841,8 @@ struct kvm_dump_result {
  * @return 0; 1 when the dump was written but is incomplete (the device
  *         was too small: what fit is marked so); -1 on error.
  */
-int kvm_dump_write(kvm_t *kd, const char *device,
-		   const struct kvm_dump_opts *o, struct kvm_dump_result *res);
+int kvm_dump_write(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
+		   struct kvm_dump_result *res);
 
 /**
  * Extension: kvm_dump_write() of an ELF or kdump-compressed file

@@ -3,7 +3,8 @@
 # As root with apt-get: installs what is missing.  Otherwise prints the
 # exact command to run and fails.
 #   deps.sh          check, install if possible
-#   deps.sh --all    also the optional tools (clang for fuzzing, makedumpfile
+#   deps.sh --all    also the optional tools (clang for fuzzing, clang-format
+#                    for the layout check, makedumpfile
 #                    for its tests, libkdumpfile for the benchmark, QEMU and
 #                    cpio for the guest test of the running kernel)
 set -eu
@@ -33,6 +34,7 @@ qemu-system-x86:command -v qemu-system-x86_64
 cpio:command -v cpio
 libkdumpfile-dev:pkg-config --exists libkdumpfile
 clang:command -v clang
+clang-format:command -v clang-format
 e2fsprogs:command -v mkfs.ext4
 util-linux:command -v mkfs.minix
 file:command -v file

@@ -38,21 +38,21 @@
 
 struct cache_slot {
 	uint64_t key;
-	uint32_t next;	/* next slot in the bucket's chain, or NIL */
-	uint8_t used;	/* holds key's data and is in the hash table */
-	uint8_t ref;	/* used since the hand last passed */
+	uint32_t next; /* next slot in the bucket's chain, or NIL */
+	uint8_t used;  /* holds key's data and is in the hash table */
+	uint8_t ref;   /* used since the hand last passed */
 };
 
 struct kvm_cache {
 	size_t slot_size;
 	uint32_t nslots;
-	uint32_t nfilled;	/* slots 0..nfilled-1 were handed out once */
-	unsigned hash_shift;	/* 64 - log2(number of buckets) */
+	uint32_t nfilled;    /* slots 0..nfilled-1 were handed out once */
+	unsigned hash_shift; /* 64 - log2(number of buckets) */
 	uint32_t *buckets;
 	struct cache_slot *slots;
 	uint8_t *data;
 	uint32_t hand;
-	uint32_t pending;	/* reserved slot, or NIL */
+	uint32_t pending; /* reserved slot, or NIL */
 	struct kvm_cache_stats stats;
 };
 

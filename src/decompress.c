@@ -34,8 +34,8 @@ decompress_zlib(const void *in, size_t n, void *out, size_t cap,
 
 	if (!d)
 		return -KVM_ENOMEM;
-	enum libdeflate_result r = libdeflate_zlib_decompress_ex(
-		d, in, n, out, cap, &used, &got);
+	enum libdeflate_result r =
+		libdeflate_zlib_decompress_ex(d, in, n, out, cap, &used, &got);
 	libdeflate_free_decompressor(d);
 	if (r != LIBDEFLATE_SUCCESS || used != n)
 		return -KVM_ECORRUPT;
@@ -70,8 +70,8 @@ decompress_zstd(const void *in, size_t n, void *out, size_t cap,
  * would decode to more than cap bytes; out may hold garbage then.
  */
 int
-kvm_decompress(int method, const void *in, size_t n, void *out,
-	       size_t cap, size_t *out_len)
+kvm_decompress(int method, const void *in, size_t n, void *out, size_t cap,
+	       size_t *out_len)
 {
 	*out_len = 0;
 	switch (method) {
@@ -99,8 +99,7 @@ kvm_decompress(int method, const void *in, size_t n, void *out,
 		    want > cap)
 			return -KVM_ECORRUPT;
 		/* snappy fails unless the stream yields exactly want. */
-		if (snappy_uncompress(in, n, out, &r) != SNAPPY_OK ||
-		    r != want)
+		if (snappy_uncompress(in, n, out, &r) != SNAPPY_OK || r != want)
 			return -KVM_ECORRUPT;
 		*out_len = r;
 		return 0;

@@ -116,9 +116,8 @@ kvm_warn(kvm_t *kd, const char *fmt, ...)
 	if (n + 2 + len < sizeof(kd->warning)) {
 		memcpy(kd->warning + n, "; ", 2);
 		memcpy(kd->warning + n + 2, w, len + 1);
-	}
-	else if (n + 5 < sizeof(kd->warning) &&
-		 strcmp(kd->warning + n - (n >= 3 ? 3 : n), "...") != 0)
+	} else if (n + 5 < sizeof(kd->warning) &&
+		   strcmp(kd->warning + n - (n >= 3 ? 3 : n), "...") != 0)
 		memcpy(kd->warning + n, "; ...", 6);
 }
 

@@ -55,11 +55,11 @@ guard_sigbus(int sig, siginfo_t *si, void *ctx)
 			continue;
 		void *p = (void *)(a & ~(guard_page - 1));
 		if (mmap(p, guard_page, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
-		    MAP_FAILED)
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+			 0) == MAP_FAILED)
 			break;
 		atomic_store(&guards[i].shrunk, 1);
-		return;	/* the access is retried, and reads zeros */
+		return; /* the access is retried, and reads zeros */
 	}
 	/* Not ours. */
 	if ((guard_old.sa_flags & SA_SIGINFO) && guard_old.sa_sigaction) {
@@ -188,8 +188,7 @@ dense:
 }
 
 int
-kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
-	      int oflags)
+kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path, int oflags)
 {
 	struct stat st;
 
@@ -221,7 +220,8 @@ kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
 	if (f->regular && f->size > 0 && f->size <= SIZE_MAX) {
 		int prot = PROT_READ | (f->writable ? PROT_WRITE : 0);
 		void *m = mmap(NULL, f->size, prot, MAP_SHARED, f->fd, 0);
-		if (m != MAP_FAILED && (f->guard = guard_add(m, f->size)) == 0) {
+		if (m != MAP_FAILED &&
+		    (f->guard = guard_add(m, f->size)) == 0) {
 			munmap(m, f->size);
 			m = MAP_FAILED;
 		}
@@ -249,7 +249,7 @@ kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
 struct kvm_flat {
 	struct kvm_flat_rec *ext; /* sorted by lofs, disjoint, len > 0 */
 	size_t n;
-	size_t last;		  /* extent hit last: reads come in runs */
+	size_t last; /* extent hit last: reads come in runs */
 };
 
 void
@@ -362,7 +362,8 @@ copy_sparse(const struct kvm_file *f, uint64_t off, uint8_t *out, size_t len)
 	}
 	uint64_t end = off + len;
 	for (size_t i = lo; off < end; i++) {
-		uint64_t ds = i < f->ndata ? KVM_MAX(f->data[i].start, off) : end;
+		uint64_t ds = i < f->ndata ? KVM_MAX(f->data[i].start, off)
+					   : end;
 		if (ds > end)
 			ds = end;
 		if (ds > off) { /* a hole before the extent */
@@ -435,7 +436,8 @@ flat_read(kvm_t *kd, const struct kvm_file *f, uint64_t off, void *buf,
 			n = KVM_MIN((uint64_t)len, e->len - rel);
 			int err = file_read_raw(kd, f, e->fofs + rel, out, n);
 			if (err)
-				return kvm_error_ctx(kd, "flattened offset "
+				return kvm_error_ctx(kd,
+						     "flattened offset "
 						     "0x%llx",
 						     (unsigned long long)off);
 		} else {
@@ -454,8 +456,8 @@ flat_read(kvm_t *kd, const struct kvm_file *f, uint64_t off, void *buf,
 }
 
 int
-kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
-	      void *buf, size_t len)
+kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off, void *buf,
+	      size_t len)
 {
 	if (!kvm_range_ok(off, len, f->size))
 		return kvm_error(kd, KVM_ETRUNC,
@@ -492,8 +494,8 @@ kvm_file_hole_bytes(const struct kvm_file *f, uint64_t off, uint64_t len)
 }
 
 int
-kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
-	       const void *buf, size_t len)
+kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off, const void *buf,
+	       size_t len)
 {
 	const uint8_t *in = buf;
 
@@ -536,14 +538,14 @@ flat_append(struct kvm_flat *fl, uint64_t lofs, uint64_t len, uint64_t fofs)
 			return;
 		}
 	}
-	fl->ext[fl->n++] = (struct kvm_flat_rec){
-		.lofs = lofs, .fofs = fofs, .len = len };
+	fl->ext[fl->n++] =
+		(struct kvm_flat_rec){ .lofs = lofs, .fofs = fofs, .len = len };
 }
 
 /* A record boundary for the sweep in flat_resolve(). */
 struct flat_event {
 	uint64_t pos;
-	size_t rec;	/* index in stream order */
+	size_t rec; /* index in stream order */
 	bool start;
 };
 

@@ -184,8 +184,10 @@ kvm_setup_arch(kvm_t *kd)
 			    (ps & (ps - 1)) == 0)
 				kd->page_size = ps;
 			else
-				kvm_warn(kd, "VMCOREINFO PAGESIZE=%" PRIu64
-					 " ignored (no page size)", ps);
+				kvm_warn(kd,
+					 "VMCOREINFO PAGESIZE=%" PRIu64
+					 " ignored (no page size)",
+					 ps);
 		}
 	}
 	kd->arch = kvm_arch_by_machine(kd->e_machine);
@@ -257,17 +259,20 @@ live_open_error(kvm_t *kd, int e)
 				 "%s does not exist: this kernel has no "
 				 "CONFIG_PROC_KCORE, or a container or VM "
 				 "hides it; give a dump file with -M, or use "
-				 "KVM_NO_FILES for /proc", KVM_LIVE_KCORE);
+				 "KVM_NO_FILES for /proc",
+				 KVM_LIVE_KCORE);
 	if ((e == EPERM || e == EACCES) && strstr(lock, "[confidentiality]"))
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "%s: kernel lockdown (confidentiality) forbids "
 				 "reading the running kernel's memory; boot "
 				 "with lockdown=none (or without Secure Boot's "
-				 "lockdown) to read it", KVM_LIVE_KCORE);
+				 "lockdown) to read it",
+				 KVM_LIVE_KCORE);
 	if ((e == EPERM || e == EACCES) && geteuid() != 0)
 		return kvm_error(kd, KVM_ESYS,
 				 "%s: %s: reading the running kernel needs root "
-				 "(CAP_SYS_RAWIO)", KVM_LIVE_KCORE, strerror(e));
+				 "(CAP_SYS_RAWIO)",
+				 KVM_LIVE_KCORE, strerror(e));
 	errno = e;
 	return kvm_error_sys(kd, "%s", KVM_LIVE_KCORE);
 }
@@ -411,15 +416,15 @@ kvm_open(const char *execfile, const char *corefile, const char *swapfile,
 }
 
 KVM_EXPORT kvm_t *
-kvm_openfiles(const char *execfile, const char *corefile,
-	      const char *swapfile, int flags, char *errbuf)
+kvm_openfiles(const char *execfile, const char *corefile, const char *swapfile,
+	      int flags, char *errbuf)
 {
 	return open_common(execfile, corefile, swapfile, flags, NULL, errbuf);
 }
 
 KVM_EXPORT kvm_t *
-kvm_open2(const char *execfile, const char *corefile, int flags,
-	  char *errbuf, kvm_resolver_fn *resolver)
+kvm_open2(const char *execfile, const char *corefile, int flags, char *errbuf,
+	  kvm_resolver_fn *resolver)
 {
 	kvm_t *kd = open_common(execfile, corefile, NULL, flags, NULL, errbuf);
 
@@ -476,7 +481,8 @@ kvm_cpu_add(kvm_t *kd)
 		size_t cap = kd->ncpus ? kd->ncpus * 2 : 4;
 		struct kvm_cpu_state *n = realloc(kd->cpus, cap * sizeof(*n));
 		if (!n) {
-			kvm_error(kd, KVM_ENOMEM, "out of memory for CPU notes");
+			kvm_error(kd, KVM_ENOMEM,
+				  "out of memory for CPU notes");
 			return NULL;
 		}
 		kd->cpus = n;
@@ -530,7 +536,8 @@ kvm_set_vmcoreinfo(kvm_t *kd, const char *text, size_t len)
 	if (kvm_vmcoreinfo_parse(&kd->vmci, text, len) != 0) {
 		free(kd->vmcoreinfo_text);
 		kd->vmcoreinfo_text = NULL;
-		return kvm_error(kd, KVM_ENOMEM, "out of memory for VMCOREINFO");
+		return kvm_error(kd, KVM_ENOMEM,
+				 "out of memory for VMCOREINFO");
 	}
 	return 0;
 }
@@ -538,8 +545,7 @@ kvm_set_vmcoreinfo(kvm_t *kd, const char *text, size_t len)
 /* ---------------------------------------------------------------- reads */
 
 int
-kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
-	      size_t *done_ret)
+kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len, size_t *done_ret)
 {
 	*done_ret = 0;
 	if (!kd->format || !kd->format->read_phys)
@@ -620,8 +626,7 @@ kvm_kva_exec_range(kvm_t *kd, uint64_t va, uint64_t len)
 }
 
 int
-kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
-		  uint64_t *len_ret)
+kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret, uint64_t *len_ret)
 {
 	uint64_t vpage = va & ~0xfffULL;
 	struct kvm_tlb_entry *e = &kd->tlb[(va >> 12) % KVM_TLB_SIZE];
@@ -655,8 +660,8 @@ kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		uint64_t sz = 1ULL << KVM_BLOCK_SHIFT;
 		while (sz < *len_ret && sz < (1ULL << 40))
 			sz <<= 1;
-		if (sz >= *len_ret && (vend & (sz - 1)) == 0 && vend - sz <= va &&
-		    *pa_ret >= va - (vend - sz)) {
+		if (sz >= *len_ret && (vend & (sz - 1)) == 0 &&
+		    vend - sz <= va && *pa_ret >= va - (vend - sz)) {
 			b->vstart = vend - sz;
 			b->vend = vend;
 			b->pstart = *pa_ret - (va - b->vstart);
@@ -676,8 +681,7 @@ kvm_kvatop_cached(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 }
 
 int
-kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len,
-	      size_t *done_ret)
+kvm_virt_read(kvm_t *kd, uint64_t va, void *buf, size_t len, size_t *done_ret)
 {
 	return kvm_virt_read_flags(kd, va, buf, len, done_ret, 0);
 }
@@ -720,8 +724,8 @@ kvm_virt_read_flags(kvm_t *kd, uint64_t va, void *buf, size_t len,
 		size_t got;
 		/* Mapped and contiguous: one memcpy, no layers. */
 		const void *src = kd->format->phys_ptr
-			? kd->format->phys_ptr(kd, pa, n)
-			: NULL;
+					  ? kd->format->phys_ptr(kd, pa, n)
+					  : NULL;
 		if (src) {
 			memcpy(out + done, src, n);
 			done += n;
@@ -896,10 +900,11 @@ devmem_write(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
 		if (kd->devmem_fd < 0) {
 			int e = errno;
 			if (e == ENOENT)
-				return kvm_error(kd, KVM_ENOTSUP,
-						 "kvm_write: no /dev/mem on this "
-						 "system (CONFIG_DEVMEM off): the "
-						 "running kernel cannot be written");
+				return kvm_error(
+					kd, KVM_ENOTSUP,
+					"kvm_write: no /dev/mem on this "
+					"system (CONFIG_DEVMEM off): the "
+					"running kernel cannot be written");
 			errno = e;
 			return kvm_error_sys(kd, "kvm_write: /dev/mem%s",
 					     geteuid() ? " (needs root)" : "");
@@ -917,9 +922,10 @@ devmem_write(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
 				     (unsigned long long)pa);
 	*done_ret = (size_t)n;
 	if ((size_t)n < len)
-		return kvm_error(kd, KVM_EFAULT, "kvm_write: /dev/mem wrote %zd "
-				 "of %zu bytes at 0x%llx", n, len,
-				 (unsigned long long)pa);
+		return kvm_error(kd, KVM_EFAULT,
+				 "kvm_write: /dev/mem wrote %zd "
+				 "of %zu bytes at 0x%llx",
+				 n, len, (unsigned long long)pa);
 	return 0;
 }
 
@@ -932,7 +938,8 @@ kvm_write2(kvm_t *kd, kvaddr_t addr, const void *buf, size_t len)
 	KVM_CHECK_KD(kd, -1);
 
 	if (kd->flags != KVM_NO_FILES && (kd->flags & O_ACCMODE) == O_RDONLY) {
-		kvm_error(kd, KVM_EINVAL, "kvm_write: descriptor is read-only "
+		kvm_error(kd, KVM_EINVAL,
+			  "kvm_write: descriptor is read-only "
 			  "(opened O_RDONLY)");
 		return -1;
 	}
@@ -1031,8 +1038,7 @@ kvm_native(kvm_t *kd)
 	if (!host)
 		return 0;
 	bool host_be = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-	return kd->e_machine == host->e_machine &&
-	       kd->big_endian == host_be &&
+	return kd->e_machine == host->e_machine && kd->big_endian == host_be &&
 	       kd->ptr_size == (int)sizeof(void *);
 }
 
@@ -1050,9 +1056,10 @@ kvm_get_info(kvm_t *kd, struct kvm_info *info, size_t infosize)
 		snprintf(i.format, sizeof(i.format), "%s", kd->format->name);
 		snprintf(i.arch, sizeof(i.arch), "%s",
 			 kvm_machine_name(kd->e_machine));
-		const char *rel = kd->vmcoreinfo_text
-			? kvm_vmcoreinfo_get(&kd->vmci, "OSRELEASE")
-			: NULL;
+		const char *rel =
+			kd->vmcoreinfo_text
+				? kvm_vmcoreinfo_get(&kd->vmci, "OSRELEASE")
+				: NULL;
 		if (rel) {
 			snprintf(i.release, sizeof(i.release), "%s", rel);
 		} else if (kd->arch) {

@@ -18,7 +18,6 @@
 #include "util.h"
 #include "vmcoreinfo.h"
 
-
 /*
  * Internal error codes are the negated public enum kvm_errcode; 0 is
  * success.  KVM_ENOPROBE only travels between a format's probe and the
@@ -61,12 +60,12 @@ int kvm_error_restore(kvm_t *kd, const struct kvm_error_saved *s);
 void kvm_report(kvm_t *kd);
 
 /* Public entry points given a NULL handle fail with EINVAL. */
-#define KVM_CHECK_KD(kd, ret)             \
-	do {                              \
-		if (!(kd)) {              \
-			errno = EINVAL;   \
-			return ret;       \
-		}                         \
+#define KVM_CHECK_KD(kd, ret)           \
+	do {                            \
+		if (!(kd)) {            \
+			errno = EINVAL; \
+			return ret;     \
+		}                       \
 	} while (0)
 
 /* ---------------------------------------------------------------- files */
@@ -85,8 +84,8 @@ struct kvm_flat;
  */
 struct kvm_file {
 	int fd;
-	uint64_t size;	     /* bytes that may be read */
-	const uint8_t *map;  /* whole-file mapping, or NULL */
+	uint64_t size;	    /* bytes that may be read */
+	const uint8_t *map; /* whole-file mapping, or NULL */
 	size_t map_len;
 	bool writable;
 	bool regular;
@@ -94,7 +93,7 @@ struct kvm_file {
 	/* Data extents of a sparse regular file (SEEK_DATA), NULL: all data. */
 	struct kvm_extent *data;
 	size_t ndata;
-	int guard;	     /* 1 + its slot in io.c's SIGBUS guard; 0 none */
+	int guard; /* 1 + its slot in io.c's SIGBUS guard; 0 none */
 };
 
 /*
@@ -118,12 +117,11 @@ struct kvm_extent {
 
 /* libelf initialised (elf_version), once per process; false if it cannot be. */
 bool kvm_libelf_ready(void);
-int kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path,
-		  int oflags);
+int kvm_file_open(kvm_t *kd, struct kvm_file *f, const char *path, int oflags);
 void kvm_file_close(struct kvm_file *f);
 /* Read exactly len bytes at off; KVM_ETRUNC past the end of the file. */
-int kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off,
-		  void *buf, size_t len);
+int kvm_file_read(kvm_t *kd, const struct kvm_file *f, uint64_t off, void *buf,
+		  size_t len);
 /*
  * The mapped pages read so far are not needed again soon (a scan of the
  * whole file at open): drop them from the process's resident set.
@@ -133,8 +131,8 @@ void kvm_file_forget(const struct kvm_file *f);
 void kvm_file_forget_ptr(const struct kvm_file *f, const void *p, size_t len);
 /* Pointer to len bytes at off when the file is mapped, else NULL. */
 const void *kvm_file_ptr(const struct kvm_file *f, uint64_t off, size_t len);
-int kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off,
-		   const void *buf, size_t len);
+int kvm_file_write(kvm_t *kd, struct kvm_file *f, uint64_t off, const void *buf,
+		   size_t len);
 /*
  * Make f read the logical file of a flattened dump: n extents in stream
  * order (where they overlap, the later one wins; bytes no extent covers
@@ -159,10 +157,10 @@ uint64_t kvm_file_hole_bytes(const struct kvm_file *f, uint64_t off,
  * memsz of a segment read as zeros (ELF p_filesz < p_memsz).
  */
 struct kvm_memseg {
-	uint64_t pa;	   /* first physical address */
-	uint64_t memsz;	   /* bytes of physical memory covered */
-	uint64_t offset;   /* file offset of the first byte */
-	uint64_t filesz;   /* bytes present in the file (<= memsz) */
+	uint64_t pa;	 /* first physical address */
+	uint64_t memsz;	 /* bytes of physical memory covered */
+	uint64_t offset; /* file offset of the first byte */
+	uint64_t filesz; /* bytes present in the file (<= memsz) */
 };
 
 struct kvm_memmap {
@@ -171,8 +169,8 @@ struct kvm_memmap {
 	size_t last; /* index of the segment hit last: reads are local */
 };
 
-int kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa,
-		   uint64_t memsz, uint64_t offset, uint64_t filesz);
+int kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa, uint64_t memsz,
+		   uint64_t offset, uint64_t filesz);
 /* Sort, then trim overlaps: file bytes win over zero fill, else the
  * segment that starts lower. */
 int kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m);
@@ -183,9 +181,8 @@ void kvm_memmap_deinit(struct kvm_memmap *m);
  * Read physical memory through m from f.  Returns 0 when all len bytes
  * were read; else an error, with *done_ret the bytes read before it.
  */
-int kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
-		    const struct kvm_file *f, uint64_t pa, void *buf,
-		    size_t len, size_t *done_ret);
+int kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m, const struct kvm_file *f,
+		    uint64_t pa, void *buf, size_t len, size_t *done_ret);
 /*
  * Pointer to len bytes of physical memory at pa when they are stored
  * contiguously in the mapped file, else NULL (then use kvm_memmap_read).
@@ -198,14 +195,14 @@ const void *kvm_memmap_ptr(struct kvm_memmap *m, const struct kvm_file *f,
  */
 int kvm_memmap_fmt_read(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 			size_t *done_ret);
-int kvm_memmap_fmt_write(kvm_t *kd, uint64_t pa, const void *buf,
-			 size_t len, size_t *done_ret);
+int kvm_memmap_fmt_write(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
+			 size_t *done_ret);
 const void *kvm_memmap_fmt_ptr(kvm_t *kd, uint64_t pa, size_t len);
 bool kvm_memmap_fmt_held(kvm_t *kd, uint64_t pa, uint64_t *len_ret);
 void kvm_memmap_fmt_close(kvm_t *kd);
-int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m,
-		     struct kvm_file *f, uint64_t pa, const void *buf,
-		     size_t len, size_t *done_ret);
+int kvm_memmap_write(kvm_t *kd, struct kvm_memmap *m, struct kvm_file *f,
+		     uint64_t pa, const void *buf, size_t len,
+		     size_t *done_ret);
 
 /* -------------------------------------------------------------- formats */
 
@@ -223,7 +220,7 @@ struct btf;
 #define KVM_PRSTATUS_MAX_REGS 34 /* aarch64: x0-x30, sp, pc, pstate */
 
 struct kvm_cpu_state {
-	bool have_regs;	      /* from NT_PRSTATUS */
+	bool have_regs; /* from NT_PRSTATUS */
 	uint64_t pc, sp;
 	/*
 	 * The NT_PRSTATUS note as it came: pr_pid (kdump: the pid of the
@@ -235,7 +232,7 @@ struct kvm_cpu_state {
 	int32_t pr_pid;
 	unsigned ngregs;
 	uint64_t gregs[KVM_PRSTATUS_MAX_REGS];
-	bool have_cr;	      /* from a QEMU CPU-state note (x86) */
+	bool have_cr; /* from a QEMU CPU-state note (x86) */
 	uint64_t cr0, cr3, cr4;
 };
 
@@ -245,8 +242,8 @@ struct kvm_cpu_state {
  * Fill c's have_prstatus, pr_pid and gregs from an NT_PRSTATUS
  * descriptor of len bytes (src/notes.c); too short: left as it was.
  */
-void kvm_prstatus_parse(kvm_t *kd, struct kvm_cpu_state *c,
-			const uint8_t *desc, size_t len);
+void kvm_prstatus_parse(kvm_t *kd, struct kvm_cpu_state *c, const uint8_t *desc,
+			size_t len);
 
 struct kvm_format_ops {
 	const char *name;
@@ -257,8 +254,8 @@ struct kvm_format_ops {
 	/* As kvm_memmap_read(): 0 or an error with *done_ret bytes read. */
 	int (*read_phys)(kvm_t *kd, uint64_t pa, void *buf, size_t len,
 			 size_t *done_ret);
-	int (*write_phys)(kvm_t *kd, uint64_t pa, const void *buf,
-			  size_t len, size_t *done_ret);
+	int (*write_phys)(kvm_t *kd, uint64_t pa, const void *buf, size_t len,
+			  size_t *done_ret);
 	/*
 	 * Optional fast path: a pointer to len bytes at pa when the file
 	 * holds them as they are (mapped, contiguous), else NULL.
@@ -310,7 +307,7 @@ struct kvm_swp_entry {
 
 struct kvm_arch_ops {
 	const char *name;
-	uint16_t e_machine;	/* ELF machine number */
+	uint16_t e_machine; /* ELF machine number */
 	int ptr_size;
 	bool big_endian;
 	/*
@@ -328,9 +325,8 @@ struct kvm_arch_ops {
 	 * to the end of the page); the swap layer (src/proc/swap.c) reads
 	 * it.  Layouts that changed by release go by kd->xlat.kver.
 	 */
-	int (*uvatop)(kvm_t *kd, uint64_t root, uint64_t va,
-		      uint64_t *pa_ret, uint64_t *len_ret,
-		      struct kvm_swp_entry *swp);
+	int (*uvatop)(kvm_t *kd, uint64_t root, uint64_t va, uint64_t *pa_ret,
+		      uint64_t *len_ret, struct kvm_swp_entry *swp);
 	/*
 	 * Optional: may the kernel execute at va (no NX/PXN on the way)?
 	 * *len_ret: bytes from va under the same entry.  Scans for data
@@ -347,11 +343,11 @@ struct kvm_arch_ops {
 struct kvm_xlat {
 	kvm_read_pte_fn *read_pte;
 	void *arg;
-	uint64_t root;	   /* physical address of the kernel root table */
-	int levels;	   /* 4 or 5 on x86_64 */
-	bool ready;	   /* root and levels known */
+	uint64_t root;	      /* physical address of the kernel root table */
+	int levels;	      /* 4 or 5 on x86_64 */
+	bool ready;	      /* root and levels known */
 	uint64_t ktext_start; /* run-time start of kernel text, 0 if unknown */
-	uint64_t user_end; /* end of user addresses (exclusive), 0 unknown */
+	uint64_t user_end;    /* end of user addresses (exclusive), 0 unknown */
 	/*
 	 * The release, KVM_KVER(); below KVM_KVER(1, 0) unknown (0: not
 	 * looked for yet).  Set by whoever learns it.
@@ -377,9 +373,9 @@ const char *kvm_machine_name(uint16_t e_machine);
  */
 #define KVM_TLB_SIZE 256
 struct kvm_tlb_entry {
-	uint64_t vpage;	   /* va & ~0xfff, or 1 (never a page) if empty */
-	uint64_t ppage;	   /* physical address of vpage */
-	uint64_t vend;	   /* end of the (large) page that maps vpage */
+	uint64_t vpage; /* va & ~0xfff, or 1 (never a page) if empty */
+	uint64_t ppage; /* physical address of vpage */
+	uint64_t vend;	/* end of the (large) page that maps vpage */
 };
 
 /*
@@ -399,14 +395,14 @@ struct kvm_block_entry {
  * the dump layer (src/dump) reads it for savecore.
  */
 struct kvm_dumpinfo {
-	bool device;	     /* a dump device: kvm_dump_mkheader reads it */
-	bool have_header;    /* a dump was parsed (at open or by mkheader) */
-	uint64_t dump_off;   /* file offset of its header, or of kcore_hdr */
-	uint64_t hdr_size;   /* bytes from dump_off to the page stream */
-	uint64_t data_size;  /* bytes of the page stream */
+	bool device;	    /* a dump device: kvm_dump_mkheader reads it */
+	bool have_header;   /* a dump was parsed (at open or by mkheader) */
+	uint64_t dump_off;  /* file offset of its header, or of kcore_hdr */
+	uint64_t hdr_size;  /* bytes from dump_off to the page stream */
+	uint64_t data_size; /* bytes of the page stream */
 	uint64_t index_offset, index_count;
 	uint64_t crash_time;
-	uint32_t flags;	     /* KVMDUMP_F_COMPLETE, _INCOMPLETE */
+	uint32_t flags; /* KVMDUMP_F_COMPLETE, _INCOMPLETE */
 	uint32_t level, compress;
 };
 
@@ -420,22 +416,22 @@ struct __kvm {
 	 * message, which nobody reads and which cost more than the read.
 	 */
 	int quiet_errors;
-	int errcode;		/* positive enum kvm_errcode of errbuf */
-	int sys_errno;		/* errno of the last KVM_ESYS error */
-	const char *program;	/* kvm_open()'s errstr: print hard errors */
-	int flags;		/* O_RDONLY/O_WRONLY/O_RDWR or KVM_NO_FILES */
+	int errcode;	     /* positive enum kvm_errcode of errbuf */
+	int sys_errno;	     /* errno of the last KVM_ESYS error */
+	const char *program; /* kvm_open()'s errstr: print hard errors */
+	int flags;	     /* O_RDONLY/O_WRONLY/O_RDWR or KVM_NO_FILES */
 
 	char *corepath;
 	char *execpath;
 	struct kvm_file core;
 
 	const struct kvm_format_ops *format;
-	void *fmt_priv;		/* the format's own state */
+	void *fmt_priv; /* the format's own state */
 	bool live;
-	int devmem_fd;		/* /dev/mem for kvm_write on the live kernel */
-	bool zero_excluded;	/* KVM_ZERO_EXCLUDED */
-	bool raw_phys;		/* KVM_RAW_PHYS: use the raw format only */
-	size_t cache_bytes;	/* kvm_set_cache_size(); 0: default */
+	int devmem_fd;	    /* /dev/mem for kvm_write on the live kernel */
+	bool zero_excluded; /* KVM_ZERO_EXCLUDED */
+	bool raw_phys;	    /* KVM_RAW_PHYS: use the raw format only */
+	size_t cache_bytes; /* kvm_set_cache_size(); 0: default */
 
 	/* What the format found (filled by its open). */
 	uint16_t e_machine;
@@ -469,7 +465,7 @@ struct __kvm {
 	struct kvm_xlat xlat;
 	struct kvm_tlb_entry tlb[KVM_TLB_SIZE];
 	struct kvm_block_entry blocks[KVM_BLOCK_CACHE_SIZE];
-	char xlat_reason[_POSIX2_LINE_MAX];	/* why arch init failed, for kvm_read */
+	char xlat_reason[_POSIX2_LINE_MAX]; /* why arch init failed, for kvm_read */
 	int xlat_errcode;
 	bool kaslr_known;
 	int64_t kaslr_offset;
@@ -477,26 +473,26 @@ struct __kvm {
 
 	/* Symbols (src/sym), loaded on first use. */
 	struct kvm_symtab *symtab; /* src/sym/symtab.h */
-	int sym_state;		/* 0 not loaded, 1 loaded, -code failed */
+	int sym_state;		   /* 0 not loaded, 1 loaded, -code failed */
 	char sym_note[_POSIX2_LINE_MAX]; /* why the preferred source failed */
 	kvm_resolver_fn *resolver;
-	bool sym_text_only;	/* the target's kallsyms has no data symbols */
-	int ksym_scans;		/* exported-symbol table scans (src/sym) */
+	bool sym_text_only; /* the target's kallsyms has no data symbols */
+	int ksym_scans;	    /* exported-symbol table scans (src/sym) */
 	/* Single names answered before the table is loaded (kallsyms_mem.c). */
 	struct kallsyms_quick *ksq;
 	int ksq_lookups;
 
 	/* Types (src/types), loaded on first use. */
-	struct btf *btf;	/* libbpf; NULL: VMCOREINFO OFFSET/SIZE only */
-	char *btf_path;		/* kvm_set_btf_file() */
-	int btf_state;		/* 0 not loaded, 1 loaded, -code failed */
+	struct btf *btf; /* libbpf; NULL: VMCOREINFO OFFSET/SIZE only */
+	char *btf_path;	 /* kvm_set_btf_file() */
+	int btf_state;	 /* 0 not loaded, 1 loaded, -code failed */
 	char btf_note[_POSIX2_LINE_MAX]; /* why there is no BTF */
-	int btf_note_code;	/* its enum kvm_errcode: ENOENT, none found */
+	int btf_note_code; /* its enum kvm_errcode: ENOENT, none found */
 
 	struct kvm_dumpinfo dump;
 
 	/* Processes and the kernel log (src/proc), built on first use. */
-	struct kvm_proc *proc;	/* src/proc/proc.h */
+	struct kvm_proc *proc; /* src/proc/proc.h */
 	/* Stacks (src/stack): unwind tables, the last stack returned. */
 	struct kvm_stack_state *stack; /* src/stack/stack.h */
 	/* Swap areas (src/proc/swap.c): kvm_openfiles' swapfile. */
@@ -507,8 +503,8 @@ struct __kvm {
  * One page through a KVM_COMPRESS_* decompressor (src/decompress.c): for
  * the reader of our own format, and the dump writers' checks.
  */
-int kvm_decompress(int method, const void *in, size_t n, void *out,
-		   size_t cap, size_t *out_len);
+int kvm_decompress(int method, const void *in, size_t n, void *out, size_t cap,
+		   size_t *out_len);
 /* Set up translation once the format knows the machine (kvm_open does). */
 int kvm_setup_arch(kvm_t *kd);
 /* Physical read through the format, for arch and core code. */

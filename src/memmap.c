@@ -13,8 +13,8 @@
 #define KVM_MEMMAP_MAX_SEGS (1u << 20)
 
 int
-kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa,
-	       uint64_t memsz, uint64_t offset, uint64_t filesz)
+kvm_memmap_add(kvm_t *kd, struct kvm_memmap *m, uint64_t pa, uint64_t memsz,
+	       uint64_t offset, uint64_t filesz)
 {
 	uint64_t end;
 
@@ -108,10 +108,12 @@ report_overlaps(kvm_t *kd, struct kvm_memseg *v, size_t n)
 		const uint8_t *pb = kvm_file_ptr(&kd->core, b->offset, len);
 		if (pa && pb && memcmp(pa, pb, len) == 0)
 			continue;
-		kvm_warn(kd, "segments overlap at 0x%llx-0x%llx with different "
+		kvm_warn(kd,
+			 "segments overlap at 0x%llx-0x%llx with different "
 			 "bytes (the lower one is read)",
 			 (unsigned long long)b->pa,
-			 (unsigned long long)KVM_MIN(alast, b->pa + b->memsz - 1));
+			 (unsigned long long)KVM_MIN(alast,
+						     b->pa + b->memsz - 1));
 		return;
 	}
 }
@@ -161,11 +163,13 @@ kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
 		const struct kvm_memseg *s = &m->segs[i];
 		if (s->filesz)
 			file[nf++] = (struct kvm_memseg){ s->pa, s->filesz,
-							  s->offset, s->filesz };
+							  s->offset,
+							  s->filesz };
 		if (s->memsz > s->filesz)
-			zero[nz++] = (struct kvm_memseg){
-				s->pa + s->filesz, s->memsz - s->filesz,
-				s->offset + s->filesz, 0 };
+			zero[nz++] = (struct kvm_memseg){ s->pa + s->filesz,
+							  s->memsz - s->filesz,
+							  s->offset + s->filesz,
+							  0 };
 	}
 	report_overlaps(kd, file, nf);
 	nf = trim_overlaps(file, nf);
@@ -182,7 +186,8 @@ kvm_memmap_finish(kvm_t *kd, struct kvm_memmap *m)
 			uint64_t flast = file[k].pa + file[k].memsz - 1;
 			if (file[k].pa > zpa)
 				out[no++] = (struct kvm_memseg){
-					zpa, file[k].pa - zpa, 0, 0 };
+					zpa, file[k].pa - zpa, 0, 0
+				};
 			if (flast >= zlast)
 				left = false;
 			else
@@ -264,9 +269,8 @@ memmap_find(struct kvm_memmap *m, uint64_t pa)
 }
 
 int
-kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
-		const struct kvm_file *f, uint64_t pa, void *buf, size_t len,
-		size_t *done_ret)
+kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m, const struct kvm_file *f,
+		uint64_t pa, void *buf, size_t len, size_t *done_ret)
 {
 	uint8_t *out = buf;
 	size_t done = 0;
@@ -296,17 +300,19 @@ kvm_memmap_read(kvm_t *kd, struct kvm_memmap *m,
 			/* A dump cut short: hand out the bytes before the cut. */
 			if (off < f->size && f->size - off < inf) {
 				size_t part = f->size - off;
-				err = kvm_file_read(kd, f, off, out + done, part);
+				err = kvm_file_read(kd, f, off, out + done,
+						    part);
 				if (!err)
 					done += part;
 				if (!err)
-					err = kvm_error(kd, KVM_ETRUNC,
-							"physical address 0x%llx "
-							"lies past the end of the "
-							"file (%llu bytes): the "
-							"dump is truncated",
-							(unsigned long long)(pa + part),
-							(unsigned long long)f->size);
+					err = kvm_error(
+						kd, KVM_ETRUNC,
+						"physical address 0x%llx "
+						"lies past the end of the "
+						"file (%llu bytes): the "
+						"dump is truncated",
+						(unsigned long long)(pa + part),
+						(unsigned long long)f->size);
 				break;
 			}
 			err = kvm_file_read(kd, f, off, out + done, inf);

@@ -91,8 +91,7 @@ kvm_notes_parse(kvm_t *kd, const uint8_t *buf, size_t len, size_t *nqemu)
 					 "runs past the notes (%zu bytes)",
 					 off, namesz, len);
 		size_t desc_off = name_off + pad4(namesz);
-		if (pad4(descsz) > len - desc_off &&
-		    descsz > len - desc_off)
+		if (pad4(descsz) > len - desc_off && descsz > len - desc_off)
 			return kvm_error(kd, KVM_ECORRUPT,
 					 "note at offset %zu: descriptor of %u "
 					 "bytes runs past the notes (%zu bytes)",
@@ -106,7 +105,8 @@ kvm_notes_parse(kvm_t *kd, const uint8_t *buf, size_t len, size_t *nqemu)
 #define NAME_IS(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
 		int err = 0;
 		if (NAME_IS("VMCOREINFO")) {
-			err = kvm_set_vmcoreinfo(kd, (const char *)desc, descsz);
+			err = kvm_set_vmcoreinfo(kd, (const char *)desc,
+						 descsz);
 		} else if (NAME_IS("CORE") && type == NT_PRSTATUS) {
 			struct kvm_cpu_state *c = kvm_cpu_add(kd);
 			if (!c)

@@ -18,7 +18,6 @@
  * -KVM_ECORRUPT.  *nqemu counts QEMU notes across calls (dumps split notes
  * over several PT_NOTEs); pass the same counter each time.
  */
-int kvm_notes_parse(kvm_t *kd, const uint8_t *buf, size_t len,
-		    size_t *nqemu);
+int kvm_notes_parse(kvm_t *kd, const uint8_t *buf, size_t len, size_t *nqemu);
 
 #endif

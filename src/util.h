@@ -49,7 +49,8 @@ kvm_swap_magic(const void *p)
 static inline uint32_t
 kvm_swap_page_size(const uint8_t *b, size_t n, int *magic_ret)
 {
-	for (uint32_t ps = KVM_SWAP_PAGE_MIN; ps <= KVM_SWAP_PAGE_MAX; ps *= 2) {
+	for (uint32_t ps = KVM_SWAP_PAGE_MIN; ps <= KVM_SWAP_PAGE_MAX;
+	     ps *= 2) {
 		int m = n >= ps ? kvm_swap_magic(b + ps - KVM_SWAP_MAGIC_LEN)
 				: 0;
 		if (m) {

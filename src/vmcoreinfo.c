@@ -115,7 +115,7 @@ parse_u64(const char *s, int base, uint64_t *ret)
 		s += 2;
 	/* Digits only: strtoull would take a sign, blanks or a second 0x. */
 	if (!*s || strspn(s, base == 16 ? "0123456789abcdefABCDEF"
-				       : "0123456789") != strlen(s))
+					: "0123456789") != strlen(s))
 		return false;
 	errno = 0;
 	unsigned long long x = strtoull(s, &end, base);

@@ -21,7 +21,7 @@ struct kvm_vmci_entry {
 };
 
 struct kvm_vmcoreinfo {
-	char *buf;	   /* private copy, keys and values point into it */
+	char *buf; /* private copy, keys and values point into it */
 	struct kvm_vmci_entry *ents;
 	size_t nents;
 };
@@ -37,8 +37,7 @@ int kvm_vmcoreinfo_parse(struct kvm_vmcoreinfo *v, const char *text,
 void kvm_vmcoreinfo_deinit(struct kvm_vmcoreinfo *v);
 
 /* Raw value of KEY, or NULL. */
-const char *kvm_vmcoreinfo_get(const struct kvm_vmcoreinfo *v,
-			       const char *key);
+const char *kvm_vmcoreinfo_get(const struct kvm_vmcoreinfo *v, const char *key);
 /* SYMBOL(name): hex address.  False when absent or malformed. */
 bool kvm_vmcoreinfo_symbol(const struct kvm_vmcoreinfo *v, const char *name,
 			   uint64_t *ret);

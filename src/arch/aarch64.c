@@ -123,7 +123,8 @@ user_invalid(kvm_t *kd, const struct aarch64_paging *pg, uint64_t va,
 				 "aarch64: user address 0x%" PRIx64 " has no "
 				 "page (entry 0x%" PRIx64 "), and the kernel "
 				 "release that tells how to read the entry "
-				 "is not known", va, d);
+				 "is not known",
+				 va, d);
 	bool new = kver >= KVM_KVER(6, 10);
 	if (d & (new ? 1ULL << 11 : 1ULL << 58)) {
 		*pa_ret = desc_addr(pg, d) + off;
@@ -136,7 +137,7 @@ user_invalid(kvm_t *kd, const struct aarch64_paging *pg, uint64_t va,
 		swp->offset = (d >> 12) & off_mask;
 	} else {
 		swp->type = kver >= KVM_KVER(5, 19) ? (unsigned)(d >> 3) & 0x1f
-						     : (unsigned)(d >> 2) & 0x3f;
+						    : (unsigned)(d >> 2) & 0x3f;
 		swp->offset = (d >> 8) & off_mask;
 	}
 	*pa_ret = 0;
@@ -184,8 +185,8 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 	int start = 4 - levels;
 	unsigned top_bits = vb - AARCH64_HW_PGTABLE_LEVEL_SHIFT(ps, start);
 	/* The first table is aligned to its size, as TTBRn_EL1.BADDR. */
-	uint64_t table =
-		root & ~((8ULL << top_bits) - 1) & AARCH64_PHYS_MASK_52;
+	uint64_t table = root & ~((8ULL << top_bits) - 1) &
+			 AARCH64_PHYS_MASK_52;
 
 	for (int lvl = start;; lvl++) {
 		unsigned shift = AARCH64_HW_PGTABLE_LEVEL_SHIFT(ps, lvl);
@@ -195,8 +196,8 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 		uint64_t d;
 		wi->level = lvl;
 		wi->span = 1ULL << shift;
-		int err = kd->xlat.read_pte(kd->xlat.arg, table + idx * 8ULL,
-					    &d);
+		int err =
+			kd->xlat.read_pte(kd->xlat.arg, table + idx * 8ULL, &d);
 		if (err) {
 			/* The table does not read: nor does all it maps. */
 			if (kernel && shift + ibits < 64)
@@ -220,8 +221,8 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 					 "0x%" PRIx64,
 					 name, va, lvl, name, idx, d);
 		uint64_t oa = desc_addr(pg, d);
-		if (lvl == 2 && ((d & AARCH64_PTE_TABLE_BIT) ||
-				 block_allowed(pg, lvl)))
+		if (lvl == 2 &&
+		    ((d & AARCH64_PTE_TABLE_BIT) || block_allowed(pg, lvl)))
 			wi->l2desc = d;
 		if (lvl == 3) {
 			if ((d & AARCH64_PTE_TYPE_MASK) !=
@@ -246,8 +247,8 @@ walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root, uint64_t va,
 						 "KiB pages, for address "
 						 "0x%" PRIx64 ": level %d "
 						 "%s[%u] = 0x%" PRIx64,
-						 name, lvl, 1u << (ps - 10),
-						 va, lvl, name, idx, d);
+						 name, lvl, 1u << (ps - 10), va,
+						 lvl, name, idx, d);
 			uint64_t size = 1ULL << shift, off = va & (size - 1);
 			*pa_ret = (oa & ~(size - 1)) + off;
 			*len_ret = size - off;
@@ -396,8 +397,10 @@ init_vmcoreinfo(kvm_t *kd, struct aarch64_paging *pg_ret, uint64_t *root_ret)
 		 * pi/kaslr_early.c, kaslr.c before 5.19).
 		 */
 		if (u >= 1ULL << (va_bits - 1) || (u & 4095))
-			kvm_warn(kd, "VMCOREINFO KERNELOFFSET=%" PRIx64
-				 " ignored (not in arm64's KASLR range)", u);
+			kvm_warn(kd,
+				 "VMCOREINFO KERNELOFFSET=%" PRIx64
+				 " ignored (not in arm64's KASLR range)",
+				 u);
 		else {
 			kd->kaslr_offset = (int64_t)u;
 			kd->kaslr_known = true;
@@ -520,8 +523,8 @@ struct kimage_layout {
 };
 
 static const struct kimage_layout kimage_layouts[] = {
-	{ 4, 6, false, SZ_128M },    { 5, 0, false, 2 * SZ_128M },
-	{ 5, 4, true, 2 * SZ_128M }, { 5, 17, true, SZ_128M },
+	{ 4, 6, false, SZ_128M },     { 5, 0, false, 2 * SZ_128M },
+	{ 5, 4, true, 2 * SZ_128M },  { 5, 17, true, SZ_128M },
 	{ 6, 5, true, 16 * SZ_128M },
 };
 
@@ -547,16 +550,16 @@ layout_of(unsigned major, unsigned minor)
 struct scan {
 	kvm_t *kd;
 	struct aarch64_paging pg;
-	int levels, start;    /* number of levels, the first one */
-	unsigned top_bits;    /* index bits of the first-level table */
-	uint64_t root;	      /* candidate swapper_pg_dir */
-	uint64_t lo, hi;      /* where the image may be (inclusive) */
-	uint64_t spent;	      /* table bytes read for this candidate */
-	uint64_t budget;      /* bytes left for the whole scan */
-	bool exhausted;	      /* the budget could not pay for a read */
-	uint8_t *tables;      /* SCAN_TABLE_LEVELS tables being searched */
-	uint8_t *chunk;	      /* SCAN_CHUNK bytes for the banner */
-	unsigned ncand;	      /* candidates that passed step 1 */
+	int levels, start; /* number of levels, the first one */
+	unsigned top_bits; /* index bits of the first-level table */
+	uint64_t root;	   /* candidate swapper_pg_dir */
+	uint64_t lo, hi;   /* where the image may be (inclusive) */
+	uint64_t spent;	   /* table bytes read for this candidate */
+	uint64_t budget;   /* bytes left for the whole scan */
+	bool exhausted;	   /* the budget could not pay for a read */
+	uint8_t *tables;   /* SCAN_TABLE_LEVELS tables being searched */
+	uint8_t *chunk;	   /* SCAN_CHUNK bytes for the banner */
+	unsigned ncand;	   /* candidates that passed step 1 */
 };
 
 struct scan_result {
@@ -965,8 +968,8 @@ offset_named(struct scan *s, const int64_t *cand, size_t n, int64_t *ret)
 	for (size_t r = 0; r < kd->nranges; r++) {
 		uint64_t end = kd->ranges[r].end;
 		for (uint64_t pa = kd->ranges[r].start; pa < end;) {
-			size_t want = (size_t)KVM_MIN((uint64_t)SCAN_CHUNK,
-						      end - pa);
+			size_t want =
+				(size_t)KVM_MIN((uint64_t)SCAN_CHUNK, end - pa);
 			if (!charge(s, want, false))
 				return false;
 			read_zero_filled(kd, pa, s->chunk, want);

@@ -29,9 +29,9 @@
  * levels starts at level 4 - levels, the architecture's initial level.
  */
 #define AARCH64_HW_PGTABLE_LEVELS(page_shift, va_bits) \
-	(((va_bits) - 4) / ((page_shift) - 3))
+	(((va_bits)-4) / ((page_shift)-3))
 #define AARCH64_HW_PGTABLE_LEVEL_SHIFT(page_shift, n) \
-	(((page_shift) - 3) * (4 - (n)) + 3)
+	(((page_shift)-3) * (4 - (n)) + 3)
 
 /* VA sizes a walk accepts (TnSZ 39..12: 25 to 52 bits). */
 #define AARCH64_VA_BITS_MIN 25
@@ -139,7 +139,6 @@ int aarch64_levels(const struct aarch64_paging *pg);
  * entry, -KVM_EINVAL (pg not allowed), or what read_pte returned.
  */
 int aarch64_walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root,
-		 uint64_t va, bool kernel, uint64_t *pa_ret,
-		 uint64_t *len_ret);
+		 uint64_t va, bool kernel, uint64_t *pa_ret, uint64_t *len_ret);
 
 #endif

@@ -38,8 +38,8 @@ canonical(uint64_t va, int levels)
 #define X86_64_SWP_OFFSET_BITS 50
 
 static int
-user_not_present(uint64_t va, uint64_t pte, uint64_t *pa_ret,
-		 uint64_t *len_ret, struct kvm_swp_entry *swp)
+user_not_present(uint64_t va, uint64_t pte, uint64_t *pa_ret, uint64_t *len_ret,
+		 struct kvm_swp_entry *swp)
 {
 	uint64_t off = va & (X86_64_PAGE_SIZE - 1);
 
@@ -83,7 +83,8 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 		/* With 4 levels the top table is the pgd, p4d is folded. */
 		const char *name = lvl == levels ? "pgd" : level_names[lvl];
 		uint64_t pte;
-		int err = kd->xlat.read_pte(kd->xlat.arg, table + idx * 8, &pte);
+		int err =
+			kd->xlat.read_pte(kd->xlat.arg, table + idx * 8, &pte);
 		if (err) {
 			/* The table does not read: nor does all it maps. */
 			if (shift + 9 < 64)
@@ -127,8 +128,8 @@ walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
 }
 
 int
-x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
-	    uint64_t *pa_ret, uint64_t *len_ret)
+x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va, uint64_t *pa_ret,
+	    uint64_t *len_ret)
 {
 	return walk(kd, root, levels, va, pa_ret, len_ret, NULL, NULL, NULL);
 }
@@ -203,7 +204,8 @@ find_text(kvm_t *kd, uint64_t root, int levels, uint64_t *text_ret,
 	}
 	return kvm_error(kd, KVM_ENODATA,
 			 "no kernel image mapping under page-table root "
-			 "0x%" PRIx64, root);
+			 "0x%" PRIx64,
+			 root);
 }
 
 /* Does "Linux version " appear in the first 64 MiB of the kernel image? */
@@ -298,8 +300,8 @@ scan_root(kvm_t *kd)
 			bool held = kvm_phys_held(kd, pa, &run);
 			/* Whole pages; a run to the top ends the range. */
 			if (run > UINT64_MAX - X86_64_PAGE_SIZE)
-				run = UINT64_MAX & ~(uint64_t)(X86_64_PAGE_SIZE -
-							       1);
+				run = UINT64_MAX &
+				      ~(uint64_t)(X86_64_PAGE_SIZE - 1);
 			run = (run + X86_64_PAGE_SIZE - 1) &
 			      ~(uint64_t)(X86_64_PAGE_SIZE - 1);
 			if (!held) {
@@ -391,12 +393,14 @@ x86_64_init(kvm_t *kd)
 	}
 	/* Paging depth: VMCOREINFO (4.14+), else CR4.LA57 of a CPU note. */
 	kd->xlat.levels = 4;
-	bool l5_known = have_vmci && kvm_vmcoreinfo_number(
-					     v, "pgtable_l5_enabled", &num);
+	bool l5_known = have_vmci &&
+			kvm_vmcoreinfo_number(v, "pgtable_l5_enabled", &num);
 	if (l5_known && num != 0 && num != 1) {
 		/* The kernel writes 0 or 1 (pgtable_l5_enabled()). */
-		kvm_warn(kd, "VMCOREINFO pgtable_l5_enabled=%" PRId64
-			 " ignored (not 0 or 1)", num);
+		kvm_warn(kd,
+			 "VMCOREINFO pgtable_l5_enabled=%" PRId64
+			 " ignored (not 0 or 1)",
+			 num);
 		l5_known = false;
 	}
 	if (l5_known) {
@@ -418,7 +422,8 @@ x86_64_init(kvm_t *kd)
 		 */
 		if (hex >= X86_64_KERNEL_IMAGE_SIZE ||
 		    (hex & (X86_64_PAGE_SIZE - 1))) {
-			kvm_warn(kd, "VMCOREINFO KERNELOFFSET=%" PRIx64
+			kvm_warn(kd,
+				 "VMCOREINFO KERNELOFFSET=%" PRIx64
 				 " ignored (not in x86_64's KASLR range)",
 				 hex);
 		} else {
@@ -467,10 +472,11 @@ x86_64_init(kvm_t *kd)
 					 "no page-table root: %s, no CPU note "
 					 "with a usable CR3, and none found in "
 					 "memory",
-					 have_vmci ? "VMCOREINFO lacks a usable "
-						     "SYMBOL(init_top_pgt) or "
-						     "NUMBER(phys_base)"
-						   : "the dump has no VMCOREINFO");
+					 have_vmci
+						 ? "VMCOREINFO lacks a usable "
+						   "SYMBOL(init_top_pgt) or "
+						   "NUMBER(phys_base)"
+						 : "the dump has no VMCOREINFO");
 		}
 	}
 
@@ -479,7 +485,8 @@ x86_64_init(kvm_t *kd)
 		int err = find_text(kd, kd->xlat.root, kd->xlat.levels, &text,
 				    NULL);
 		if (err == 0) {
-			kd->kaslr_offset = (int64_t)(text - X86_64_START_KERNEL);
+			kd->kaslr_offset =
+				(int64_t)(text - X86_64_START_KERNEL);
 			kd->kaslr_known = true;
 		}
 		kvm_error_clear(kd);
@@ -494,8 +501,7 @@ x86_64_init(kvm_t *kd)
 }
 
 static int
-x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
-	      uint64_t *len_ret)
+x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret, uint64_t *len_ret)
 {
 	struct x86_64_priv *p = kd->arch_priv;
 	uint64_t tag = (va >> X86_64_PMD_SHIFT) + 1, pmd = 0;
@@ -503,8 +509,8 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 	if (!p)
 		return walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
 			    len_ret, NULL, NULL, NULL);
-	typeof(p->pmdc[0]) *e = &p->pmdc[(va >> X86_64_PMD_SHIFT) %
-					 PMD_CACHE_SIZE];
+	typeof(p->pmdc[0]) *e =
+		&p->pmdc[(va >> X86_64_PMD_SHIFT) % PMD_CACHE_SIZE];
 	if (e->tag == tag) {
 		if (e->pmd & X86_64_PAGE_PSE) {
 			uint64_t off = va & ((1ULL << X86_64_PMD_SHIFT) - 1);
@@ -527,8 +533,8 @@ x86_64_kvatop(kvm_t *kd, uint64_t va, uint64_t *pa_ret,
 		}
 		/* Not present or unreadable: the full walk says why. */
 	}
-	int err = walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret,
-		       len_ret, &pmd, NULL, NULL);
+	int err = walk(kd, kd->xlat.root, kd->xlat.levels, va, pa_ret, len_ret,
+		       &pmd, NULL, NULL);
 	if (!err && pmd) {
 		e->tag = tag;
 		e->pmd = pmd;

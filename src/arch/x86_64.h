@@ -18,7 +18,7 @@
 #define X86_64_PTRS_PER_TABLE 512
 
 #define X86_64_PAGE_PRESENT (1ULL << 0)
-#define X86_64_PAGE_PSE (1ULL << 7)	/* large page at PUD/PMD level */
+#define X86_64_PAGE_PSE (1ULL << 7) /* large page at PUD/PMD level */
 /* Physical address bits 12..51 of a table entry (PTE_PFN_MASK). */
 #define X86_64_PTE_PFN_MASK 0x000ffffffffff000ULL
 #define X86_64_PMD_PAGE_MASK 0x000fffffffe00000ULL

@@ -79,9 +79,10 @@ kvm_dump_compress_state(int method)
 	case KVM_COMPRESS_ZSTD: {
 		ZSTD_CCtx *z = ZSTD_createCCtx();
 
-		if (z && ZSTD_isError(ZSTD_CCtx_setParameter(
-				 z, ZSTD_c_compressionLevel,
-				 COMPRESS_ZSTD_LEVEL))) {
+		if (z &&
+		    ZSTD_isError(ZSTD_CCtx_setParameter(z,
+							ZSTD_c_compressionLevel,
+							COMPRESS_ZSTD_LEVEL))) {
 			ZSTD_freeCCtx(z);
 			z = NULL;
 		}
@@ -123,8 +124,8 @@ compress_zstd_err(size_t r, int otherwise)
  * sized out below kvm_dump_compress_bound()).
  */
 int
-kvm_dump_compress(int method, void *state, const void *in, size_t n,
-		  void *out, size_t cap, size_t *out_len)
+kvm_dump_compress(int method, void *state, const void *in, size_t n, void *out,
+		  size_t cap, size_t *out_len)
 {
 	*out_len = 0;
 	if (!state)

@@ -30,9 +30,9 @@
  * page is all zeros is seen when it is read (pages.c).
  */
 struct kvm_dump_filter {
-	int level;		/* KVM_DUMP_EXCL_* asked for */
+	int level; /* KVM_DUMP_EXCL_* asked for */
 	uint64_t npfn;
-	uint64_t *out;		/* bit set: leave out; NULL: keep every page */
+	uint64_t *out; /* bit set: leave out; NULL: keep every page */
 	/* Pages left out, by class: cache, cache private, user, free. */
 	uint64_t n_cache, n_cache_private, n_user, n_free;
 };
@@ -80,10 +80,10 @@ struct kvm_dump_page {
 		KVM_PAGE_ZERO,	  /* all zeros (kept: level lacks ZERO) */
 		KVM_PAGE_MISSING, /* not in the source dump (filtered there) */
 	} kind;
-	int method;		/* KVM_COMPRESS_*; NONE: data is the page */
+	int method; /* KVM_COMPRESS_*; NONE: data is the page */
 	const uint8_t *data;
 	size_t len;
-	const uint8_t *raw;	/* the page itself (page_size bytes) */
+	const uint8_t *raw; /* the page itself (page_size bytes) */
 };
 
 /* Called once per page kept, in pfn order; non-zero stops the walk. */
@@ -116,8 +116,8 @@ struct kvm_dump_sink {
 
 /* ELF vmcore: ET_CORE, notes (VMCOREINFO, the CPU notes), PT_LOADs. */
 int kvm_dump_write_elf(kvm_t *kd, const struct kvm_dump_opts *o,
-		       const struct kvm_dump_filter *f,
-		       struct kvm_dump_sink *s, struct kvm_dump_result *res);
+		       const struct kvm_dump_filter *f, struct kvm_dump_sink *s,
+		       struct kvm_dump_result *res);
 /* kdump-compressed, header version 6, as makedumpfile writes it. */
 int kvm_dump_write_kdump(kvm_t *kd, const struct kvm_dump_opts *o,
 			 const struct kvm_dump_filter *f,
@@ -147,19 +147,19 @@ struct kvm_dumpdev;
  * CRASH_DOIO_RD, CRASH_DOIO_WR, or CRASH_DOIO_EOT to finish (flush, tape
  * mark).  0, or -1 with the reason recorded on the device's kd.
  */
-typedef int kvm_dumpfunc_fn(struct kvm_dumpdev *dev, int64_t blkno,
-			    void *buf, int cmd, int nblocks);
+typedef int kvm_dumpfunc_fn(struct kvm_dumpdev *dev, int64_t blkno, void *buf,
+			    int cmd, int nblocks);
 
 struct kvm_dumpdev {
-	kvm_t *kd;		/* where errors are recorded */
-	const char *driver;	/* "file", "block", "pipe", "socket", ... */
+	kvm_t *kd;	    /* where errors are recorded */
+	const char *driver; /* "file", "block", "pipe", "socket", ... */
 	char *path;
 	int fd;
-	int seqflag;		/* CRASH_RAND_DEVICE or CRASH_SEQ_DEVICE */
-	int64_t startblk;	/* random: first block of the dump; seq: 0 */
-	int64_t blkcnt;		/* blocks the dump may use; seq: -1 unknown */
-	int64_t ptrblk;		/* random: block of the trailing header */
-	int chunksize;		/* blocks per dumpfunc call at most */
+	int seqflag;	  /* CRASH_RAND_DEVICE or CRASH_SEQ_DEVICE */
+	int64_t startblk; /* random: first block of the dump; seq: 0 */
+	int64_t blkcnt;	  /* blocks the dump may use; seq: -1 unknown */
+	int64_t ptrblk;	  /* random: block of the trailing header */
+	int chunksize;	  /* blocks per dumpfunc call at most */
 	kvm_dumpfunc_fn *dumpfunc;
 	void *priv;
 };
@@ -185,7 +185,7 @@ void kvm_dumpdev_close(struct kvm_dumpdev *dev);
  * *created_ret says whether the file was made here (a dump that then
  * fails removes it).
  */
-int kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags,
-			  int *fd_ret, bool *created_ret);
+int kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret,
+			  bool *created_ret);
 
 #endif /* KVM_DUMP_H */

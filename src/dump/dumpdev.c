@@ -59,20 +59,20 @@ enum dumpdev_kind {
 };
 
 static const char *const dumpdev_driver[] = {
-	[DEV_FILE] = "file", [DEV_BLOCK] = "block", [DEV_PIPE] = "pipe",
-	[DEV_SOCKET] = "socket", [DEV_CHAR] = "char", [DEV_TAPE] = "tape",
+	[DEV_FILE] = "file",	 [DEV_BLOCK] = "block", [DEV_PIPE] = "pipe",
+	[DEV_SOCKET] = "socket", [DEV_CHAR] = "char",	[DEV_TAPE] = "tape",
 	[DEV_NULL] = "null",
 };
 
 struct dumpdev {
-	struct kvm_dumpdev pub;	/* pub.priv points back here */
+	struct kvm_dumpdev pub; /* pub.priv points back here */
 	enum dumpdev_kind kind;
-	const char *name;	/* in messages: path, or "standard output" */
-	bool own_fd;		/* false for standard output */
-	bool rdonly;		/* random device we may only read */
-	uint32_t align;		/* logical block size: I/O is aligned */
-	uint64_t size;		/* bytes of a random device */
-	uint8_t *bounce;	/* aligned to align; a chunk plus two blocks */
+	const char *name; /* in messages: path, or "standard output" */
+	bool own_fd;	  /* false for standard output */
+	bool rdonly;	  /* random device we may only read */
+	uint32_t align;	  /* logical block size: I/O is aligned */
+	uint64_t size;	  /* bytes of a random device */
+	uint8_t *bounce;  /* aligned to align; a chunk plus two blocks */
 };
 
 /* ------------------------------------------------------------ raw I/O */
@@ -156,8 +156,7 @@ write_nosigpipe(int fd, const void *buf, size_t len)
  * cannot be read.
  */
 static int
-rand_fill(struct dumpdev *d, size_t boff, uint64_t a, size_t n,
-	  int64_t blkno)
+rand_fill(struct dumpdev *d, size_t boff, uint64_t a, size_t n, int64_t blkno)
 {
 	kvm_t *kd = d->pub.kd;
 	uint8_t *b = d->bounce + boff;
@@ -201,8 +200,9 @@ rand_io(struct dumpdev *d, int64_t blkno, void *buf, int cmd, int nblocks)
 				 "dump device %s: block %" PRId64
 				 " is outside the device (blocks 0 to %" PRId64
 				 ")",
-				 d->name, blkno < 0 || blkno > last ?
-				 blkno : last + 1, last);
+				 d->name,
+				 blkno < 0 || blkno > last ? blkno : last + 1,
+				 last);
 	if (cmd == CRASH_DOIO_WR && blkno < d->pub.startblk)
 		return kvm_error(kd, KVM_EINVAL,
 				 "dump device %s: block %" PRId64
@@ -319,8 +319,8 @@ seq_eot(struct dumpdev *d)
 	case DEV_FILE:
 	case DEV_CHAR:
 		/* Most character devices cannot be synced: that is no loss. */
-		if (fsync(d->pub.fd) < 0 && errno != EINVAL &&
-		    errno != EROFS && errno != ENOTSUP)
+		if (fsync(d->pub.fd) < 0 && errno != EINVAL && errno != EROFS &&
+		    errno != ENOTSUP)
 			return kvm_error_sys(kd, "dump device %s: flushing",
 					     d->name);
 		return 0;
@@ -332,8 +332,7 @@ seq_eot(struct dumpdev *d)
 /* ----------------------------------------------------------- dumpfunc */
 
 static int
-dumpdev_do(struct dumpdev *d, int64_t blkno, void *buf, int cmd,
-	   int nblocks)
+dumpdev_do(struct dumpdev *d, int64_t blkno, void *buf, int cmd, int nblocks)
 {
 	kvm_t *kd = d->pub.kd;
 	bool seq = d->pub.seqflag == CRASH_SEQ_DEVICE;
@@ -345,16 +344,18 @@ dumpdev_do(struct dumpdev *d, int64_t blkno, void *buf, int cmd,
 				 "dump device %s: unknown command %d", d->name,
 				 cmd);
 	if (nblocks < 0 || nblocks > d->pub.chunksize)
-		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s: %d blocks in one call (at most %d)",
-				 d->name, nblocks, d->pub.chunksize);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"dump device %s: %d blocks in one call (at most %d)",
+			d->name, nblocks, d->pub.chunksize);
 	if (nblocks > 0 && !buf)
 		return kvm_error(kd, KVM_EINVAL, "dump device %s: no buffer",
 				 d->name);
 	if (seq && cmd == CRASH_DOIO_RD)
-		return kvm_error(kd, KVM_ENOTSUP,
-				 "dump device %s: a sequential device cannot be read back",
-				 d->name);
+		return kvm_error(
+			kd, KVM_ENOTSUP,
+			"dump device %s: a sequential device cannot be read back",
+			d->name);
 	if (nblocks == 0 || d->kind == DEV_NULL)
 		return 0;
 	if (seq)
@@ -501,8 +502,9 @@ dumpdev_blkid(int fd, uint64_t limit, char *buf, size_t n)
 	blkid_probe_lookup_value(pr, "PTTYPE", &pttype, NULL);
 	if (pttype) {
 		snprintf(buf, n, "a %s partition table (by libblkid)",
-			 !strcmp(pttype, "dos") ? "MBR"
-			 : !strcmp(pttype, "gpt") ? "GPT" : pttype);
+			 !strcmp(pttype, "dos")	  ? "MBR"
+			 : !strcmp(pttype, "gpt") ? "GPT"
+						  : pttype);
 		what = buf;
 	} else if (usage && type &&
 		   (!strcmp(usage, "filesystem") || !strcmp(usage, "raid") ||
@@ -511,8 +513,8 @@ dumpdev_blkid(int fd, uint64_t limit, char *buf, size_t n)
 		snprintf(buf, n, "%s %s %s (by libblkid)", vowel ? "an" : "a",
 			 type,
 			 !strcmp(usage, "filesystem") ? "filesystem"
-			 : !strcmp(usage, "raid") ? "RAID or LVM member"
-						  : "encrypted volume");
+			 : !strcmp(usage, "raid")     ? "RAID or LVM member"
+						      : "encrypted volume");
 		what = buf;
 	}
 out:
@@ -566,14 +568,16 @@ dumpdev_check_label(struct dumpdev *d, int flags)
 
 	/* Never over a filesystem: not even when forced. */
 	if (what)
-		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s holds %s: a dump would destroy it (not even forced)",
-				 d->name, what);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"dump device %s holds %s: a dump would destroy it (not even forced)",
+			d->name, what);
 	if (ours || swap || (flags & KVM_DUMP_FORCE))
 		return 0;
-	return kvm_error(kd, KVM_EINVAL,
-			 "dump device %s has neither a Linux swap signature nor a dump label: not used unless forced",
-			 d->name);
+	return kvm_error(
+		kd, KVM_EINVAL,
+		"dump device %s has neither a Linux swap signature nor a dump label: not used unless forced",
+		d->name);
 }
 
 /* ---------------------------------------------------------------- open */
@@ -585,8 +589,8 @@ unescape(char *s)
 	char *o = s;
 
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
 				      (s[3] - '0'));
 			s += 3;
@@ -625,7 +629,7 @@ listed_in(const char *table, bool skip_header, bool with_where,
 	bool found = false;
 
 	if (!f)
-		return false;	/* no /proc: O_EXCL still guards devices */
+		return false; /* no /proc: O_EXCL still guards devices */
 	for (bool first = true; !found && getline(&line, &cap, f) >= 0;
 	     first = false) {
 		if (first && skip_header)
@@ -655,16 +659,16 @@ check_busy(kvm_t *kd, const char *name, const struct stat *st)
 {
 	char where[256] = "";
 
-	if (S_ISBLK(st->st_mode) &&
-	    listed_in("/proc/self/mounts", false, true, st, where,
-		      sizeof(where)))
+	if (S_ISBLK(st->st_mode) && listed_in("/proc/self/mounts", false, true,
+					      st, where, sizeof(where)))
 		return kvm_error(kd, KVM_EINVAL,
 				 "dump device %s is mounted on %s", name,
 				 where);
 	if (listed_in("/proc/swaps", true, false, st, where, sizeof(where)))
-		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s is an active swap area (swapoff it first)",
-				 name);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"dump device %s is an active swap area (swapoff it first)",
+			name);
 	return 0;
 }
 
@@ -692,9 +696,10 @@ dumpdev_open_rand(struct dumpdev *d, const struct stat *st, int flags)
 		d->rdonly = true;
 	}
 	if (d->pub.fd < 0 && errno == EBUSY)
-		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s is in use (mounted, swap, or held by device-mapper or md)",
-				 d->name);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"dump device %s is in use (mounted, swap, or held by device-mapper or md)",
+			d->name);
 	if (d->pub.fd < 0)
 		return kvm_error_sys(kd, "dump device %s", d->name);
 	d->own_fd = true;
@@ -730,12 +735,13 @@ dumpdev_open_rand(struct dumpdev *d, const struct stat *st, int flags)
 
 	int64_t nblk = (int64_t)(d->size / KVM_DUMP_BLKSIZE);
 	if (nblk < DUMPDEV_STARTBLK + DUMPDEV_MINBLKS + 1)
-		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s: %" PRIu64
-				 " bytes is too small for a dump (at least %d: the dump starts 64 KiB in)",
-				 d->name, d->size,
-				 (DUMPDEV_STARTBLK + DUMPDEV_MINBLKS + 1) *
-					 KVM_DUMP_BLKSIZE);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"dump device %s: %" PRIu64
+			" bytes is too small for a dump (at least %d: the dump starts 64 KiB in)",
+			d->name, d->size,
+			(DUMPDEV_STARTBLK + DUMPDEV_MINBLKS + 1) *
+				KVM_DUMP_BLKSIZE);
 	d->pub.seqflag = CRASH_RAND_DEVICE;
 	d->pub.startblk = DUMPDEV_STARTBLK;
 	d->pub.ptrblk = nblk - 1;
@@ -765,24 +771,25 @@ dumpdev_seq_kind(struct dumpdev *d, const struct stat *st)
 	else if (S_ISREG(st->st_mode))
 		d->kind = DEV_FILE;
 	else if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3))
-		d->kind = DEV_NULL;	/* devices.txt: char 1:3 is null */
+		d->kind = DEV_NULL; /* devices.txt: char 1:3 is null */
 	else if (S_ISCHR(st->st_mode) && major(st->st_rdev) == SCSI_TAPE_MAJOR)
 		d->kind = DEV_TAPE;
 	else if (S_ISCHR(st->st_mode) && isatty(d->pub.fd))
-		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s is a terminal", d->name);
+		return kvm_error(kd, KVM_EINVAL, "dump device %s is a terminal",
+				 d->name);
 	else if (S_ISCHR(st->st_mode))
 		d->kind = DEV_CHAR;
 	else
-		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s: not a file, pipe, socket or character device",
-				 d->name);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"dump device %s: not a file, pipe, socket or character device",
+			d->name);
 	d->pub.seqflag = CRASH_SEQ_DEVICE;
 	d->pub.startblk = 0;
 	d->pub.ptrblk = 0;
 	d->pub.blkcnt = -1;
-	d->pub.chunksize = d->kind == DEV_TAPE ? DUMPDEV_TAPE_CHUNK :
-						  DUMPDEV_CHUNK;
+	d->pub.chunksize = d->kind == DEV_TAPE ? DUMPDEV_TAPE_CHUNK
+					       : DUMPDEV_CHUNK;
 	return 0;
 }
 
@@ -812,9 +819,10 @@ dumpdev_open_path(struct dumpdev *d, int flags)
 	d->name = path;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			return kvm_error(kd, KVM_EINVAL,
-					 "dump device %s does not exist (a dump file is not created: make one of the size the dump may use)",
-					 path);
+			return kvm_error(
+				kd, KVM_EINVAL,
+				"dump device %s does not exist (a dump file is not created: make one of the size the dump may use)",
+				path);
 		return kvm_error_sys(kd, "dump device %s", path);
 	}
 	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
@@ -823,9 +831,10 @@ dumpdev_open_path(struct dumpdev *d, int flags)
 		return kvm_error(kd, KVM_EINVAL,
 				 "dump device %s is a directory", path);
 	if (S_ISSOCK(st.st_mode))
-		return kvm_error(kd, KVM_EINVAL,
-				 "dump device %s is a socket, which cannot be opened by name: give it as standard output (\"-\")",
-				 path);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"dump device %s is a socket, which cannot be opened by name: give it as standard output (\"-\")",
+			path);
 	/* A FIFO's open waits for its reader, as a shell's would. */
 	d->pub.fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (d->pub.fd < 0)
@@ -938,19 +947,20 @@ kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret,
 		*fd_ret = fd;
 		return 0;
 	}
-	int fd = open(path, O_RDWR | O_CLOEXEC |
-				    (S_ISBLK(st.st_mode) ? O_EXCL : 0));
+	int fd = open(path,
+		      O_RDWR | O_CLOEXEC | (S_ISBLK(st.st_mode) ? O_EXCL : 0));
 	if (fd < 0 && errno == EBUSY)
-		return kvm_error(kd, KVM_EINVAL,
-				 "%s is in use (mounted, swap, or held by device-mapper or md)",
-				 path);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"%s is in use (mounted, swap, or held by device-mapper or md)",
+			path);
 	if (fd < 0)
 		return kvm_error_sys(kd, "%s", path);
 	if (fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev ||
 	    fst.st_ino != st.st_ino) {
 		close(fd);
-		return kvm_error(kd, KVM_EINVAL, "%s changed while being opened",
-				 path);
+		return kvm_error(kd, KVM_EINVAL,
+				 "%s changed while being opened", path);
 	}
 	/* What was opened is checked, not what the name meant before. */
 	if ((err = check_busy(kd, path, &fst))) {
@@ -974,16 +984,18 @@ kvm_dumpdev_open_file(kvm_t *kd, const char *path, int flags, int *fd_ret,
 	free(b);
 	if (what) {
 		close(fd);
-		return kvm_error(kd, KVM_EINVAL,
-				 "%s holds %s: a dump would destroy it (not even forced)",
-				 path, what);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"%s holds %s: a dump would destroy it (not even forced)",
+			path, what);
 	}
 	bool empty = S_ISREG(st.st_mode) && st.st_size == 0;
 	if (!dump && !swap && !empty && !(flags & KVM_DUMP_FORCE)) {
 		close(fd);
-		return kvm_error(kd, KVM_EINVAL,
-				 "%s exists and holds neither a dump nor a swap area: not written over unless forced",
-				 path);
+		return kvm_error(
+			kd, KVM_EINVAL,
+			"%s exists and holds neither a dump nor a swap area: not written over unless forced",
+			path);
 	}
 	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {
 		err = kvm_error_sys(kd, "%s", path);

@@ -59,15 +59,15 @@ struct filter_ctx {
 	unsigned int ptr_size;
 
 	/* mem_section (SPARSEMEM) */
-	uint64_t ms_addr;	/* SYMBOL(mem_section): roots or sections */
-	uint64_t ms_len;	/* LENGTH(mem_section): NR_SECTION_ROOTS */
-	uint64_t ms_size;	/* SIZE(mem_section) */
-	uint64_t ms_map_off;	/* OFFSET(mem_section.section_mem_map) */
-	bool extreme;		/* CONFIG_SPARSEMEM_EXTREME */
-	uint64_t per_root;	/* sections per root block */
+	uint64_t ms_addr;    /* SYMBOL(mem_section): roots or sections */
+	uint64_t ms_len;     /* LENGTH(mem_section): NR_SECTION_ROOTS */
+	uint64_t ms_size;    /* SIZE(mem_section) */
+	uint64_t ms_map_off; /* OFFSET(mem_section.section_mem_map) */
+	bool extreme;	     /* CONFIG_SPARSEMEM_EXTREME */
+	uint64_t per_root;   /* sections per root block */
 	uint64_t nr_sections;
 	unsigned int pfn_section_shift;
-	uint64_t map_mask;	/* ~(SECTION_MAP_LAST_BIT - 1) */
+	uint64_t map_mask; /* ~(SECTION_MAP_LAST_BIT - 1) */
 
 	/* struct page */
 	uint64_t page_sz;
@@ -86,17 +86,17 @@ struct filter_ctx {
 	uint64_t max_order;
 
 	/* caches of what was read last */
-	uint64_t root_nr;	/* root block in root_buf, or UINT64_MAX */
+	uint64_t root_nr; /* root block in root_buf, or UINT64_MAX */
 	bool root_ok;
 	uint8_t *root_buf;
-	uint64_t sec_nr;	/* section decoded last, or UINT64_MAX */
+	uint64_t sec_nr; /* section decoded last, or UINT64_MAX */
 	bool sec_ok;
 	uint64_t sec_map;
-	uint64_t chunk_pfn;	/* first pfn in pages, or UINT64_MAX */
+	uint64_t chunk_pfn; /* first pfn in pages, or UINT64_MAX */
 	uint64_t chunk_n;
 	uint8_t *pages;
 
-	uint64_t skip_to;	/* pfns below this are classed already */
+	uint64_t skip_to; /* pfns below this are classed already */
 	uint64_t n_other;
 };
 
@@ -350,8 +350,7 @@ setup_sections(struct filter_ctx *c)
 		return kvm_error(c->kd, KVM_ECORRUPT,
 				 "VMCOREINFO: %" PRIu64 " mem_section roots",
 				 c->ms_len);
-	c->map_mask = ~((1ull << section_flag_bits(kernel_version(c->kd))) -
-			1);
+	c->map_mask = ~((1ull << section_flag_bits(kernel_version(c->kd))) - 1);
 	return 0;
 }
 
@@ -401,13 +400,17 @@ setup_pages(struct filter_ctx *c)
 		w = 2;
 	bool have;
 
-	if (w && (err = page_off(c, "compound_order", w, false, &c->off_order,
-				 &have)) == 0 && have)
+	if (w &&
+	    (err = page_off(c, "compound_order", w, false, &c->off_order,
+			    &have)) == 0 &&
+	    have)
 		c->order_width = w;
 	if (err)
 		return err;
-	if (w && (err = page_off(c, "compound_dtor", w, false, &c->off_dtor,
-				 &have)) == 0 && have)
+	if (w &&
+	    (err = page_off(c, "compound_dtor", w, false, &c->off_dtor,
+			    &have)) == 0 &&
+	    have)
 		c->dtor_width = w;
 	if (err)
 		return err;
@@ -687,7 +690,7 @@ classify(struct filter_ctx *c, uint64_t pfn, const uint8_t *p, bool has_next)
 	else if ((lv & KVM_DUMP_EXCL_CACHE_PRIVATE) && is_cache(c, flags) &&
 		 !anon)
 		cls = flag(flags, c->pg_private) ? CLS_CACHE_PRIVATE
-						    : CLS_CACHE;
+						 : CLS_CACHE;
 	else if ((lv & KVM_DUMP_EXCL_USER) &&
 		 (anon || (c->have_hugetlb && dtor == c->hugetlb_dtor)))
 		cls = CLS_USER;

@@ -49,9 +49,8 @@ kvm_dump_cpu_segment(kvm_t *kd, const struct kvm_dumpinfo *di,
 		.ptr_size = (uint8_t)kd->ptr_size,
 		.page_size = htole32(kd->page_size),
 		.pgtable_root = htole64(kd->xlat.ready ? kd->xlat.root : 0),
-		.pgtable_levels = (int32_t)htole32(kd->xlat.ready
-							   ? kd->xlat.levels
-							   : 0),
+		.pgtable_levels =
+			(int32_t)htole32(kd->xlat.ready ? kd->xlat.levels : 0),
 		.kaslr_known = htole32(kd->kaslr_known),
 		.kaslr_offset = (int64_t)htole64((uint64_t)kd->kaslr_offset),
 		.nranges = htole32((uint32_t)kd->nranges),
@@ -102,14 +101,17 @@ kvm_dump_mkheader(kvm_t *kd, off_t dump_off)
 	if ((err = refuse_live(kd, "kvm_dump_mkheader")))
 		goto fail;
 	if (kd->dump.have_header) {
-		kvm_error(kd, KVM_EINVAL, "kvm_dump_mkheader: %s already has a "
-			  "dump header", kd->corepath);
+		kvm_error(kd, KVM_EINVAL,
+			  "kvm_dump_mkheader: %s already has a "
+			  "dump header",
+			  kd->corepath);
 		goto fail;
 	}
 	if (!kd->format || !kd->format->mkheader || !kd->dump.device) {
 		kvm_error(kd, KVM_EINVAL,
 			  "kvm_dump_mkheader: %s is not a dump device (no swap "
-			  "signature, no dump of ours)", kd->corepath);
+			  "signature, no dump of ours)",
+			  kd->corepath);
 		goto fail;
 	}
 	if (dump_off < 0) {
@@ -137,8 +139,8 @@ fail:
 
 /* Write the kcore file header through write_buf; never seeks. */
 static int
-write_header(kvm_t *kd, kvm_write_buf_fn *write_buf, void *cookie,
-	     int dumpsize, const char *what)
+write_header(kvm_t *kd, kvm_write_buf_fn *write_buf, void *cookie, int dumpsize,
+	     const char *what)
 {
 	int err;
 
@@ -147,7 +149,8 @@ write_header(kvm_t *kd, kvm_write_buf_fn *write_buf, void *cookie,
 	if (!kd->dump.have_header)
 		return kvm_error(kd, KVM_EINVAL,
 				 "%s: no valid dump header (kvm_dump_mkheader "
-				 "first)", what);
+				 "first)",
+				 what);
 	struct kvm_dumpinfo di = kd->dump;
 	if (dumpsize > 0)
 		di.data_size = (uint64_t)dumpsize;
@@ -209,8 +212,7 @@ kvm_dump_wrtheader(kvm_t *kd, FILE *fp, int dumpsize)
 		kvm_report(kd);
 		return -1;
 	}
-	if (write_header(kd, write_stdio, fp, dumpsize,
-			 "kvm_dump_wrtheader")) {
+	if (write_header(kd, write_stdio, fp, dumpsize, "kvm_dump_wrtheader")) {
 		kvm_report(kd);
 		return -1;
 	}
@@ -241,8 +243,10 @@ inval_at(kvm_t *kd, uint64_t off)
 		memcpy((uint8_t *)buf + (off - base), KVMDUMP_MAGIC_INVAL, 8);
 		if (pwrite(kd->core.fd, buf, n, (off_t)base) != (ssize_t)n ||
 		    fsync(kd->core.fd) != 0)
-			err = kvm_error_sys(kd, "kvm_dump_inval: writing %s at "
-					    "0x%llx", kd->corepath,
+			err = kvm_error_sys(kd,
+					    "kvm_dump_inval: writing %s at "
+					    "0x%llx",
+					    kd->corepath,
 					    (unsigned long long)base);
 	}
 	free(buf);
@@ -258,13 +262,16 @@ kvm_dump_inval(kvm_t *kd)
 	if ((err = refuse_live(kd, "kvm_dump_inval")))
 		goto fail;
 	if (!kd->dump.have_header || !kd->dump.device) {
-		kvm_error(kd, KVM_EINVAL, "kvm_dump_inval: no dump header on a "
+		kvm_error(kd, KVM_EINVAL,
+			  "kvm_dump_inval: no dump header on a "
 			  "dump device (kvm_dump_mkheader first)");
 		goto fail;
 	}
 	if (!kd->core.writable) {
-		kvm_error(kd, KVM_EINVAL, "kvm_dump_inval: %s was opened "
-			  "read-only", kd->corepath);
+		kvm_error(kd, KVM_EINVAL,
+			  "kvm_dump_inval: %s was opened "
+			  "read-only",
+			  kd->corepath);
 		goto fail;
 	}
 	/*

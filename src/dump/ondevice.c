@@ -33,12 +33,12 @@ struct od_writer {
 	/* Output: a buffer of whole dumpfunc calls. */
 	uint8_t *buf;
 	size_t buf_len, buf_cap;
-	int64_t next_blk;	/* next block to write */
-	int64_t limit_blk;	/* random: first block we may not use */
-	bool full;		/* the device filled up */
-	uint64_t out;		/* bytes of the dump written (from the header) */
-	uint64_t data_start;	/* out at the page stream's first byte */
-	uint64_t data_kept;	/* stream bytes that reached the device */
+	int64_t next_blk;    /* next block to write */
+	int64_t limit_blk;   /* random: first block we may not use */
+	bool full;	     /* the device filled up */
+	uint64_t out;	     /* bytes of the dump written (from the header) */
+	uint64_t data_start; /* out at the page stream's first byte */
+	uint64_t data_kept;  /* stream bytes that reached the device */
 	/* The chunk being built. */
 	uint64_t c_pfn;
 	uint32_t c_n;
@@ -48,7 +48,7 @@ struct od_writer {
 	/* The index. */
 	struct kvmdump_disk_index_ent *idx;
 	size_t nidx, idx_cap;
-	size_t idx_kept;	/* entries whose chunk reached the device */
+	size_t idx_kept; /* entries whose chunk reached the device */
 };
 
 /* Send the buffer's whole blocks to the device (all of it if final). */
@@ -193,7 +193,8 @@ od_emit(void *arg, const struct kvm_dump_page *pg)
 		    od_same_range(w->kd, next, pg->pfn + 1)) {
 			while (w->c_pfn + w->c_n < pg->pfn)
 				w->ents[w->c_n++] =
-					KVMDUMP_ENT(KVMDUMP_KIND_EXCLUDED, 0, 0);
+					KVMDUMP_ENT(KVMDUMP_KIND_EXCLUDED, 0,
+						    0);
 		} else if ((err = od_chunk_flush(w))) {
 			return err;
 		}
@@ -218,8 +219,8 @@ od_emit(void *arg, const struct kvm_dump_page *pg)
 	case KVM_PAGE_DATA:
 		memcpy(w->cdata + w->cdata_len, pg->data, len);
 		w->cdata_len += len;
-		w->ents[w->c_n++] = KVMDUMP_ENT(KVMDUMP_KIND_DATA, pg->method,
-						len);
+		w->ents[w->c_n++] =
+			KVMDUMP_ENT(KVMDUMP_KIND_DATA, pg->method, len);
 		break;
 	case KVM_PAGE_ZERO:
 		w->ents[w->c_n++] = KVMDUMP_ENT(KVMDUMP_KIND_ZERO, 0, 0);
@@ -281,7 +282,8 @@ od_write_at(struct od_writer *w, int64_t blk, void *buf, size_t len)
 	for (int done = 0; done < nb;) {
 		int n = KVM_MIN(nb - done, dev->chunksize);
 		if (dev->dumpfunc(dev, blk + done,
-				  (uint8_t *)buf + (size_t)done * KVM_DUMP_BLKSIZE,
+				  (uint8_t *)buf +
+					  (size_t)done * KVM_DUMP_BLKSIZE,
 				  CRASH_DOIO_WR, n) != 0)
 			return -w->kd->errcode;
 		done += n;
@@ -317,8 +319,8 @@ write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 	struct kvm_dumpinfo di = { .level = (uint32_t)o->level,
 				   .compress = (uint32_t)o->compress };
 	uint64_t t;
-	if (kd->vmcoreinfo_text && kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME",
-						      &t))
+	if (kd->vmcoreinfo_text &&
+	    kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME", &t))
 		di.crash_time = t;
 	/* The CPU segment padded to whole blocks: it is rewritten in place. */
 	if ((err = kvm_dump_cpu_segment(kd, &di, &cpu, &cpulen)))
@@ -326,8 +328,8 @@ write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 	size_t cpu_blocks = (cpulen + KVM_DUMP_BLKSIZE - 1) / KVM_DUMP_BLKSIZE;
 	uint64_t cpu_span = cpu_blocks * KVM_DUMP_BLKSIZE;
 	struct kvmdump_disk_header h;
-	od_header(&w, &h, dev->seqflag == CRASH_SEQ_DEVICE ? KVMDUMP_F_STREAM
-							   : 0,
+	od_header(&w, &h,
+		  dev->seqflag == CRASH_SEQ_DEVICE ? KVMDUMP_F_STREAM : 0,
 		  cpu_span, &di, NULL, cpu, cpulen);
 	uint8_t *pad = calloc(1, cpu_span);
 	if (!pad) {
@@ -440,8 +442,8 @@ out:
  * or a descriptor the caller opened (path NULL, fd).
  */
 static int
-write_file(kvm_t *kd, const char *path, int fd,
-	   const struct kvm_dump_opts *o, struct kvm_dump_result *res)
+write_file(kvm_t *kd, const char *path, int fd, const struct kvm_dump_opts *o,
+	   struct kvm_dump_result *res)
 {
 	struct kvm_dump_filter f;
 	struct kvm_dump_sink s;
@@ -455,8 +457,8 @@ write_file(kvm_t *kd, const char *path, int fd,
 		fd = 1;
 	} else if (path) {
 		if ((err = kvm_dumpdev_open_file(kd, path,
-						 o->flags & KVM_DUMP_FORCE,
-						 &fd, &created))) {
+						 o->flags & KVM_DUMP_FORCE, &fd,
+						 &created))) {
 			kvm_dump_filter_deinit(&f);
 			return err;
 		}
@@ -495,15 +497,21 @@ dump_opts(kvm_t *kd, const char *what, const struct kvm_dump_opts *o,
 	    opts->compress < KVM_COMPRESS_NONE ||
 	    opts->compress > KVM_COMPRESS_LZ4 || opts->threads < 0 ||
 	    opts->format < KVM_DUMP_DEVICE || opts->format > KVM_DUMP_KDUMP)
-		return kvm_error(kd, KVM_EINVAL, "%s: bad options (level "
-				 "%d, compression %d, format %d)", what,
-				 opts->level, opts->compress, opts->format);
+		return kvm_error(kd, KVM_EINVAL,
+				 "%s: bad options (level "
+				 "%d, compression %d, format %d)",
+				 what, opts->level, opts->compress,
+				 opts->format);
 	if (kd->flags == KVM_NO_FILES)
-		return kvm_error(kd, KVM_ENOTSUP, "%s: a KVM_NO_FILES "
-				 "handle has no memory to dump", what);
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "%s: a KVM_NO_FILES "
+				 "handle has no memory to dump",
+				 what);
 	if (!kd->page_size || kd->nranges == 0)
-		return kvm_error(kd, KVM_ENOTSUP, "%s: the target has no "
-				 "physical memory ranges to dump", what);
+		return kvm_error(kd, KVM_ENOTSUP,
+				 "%s: the target has no "
+				 "physical memory ranges to dump",
+				 what);
 	/* Refused before anything is opened or created. */
 	if (opts->format == KVM_DUMP_KDUMP &&
 	    opts->compress == KVM_COMPRESS_LZ4)
@@ -525,8 +533,7 @@ kvm_dump_write_fd(kvm_t *kd, int fd, const struct kvm_dump_opts *o,
 	if ((err = dump_opts(kd, "kvm_dump_write_fd", o, &opts)))
 		goto fail;
 	if (fd < 0 || opts.format == KVM_DUMP_DEVICE) {
-		err = kvm_error(kd, KVM_EINVAL,
-				"kvm_dump_write_fd: %s",
+		err = kvm_error(kd, KVM_EINVAL, "kvm_dump_write_fd: %s",
 				fd < 0 ? "no descriptor"
 				       : "the on-device format goes to a device "
 					 "(kvm_dump_write)");
@@ -553,7 +560,8 @@ kvm_dump_write(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 
 	KVM_CHECK_KD(kd, -1);
 	if (!device) {
-		kvm_error(kd, KVM_EINVAL, "kvm_dump_write: no device or options");
+		kvm_error(kd, KVM_EINVAL,
+			  "kvm_dump_write: no device or options");
 		goto fail;
 	}
 	if ((err = dump_opts(kd, "kvm_dump_write", o, &opts)))

@@ -21,11 +21,11 @@
 
 #include "dump.h"
 
-#define PAGES_BATCH_BYTES (1u << 20)	/* raw bytes a batch holds */
-#define PAGES_CHUNKS 16			/* claims per full batch */
-#define PAGES_RING 4			/* batches in flight with workers */
+#define PAGES_BATCH_BYTES (1u << 20) /* raw bytes a batch holds */
+#define PAGES_CHUNKS 16		     /* claims per full batch */
+#define PAGES_RING 4		     /* batches in flight with workers */
 #define PAGES_MAX_THREADS 16
-#define PAGES_DROP_BYTES (16u << 20)	/* source pages mapped at most */
+#define PAGES_DROP_BYTES (16u << 20) /* source pages mapped at most */
 
 /* One run of pfns [first, last] the ranges cover, merged and sorted. */
 struct pages_span {
@@ -33,43 +33,43 @@ struct pages_span {
 };
 
 struct pages_batch {
-	size_t n;		/* pages held */
-	size_t next;		/* first page no thread has claimed */
-	size_t done;		/* pages classified and compressed */
-	uint64_t walked;	/* pfns of the walk up to this batch's end */
-	uint64_t excluded;	/* pfns the filter left out on the way */
-	int err;		/* first compression failure, or 0 */
+	size_t n;	   /* pages held */
+	size_t next;	   /* first page no thread has claimed */
+	size_t done;	   /* pages classified and compressed */
+	uint64_t walked;   /* pfns of the walk up to this batch's end */
+	uint64_t excluded; /* pfns the filter left out on the way */
+	int err;	   /* first compression failure, or 0 */
 	uint64_t err_pfn;
 	uint64_t *pfn;
-	uint8_t *kind;		/* KVM_PAGE_* */
-	uint8_t *method;	/* KVM_COMPRESS_*; NONE: the raw page */
-	uint32_t *len;		/* bytes at out + i * bound */
-	uint8_t *raw;		/* n pages of psize bytes */
-	uint8_t *out;		/* n slots of bound bytes */
+	uint8_t *kind;	 /* KVM_PAGE_* */
+	uint8_t *method; /* KVM_COMPRESS_*; NONE: the raw page */
+	uint32_t *len;	 /* bytes at out + i * bound */
+	uint8_t *raw;	 /* n pages of psize bytes */
+	uint8_t *out;	 /* n slots of bound bytes */
 };
 
 struct pages_ctx {
 	kvm_t *kd;
 	const struct kvm_dump_filter *f;
 	int method;
-	size_t psize;		/* target page size */
-	size_t bound;		/* compressed slot size */
-	size_t cap;		/* pages a batch holds */
-	size_t chunk;		/* pages a thread claims at once */
+	size_t psize; /* target page size */
+	size_t bound; /* compressed slot size */
+	size_t cap;   /* pages a batch holds */
+	size_t chunk; /* pages a thread claims at once */
 
 	/* The walk (caller only). */
 	struct pages_span *spans;
 	size_t nspans, span;
-	uint64_t pfn;		/* next pfn of spans[span] */
+	uint64_t pfn; /* next pfn of spans[span] */
 	uint64_t walked;
 
 	/* Shared with workers under lock. */
 	pthread_mutex_t lock;
-	pthread_cond_t work;	/* a batch was queued, or stop */
-	pthread_cond_t done;	/* a batch is complete */
+	pthread_cond_t work; /* a batch was queued, or stop */
+	pthread_cond_t done; /* a batch is complete */
 	struct pages_batch ring[PAGES_RING];
 	size_t nring;
-	uint64_t head, tail;	/* queued: ring[head..tail) mod nring */
+	uint64_t head, tail; /* queued: ring[head..tail) mod nring */
 	bool stop;
 };
 
@@ -95,8 +95,8 @@ static int
 pages_spans(kvm_t *kd, size_t psize, struct pages_span **spans_ret,
 	    size_t *n_ret, uint64_t *total_ret)
 {
-	struct pages_span *s = calloc(kd->nranges ? kd->nranges : 1,
-				      sizeof(*s));
+	struct pages_span *s =
+		calloc(kd->nranges ? kd->nranges : 1, sizeof(*s));
 	size_t n = 0;
 	uint64_t total = 0;
 
@@ -179,8 +179,8 @@ pages_covered(const kvm_t *kd, uint64_t pa, size_t psize)
  * Returns 0 with *missing_ret, or an error other than a missing page.
  */
 static int
-pages_read_slow(struct pages_ctx *c, uint64_t pa, uint8_t *buf,
-		int bulk_err, bool *missing_ret)
+pages_read_slow(struct pages_ctx *c, uint64_t pa, uint8_t *buf, int bulk_err,
+		bool *missing_ret)
 {
 	kvm_t *kd = c->kd;
 	size_t done;
@@ -200,8 +200,8 @@ pages_read_slow(struct pages_ctx *c, uint64_t pa, uint8_t *buf,
 
 		if (lo >= hi)
 			continue;
-		int err = kvm_phys_read(kd, lo, buf + (lo - pa), hi - lo,
-					&done);
+		int err =
+			kvm_phys_read(kd, lo, buf + (lo - pa), hi - lo, &done);
 		if (err == -KVM_ENODATA) {
 			kvm_error_clear(kd);
 			*missing_ret = true;
@@ -304,8 +304,8 @@ pages_zero(const uint8_t *p, size_t n)
 
 /* Classify and compress pages s..e of b; 0 or the first failure. */
 static int
-pages_work(struct pages_ctx *c, void *state, struct pages_batch *b,
-	   size_t s, size_t e, uint64_t *err_pfn)
+pages_work(struct pages_ctx *c, void *state, struct pages_batch *b, size_t s,
+	   size_t e, uint64_t *err_pfn)
 {
 	size_t psize = c->psize;
 
@@ -532,7 +532,8 @@ kvm_dump_pages(kvm_t *kd, const struct kvm_dump_opts *o, int method,
 	if (c.psize < 512 || (c.psize & (c.psize - 1)))
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "dump: page size %zu of the target unknown or "
-				 "unusable", c.psize);
+				 "unusable",
+				 c.psize);
 	c.bound = kvm_dump_compress_bound(method, c.psize);
 	if (c.bound < c.psize)
 		return kvm_error(kd, KVM_EINVAL,

@@ -22,7 +22,7 @@
 #define FLAT_HDR_SIZE 4096
 #define FLAT_TYPE_FLAT 1
 #define FLAT_VERSION_FLAT 1
-#define FLAT_END_MARK UINT64_MAX	/* -1 in both fields */
+#define FLAT_END_MARK UINT64_MAX /* -1 in both fields */
 
 /*
  * A pwrite becomes records of at most this many bytes, so that a reader
@@ -36,14 +36,14 @@ enum sink_kind { SINK_FD = 1, SINK_FLAT = 2 };
 struct sink_state {
 	enum sink_kind kind;
 	kvm_t *kd;
-	uint64_t end;		/* furthest byte written, relative to base */
+	uint64_t end; /* furthest byte written, relative to base */
 	/* SINK_FD */
 	int fd;
-	uint64_t base;		/* file offset of the sink's byte 0 */
-	uint64_t pos;		/* next write(), relative to base */
+	uint64_t base; /* file offset of the sink's byte 0 */
+	uint64_t pos;  /* next write(), relative to base */
 	/* SINK_FLAT */
 	struct kvm_dump_sink *inner;
-	uint64_t lpos;		/* next write() in the logical file */
+	uint64_t lpos; /* next write() in the logical file */
 };
 
 static int
@@ -51,12 +51,13 @@ fd_error(kvm_t *kd, int err, size_t len, uint64_t off)
 {
 	errno = err;
 	if (err == ENOSPC || err == EFBIG || err == EDQUOT)
-		return kvm_error_sys(kd, "dump: device full writing %zu bytes "
+		return kvm_error_sys(kd,
+				     "dump: device full writing %zu bytes "
 				     "at offset %llu (0x%llx)",
 				     len, (unsigned long long)off,
 				     (unsigned long long)off);
-	return kvm_error_sys(kd, "dump: writing %zu bytes at offset %llu",
-			     len, (unsigned long long)off);
+	return kvm_error_sys(kd, "dump: writing %zu bytes at offset %llu", len,
+			     (unsigned long long)off);
 }
 
 /* One loop for write and pwrite: EINTR retried, short writes continued. */
@@ -69,10 +70,9 @@ fd_put(struct sink_state *st, const void *buf, size_t len, uint64_t off,
 
 	while (done < len) {
 		size_t n = KVM_MIN(len - done, (size_t)1 << 30);
-		ssize_t w = positioned
-				    ? pwrite(st->fd, p + done, n,
-					     (off_t)(st->base + off + done))
-				    : write(st->fd, p + done, n);
+		ssize_t w = positioned ? pwrite(st->fd, p + done, n,
+						(off_t)(st->base + off + done))
+				       : write(st->fd, p + done, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)

@@ -122,8 +122,10 @@ kvm_dump_notes_build(kvm_t *kd, uint8_t **buf_ret, size_t *len_ret,
 		if (!d)
 			goto fail;
 		if (c->have_regs) {
-			kvm_tgt_put64(kd, d + PRSTATUS_REG + 8 * ireg_pc, c->pc);
-			kvm_tgt_put64(kd, d + PRSTATUS_REG + 8 * ireg_sp, c->sp);
+			kvm_tgt_put64(kd, d + PRSTATUS_REG + 8 * ireg_pc,
+				      c->pc);
+			kvm_tgt_put64(kd, d + PRSTATUS_REG + 8 * ireg_sp,
+				      c->sp);
 		}
 		qemu |= c->have_cr;
 	}
@@ -132,8 +134,8 @@ kvm_dump_notes_build(kvm_t *kd, uint8_t **buf_ret, size_t *len_ret,
 	 * VMCOREINFO) survive only in QEMU's note, one per CPU after all the
 	 * PRSTATUS ones as QEMU writes them; readers pair them by order.
 	 */
-	for (size_t i = 0; qemu && kd->e_machine == EM_X86_64 &&
-			   i < kd->ncpus; i++) {
+	for (size_t i = 0; qemu && kd->e_machine == EM_X86_64 && i < kd->ncpus;
+	     i++) {
 		const struct kvm_cpu_state *c = &kd->cpus[i];
 		uint8_t *d = note_add(&nb, "QEMU", 0, QEMU_NOTE_SIZE);
 		if (!d)
@@ -205,9 +207,9 @@ direct_base(kvm_t *kd, uint64_t *base_ret)
 			cand[n++] = kvm_tgt64(kd, v);
 		kvm_error_clear(kd);
 		/* Documentation/arch/x86/x86_64/mm.rst, without KASLR. */
-		cand[n++] = 0xffff888000000000ull;	/* 4-level, 4.20+ */
-		cand[n++] = 0xff11000000000000ull;	/* 5-level */
-		cand[n++] = 0xffff880000000000ull;	/* 2.6.27 - 4.19 */
+		cand[n++] = 0xffff888000000000ull; /* 4-level, 4.20+ */
+		cand[n++] = 0xff11000000000000ull; /* 5-level */
+		cand[n++] = 0xffff880000000000ull; /* 2.6.27 - 4.19 */
 	} else if (kd->e_machine == EM_AARCH64) {
 		int64_t va_bits, phys_off;
 		if (kvm_vmcoreinfo_number(&kd->vmci, "VA_BITS", &va_bits) &&
@@ -251,13 +253,13 @@ struct elf_run {
 struct elf_layout {
 	kvm_t *kd;
 	const struct kvm_dump_filter *f;
-	bool zero_excl;		/* the level leaves zero pages out */
+	bool zero_excl; /* the level leaves zero pages out */
 	struct elf_run *runs;
 	size_t nruns, cap;
-	bool open;		/* runs[nruns - 1] may still grow */
-	uint64_t next;		/* pfns below this are classified */
-	uint64_t npfn;		/* pfns of the target's ranges */
-	uint64_t nfile;		/* pages in the file, all runs */
+	bool open;	/* runs[nruns - 1] may still grow */
+	uint64_t next;	/* pfns below this are classified */
+	uint64_t npfn;	/* pfns of the target's ranges */
+	uint64_t nfile; /* pages in the file, all runs */
 };
 
 enum { PG_GAP, PG_FILE, PG_ZMEM };
@@ -282,7 +284,8 @@ layout_add(struct elf_layout *l, uint64_t pfn, int kind)
 			if (!n)
 				return kvm_error(l->kd, KVM_ENOMEM,
 						 "out of memory for %zu "
-						 "PT_LOADs", cap);
+						 "PT_LOADs",
+						 cap);
 			l->runs = n;
 			l->cap = cap;
 		}
@@ -320,8 +323,7 @@ layout_skip(struct elf_layout *l, uint64_t end)
 			l->next = KVM_MIN(s, end);
 		}
 		for (; l->next < KVM_MIN(e, end); l->next++) {
-			int kind = l->zero_excl &&
-						   !kvm_dump_filter_out(l->f,
+			int kind = l->zero_excl && !kvm_dump_filter_out(l->f,
 									l->next)
 					   ? PG_ZMEM
 					   : PG_GAP;
@@ -360,13 +362,13 @@ struct elf_out {
 	struct kvm_dump_sink *s;
 	uint8_t *buf;
 	size_t fill;
-	uint64_t off;		/* file offset of buf[0] */
+	uint64_t off; /* file offset of buf[0] */
 	/* The write pass follows the layout. */
 	const struct elf_layout *l;
-	size_t run;		/* current run */
-	uint64_t at;		/* next pfn of its file part to write */
-	uint8_t *zero;		/* a page of zeros */
-	uint64_t filled;	/* pages written as zeros, not handed over */
+	size_t run;	 /* current run */
+	uint64_t at;	 /* next pfn of its file part to write */
+	uint8_t *zero;	 /* a page of zeros */
+	uint64_t filled; /* pages written as zeros, not handed over */
 };
 
 static int
@@ -499,15 +501,16 @@ elf_headers(kvm_t *kd, const struct elf_layout *l, const uint8_t *notes,
 	kvm_tgt_put16(kd, h + 16, ET_CORE);
 	kvm_tgt_put16(kd, h + 18, kd->e_machine);
 	kvm_tgt_put32(kd, h + 20, EV_CURRENT);
-	kvm_tgt_put64(kd, h + 32, 64);				/* e_phoff */
-	kvm_tgt_put64(kd, h + 40, xnum ? shoff : 0);		/* e_shoff */
-	kvm_tgt_put16(kd, h + 52, 64);				/* e_ehsize */
+	kvm_tgt_put64(kd, h + 32, 64);		     /* e_phoff */
+	kvm_tgt_put64(kd, h + 40, xnum ? shoff : 0); /* e_shoff */
+	kvm_tgt_put16(kd, h + 52, 64);		     /* e_ehsize */
 	kvm_tgt_put16(kd, h + 54, sizeof(Elf64_Phdr));
 	kvm_tgt_put16(kd, h + 56, xnum ? PN_XNUM : (uint16_t)phnum);
 	kvm_tgt_put16(kd, h + 58, xnum ? sizeof(Elf64_Shdr) : 0);
 	kvm_tgt_put16(kd, h + 60, xnum ? 1 : 0);
 	if (xnum)
-		kvm_tgt_put32(kd, h + shoff + 44, (uint32_t)phnum);	/* sh_info */
+		kvm_tgt_put32(kd, h + shoff + 44,
+			      (uint32_t)phnum); /* sh_info */
 	put_phdr(kd, h + 64, PT_NOTE, noff, 0, 0, nlen, nlen);
 	uint64_t off = dataoff;
 	for (size_t i = 0; i < l->nruns; i++) {

@@ -35,13 +35,13 @@
 #define KDW_SIGNATURE "KDUMP   "
 #define KDW_VERSION 6
 #define KDW_UTS_LEN 65
-#define KDW_HDR_SIZE 464	/* disk_dump_header, 64-bit */
-#define KDW_SUB_SIZE 104	/* kdump_sub_header, version 6 */
-#define KDW_PD_SIZE 24		/* page_desc */
-#define KDW_ZLIB 0x1		/* DUMP_DH_COMPRESSED_ZLIB */
-#define KDW_LZO 0x2		/* DUMP_DH_COMPRESSED_LZO */
-#define KDW_SNAPPY 0x4		/* DUMP_DH_COMPRESSED_SNAPPY */
-#define KDW_ZSTD 0x20		/* DUMP_DH_COMPRESSED_ZSTD, 1.7.0+ */
+#define KDW_HDR_SIZE 464 /* disk_dump_header, 64-bit */
+#define KDW_SUB_SIZE 104 /* kdump_sub_header, version 6 */
+#define KDW_PD_SIZE 24	 /* page_desc */
+#define KDW_ZLIB 0x1	 /* DUMP_DH_COMPRESSED_ZLIB */
+#define KDW_LZO 0x2	 /* DUMP_DH_COMPRESSED_LZO */
+#define KDW_SNAPPY 0x4	 /* DUMP_DH_COMPRESSED_SNAPPY */
+#define KDW_ZSTD 0x20	 /* DUMP_DH_COMPRESSED_ZSTD, 1.7.0+ */
 
 /* disk_dump_header field offsets (64-bit: 16-byte timeval at 408). */
 #define H_VERSION 8
@@ -74,19 +74,19 @@ struct kdw {
 	kvm_t *kd;
 	struct kvm_dump_sink *s;
 	uint32_t ps;
-	uint32_t dflag;		/* DUMP_DH_COMPRESSED_* of the method */
+	uint32_t dflag; /* DUMP_DH_COMPRESSED_* of the method */
 	uint64_t max_mapnr;
 	uint8_t *bm1, *bm2;
-	uint64_t bm_len;	/* bytes of one bitmap, whole blocks */
-	uint64_t pd_off;	/* file offset of the first descriptor */
-	uint64_t nd_max;	/* descriptors room was left for */
-	uint64_t nd;		/* descriptors made */
+	uint64_t bm_len; /* bytes of one bitmap, whole blocks */
+	uint64_t pd_off; /* file offset of the first descriptor */
+	uint64_t nd_max; /* descriptors room was left for */
+	uint64_t nd;	 /* descriptors made */
 	uint64_t nd_flushed;
-	uint8_t *pd;		/* KDW_PD_BATCH descriptors */
-	uint64_t zero_off;	/* the shared page of zeros */
+	uint8_t *pd;	   /* KDW_PD_BATCH descriptors */
+	uint64_t zero_off; /* the shared page of zeros */
 	uint8_t *data;
 	size_t fill;
-	uint64_t data_off;	/* file offset of data[0] */
+	uint64_t data_off; /* file offset of data[0] */
 	uint64_t nzero, ndata, nmissing;
 };
 
@@ -114,8 +114,10 @@ method_flag(kvm_t *kd, int method, uint32_t *flag_ret)
 				 "kdump-compressed has no lz4 (makedumpfile "
 				 "knows zlib, lzo, snappy and zstd)");
 	default:
-		return kvm_error(kd, KVM_EINVAL, "kdump: compression %d "
-				 "unknown", method);
+		return kvm_error(kd, KVM_EINVAL,
+				 "kdump: compression %d "
+				 "unknown",
+				 method);
 	}
 }
 
@@ -134,8 +136,7 @@ pd_flush(struct kdw *w)
 }
 
 static int
-pd_add(struct kdw *w, uint64_t pfn, uint64_t off, uint32_t size,
-       uint32_t flags)
+pd_add(struct kdw *w, uint64_t pfn, uint64_t off, uint32_t size, uint32_t flags)
 {
 	if (w->nd == w->nd_max)
 		return kvm_error(w->kd, KVM_EINVAL,
@@ -147,7 +148,7 @@ pd_add(struct kdw *w, uint64_t pfn, uint64_t off, uint32_t size,
 	kvm_tgt_put64(w->kd, d, off);
 	kvm_tgt_put32(w->kd, d + 8, size);
 	kvm_tgt_put32(w->kd, d + 12, flags);
-	kvm_tgt_put64(w->kd, d + 16, 0);	/* page_flags: not recorded */
+	kvm_tgt_put64(w->kd, d + 16, 0); /* page_flags: not recorded */
 	w->nd++;
 	w->bm2[pfn >> 3] |= 1u << (pfn & 7);
 	return w->nd - w->nd_flushed == KDW_PD_BATCH ? pd_flush(w) : 0;
@@ -264,9 +265,9 @@ kdw_phys_base(kvm_t *kd)
 }
 
 static int
-kdw_headers(struct kdw *w, const struct kvm_dump_opts *o,
-	    const uint8_t *notes, size_t nlen, size_t vmci_off,
-	    size_t vmci_len, uint32_t sub_blocks, uint64_t nram)
+kdw_headers(struct kdw *w, const struct kvm_dump_opts *o, const uint8_t *notes,
+	    size_t nlen, size_t vmci_off, size_t vmci_len, uint32_t sub_blocks,
+	    uint64_t nram)
 {
 	kvm_t *kd = w->kd;
 	uint64_t ps = w->ps;
@@ -286,7 +287,8 @@ kdw_headers(struct kdw *w, const struct kvm_dump_opts *o,
 	kvm_tgt_put32(kd, h + H_BLOCK_SIZE, w->ps);
 	kvm_tgt_put32(kd, h + H_SUB_HDR_SIZE, sub_blocks);
 	kvm_tgt_put32(kd, h + H_BITMAP_BLOCKS, (uint32_t)(2 * w->bm_len / ps));
-	kvm_tgt_put32(kd, h + H_MAX_MAPNR, (uint32_t)KVM_MIN(w->max_mapnr, UINT32_MAX));
+	kvm_tgt_put32(kd, h + H_MAX_MAPNR,
+		      (uint32_t)KVM_MIN(w->max_mapnr, UINT32_MAX));
 	kvm_tgt_put32(kd, h + H_TOTAL_RAM, (uint32_t)KVM_MIN(nram, UINT32_MAX));
 	kvm_tgt_put32(kd, h + H_NR_CPUS, (uint32_t)kd->ncpus);
 
@@ -409,9 +411,8 @@ kdw_write(kvm_t *kd, const struct kvm_dump_opts *o,
 	struct kvm_dump_result scratch = { 0 };
 	struct kvm_dump_result *r = res ? res : &scratch;
 	memset(r, 0, sizeof(*r));
-	if (stream &&
-	    (err = kdw_headers(&w, o, notes, nlen, vmci_off, vmci_len,
-			       (uint32_t)sub_blocks, nram)))
+	if (stream && (err = kdw_headers(&w, o, notes, nlen, vmci_off, vmci_len,
+					 (uint32_t)sub_blocks, nram)))
 		goto out;
 	err = kvm_dump_pages(kd, &o2, o->compress, f, kdw_emit, &w, r);
 	if (err > 0)

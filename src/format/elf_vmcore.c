@@ -24,7 +24,7 @@
 struct elf_priv {
 	struct kvm_memmap mem;
 	Elf *elf;
-	uint8_t *head;	/* flattened dump: libelf's copy of the headers */
+	uint8_t *head; /* flattened dump: libelf's copy of the headers */
 };
 
 static int
@@ -68,13 +68,14 @@ elf_notes(kvm_t *kd, const GElf_Phdr *ph, size_t *nqemu)
 				 "lies past the end of the file",
 				 (unsigned long long)ph->p_offset,
 				 (unsigned long long)ph->p_filesz);
-	const uint8_t *buf = kvm_file_ptr(&kd->core, ph->p_offset,
-					  ph->p_filesz);
+	const uint8_t *buf =
+		kvm_file_ptr(&kd->core, ph->p_offset, ph->p_filesz);
 	_cleanup_free_ uint8_t *copy = NULL;
 	if (!buf) {
 		copy = malloc(ph->p_filesz);
 		if (!copy)
-			return kvm_error(kd, KVM_ENOMEM, "out of memory for notes");
+			return kvm_error(kd, KVM_ENOMEM,
+					 "out of memory for notes");
 		int err = kvm_file_read(kd, &kd->core, ph->p_offset, copy,
 					ph->p_filesz);
 		if (err)
@@ -167,8 +168,9 @@ elf_check_headers(kvm_t *kd)
 				 ehsize);
 	if ((err = kvm_file_read(kd, &kd->core, 0, h, ehsize)))
 		return err;
-#define U16(o) (be ? (uint16_t)(h[o] << 8 | h[(o) + 1]) \
-		   : (uint16_t)(h[(o) + 1] << 8 | h[o]))
+#define U16(o)                                   \
+	(be ? (uint16_t)(h[o] << 8 | h[(o) + 1]) \
+	    : (uint16_t)(h[(o) + 1] << 8 | h[o]))
 	uint64_t phoff = 0, shoff = 0;
 	for (int i = 0; i < (is64 ? 8 : 4); i++) {
 		int k = be ? i : (is64 ? 7 : 3) - i;
@@ -191,8 +193,10 @@ elf_check_headers(kvm_t *kd)
 					 (unsigned long long)shoff);
 		if ((err = kvm_file_read(kd, &kd->core, shoff + info, sh, 4)))
 			return err;
-		phnum = be ? (uint64_t)sh[0] << 24 | sh[1] << 16 | sh[2] << 8 | sh[3]
-			   : (uint64_t)sh[3] << 24 | sh[2] << 16 | sh[1] << 8 | sh[0];
+		phnum = be ? (uint64_t)sh[0] << 24 | sh[1] << 16 | sh[2] << 8 |
+					sh[3]
+			   : (uint64_t)sh[3] << 24 | sh[2] << 16 | sh[1] << 8 |
+					sh[0];
 	}
 	unsigned want = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 	if (phentsize != want)
@@ -271,9 +275,8 @@ elf_load_clip(kvm_t *kd, size_t i, GElf_Phdr *ph)
 {
 	if (kd->e_machine != EM_X86_64 && kd->e_machine != EM_AARCH64)
 		return 0;
-	if (ph->p_memsz == 0 ||
-	    (ph->p_paddr < ELF_PHYS_LIMIT &&
-	     ph->p_memsz <= ELF_PHYS_LIMIT - ph->p_paddr))
+	if (ph->p_memsz == 0 || (ph->p_paddr < ELF_PHYS_LIMIT &&
+				 ph->p_memsz <= ELF_PHYS_LIMIT - ph->p_paddr))
 		return 0;
 	if (ph->p_paddr >= ELF_PHYS_LIMIT ||
 	    ph->p_filesz > ELF_PHYS_LIMIT - ph->p_paddr)

@@ -42,8 +42,10 @@ flat_index(kvm_t *kd, struct kvm_flat_rec **recs_ret, size_t *n_ret,
 		struct flat_disk_record r;
 		err = kvm_file_read(kd, &kd->core, off, &r, sizeof(r));
 		if (err) {
-			kvm_error_ctx(kd, "flattened: record header at offset "
-				      "0x%llx", (unsigned long long)off);
+			kvm_error_ctx(kd,
+				      "flattened: record header at offset "
+				      "0x%llx",
+				      (unsigned long long)off);
 			break;
 		}
 		int64_t lofs = (int64_t)be64toh((uint64_t)r.offset);
@@ -71,18 +73,20 @@ flat_index(kvm_t *kd, struct kvm_flat_rec **recs_ret, size_t *n_ret,
 			*want_ret = off + (uint64_t)size; /* cut inside it */
 		if ((n & (n - 1)) == 0) {
 			size_t cap = n ? 2 * n : 64;
-			struct kvm_flat_rec *nr = realloc(recs,
-							  cap * sizeof(*nr));
+			struct kvm_flat_rec *nr =
+				realloc(recs, cap * sizeof(*nr));
 			if (!nr) {
 				err = kvm_error(kd, KVM_ENOMEM,
 						"flattened: out of memory for "
-						"%zu records", cap);
+						"%zu records",
+						cap);
 				break;
 			}
 			recs = nr;
 		}
-		recs[n++] = (struct kvm_flat_rec){
-			.lofs = (uint64_t)lofs, .fofs = off, .len = len };
+		recs[n++] = (struct kvm_flat_rec){ .lofs = (uint64_t)lofs,
+						   .fofs = off,
+						   .len = len };
 		off += len;
 	}
 	if (!err && n == 0)
@@ -159,8 +163,8 @@ flat_open(kvm_t *kd)
 		return kvm_error(kd, KVM_ENOTSUP,
 				 "flattened: header type %lld, version %lld "
 				 "(we read type %d, version %d)",
-				 (long long)type, (long long)version,
-				 FLAT_TYPE, FLAT_VERSION);
+				 (long long)type, (long long)version, FLAT_TYPE,
+				 FLAT_VERSION);
 	uint64_t want = 0, have = kd->core.size;
 	err = flat_index(kd, &recs, &n, &want);
 	if (err)

@@ -16,12 +16,12 @@
 
 #include <stdint.h>
 
-#define FLAT_SIGNATURE "makedumpfile"	/* NUL-padded to 16 bytes */
+#define FLAT_SIGNATURE "makedumpfile" /* NUL-padded to 16 bytes */
 #define FLAT_SIG_LEN 16
-#define FLAT_TYPE 1			/* TYPE_FLAT_HEADER */
-#define FLAT_VERSION 1			/* VERSION_FLAT_HEADER */
-#define FLAT_HEADER_SIZE 4096		/* MAX_SIZE_MDF_HEADER */
-#define FLAT_END (-1)			/* END_FLAG_FLAT_HEADER */
+#define FLAT_TYPE 1	      /* TYPE_FLAT_HEADER */
+#define FLAT_VERSION 1	      /* VERSION_FLAT_HEADER */
+#define FLAT_HEADER_SIZE 4096 /* MAX_SIZE_MDF_HEADER */
+#define FLAT_END (-1)	      /* END_FLAG_FLAT_HEADER */
 
 struct flat_disk_header {
 	char signature[FLAT_SIG_LEN];
@@ -32,7 +32,7 @@ _Static_assert(sizeof(struct flat_disk_header) == 32,
 	       "makedumpfile_header is 32 bytes");
 
 struct flat_disk_record {
-	int64_t offset;	/* in the logical file */
+	int64_t offset; /* in the logical file */
 	int64_t size;	/* bytes of data that follow */
 };
 _Static_assert(sizeof(struct flat_disk_record) == 16,

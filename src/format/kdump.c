@@ -23,7 +23,7 @@
 /* Limits far beyond real dumps, to keep hostile headers in check. */
 #define KDUMP_BLOCK_MIN 512u
 #define KDUMP_BLOCK_MAX (1u << 20)
-#define KDUMP_VERSION_MAX 255	/* any bound < 2^24 tells the byte order */
+#define KDUMP_VERSION_MAX 255 /* any bound < 2^24 tells the byte order */
 #define KDUMP_NOTES_MAX (64u << 20)
 
 /*
@@ -48,35 +48,35 @@
  * index costs 8 bytes per 4096 bits and 2 per 512 bits, 3/64 of the
  * bitmap (which the file holds), and is built at open in one pass.
  */
-#define RANK_SUPER_SHIFT 12	/* 4096 bits = 64 words */
-#define RANK_SUB_SHIFT 9	/* 512 bits = 8 words */
+#define RANK_SUPER_SHIFT 12 /* 4096 bits = 64 words */
+#define RANK_SUB_SHIFT 9    /* 512 bits = 8 words */
 
 struct kdump_priv {
 	/* From the headers, converted and checked at open. */
-	uint32_t block_size;	/* bytes per bitmap bit and per page */
-	unsigned shift;		/* log2(block_size) */
-	bool incomplete;	/* status has DUMP_DH_COMPRESSED_INCOMPLETE */
-	int dump_level;		/* -1: not recorded */
-	uint64_t max_mapnr;	/* blocks that the bitmaps describe */
-	uint64_t start_pfn;	/* the blocks this file of a split dump */
-	uint64_t end_pfn;	/*   holds: [start_pfn, end_pfn) */
-	uint64_t pd_off;	/* file offset of the first page descriptor */
+	uint32_t block_size; /* bytes per bitmap bit and per page */
+	unsigned shift;	     /* log2(block_size) */
+	bool incomplete;     /* status has DUMP_DH_COMPRESSED_INCOMPLETE */
+	int dump_level;	     /* -1: not recorded */
+	uint64_t max_mapnr;  /* blocks that the bitmaps describe */
+	uint64_t start_pfn;  /* the blocks this file of a split dump */
+	uint64_t end_pfn;    /*   holds: [start_pfn, end_pfn) */
+	uint64_t pd_off;     /* file offset of the first page descriptor */
 
 	/* The bitmaps, in the mapped file or in bm_copy. */
-	const uint8_t *bm1;	/* blocks of RAM */
-	const uint8_t *bm2;	/* blocks dumped: one descriptor each */
+	const uint8_t *bm1; /* blocks of RAM */
+	const uint8_t *bm2; /* blocks dumped: one descriptor each */
 	uint8_t *bm_copy;
 
 	uint64_t *rank_super;
 	uint16_t *rank_sub;
-	uint64_t rank_start;	/* set bits before start_pfn */
-	uint64_t ndumped;	/* set bits in [start_pfn, end_pfn) */
+	uint64_t rank_start; /* set bits before start_pfn */
+	uint64_t ndumped;    /* set bits in [start_pfn, end_pfn) */
 
 	/* Decoding.  Everything here is allocated once, never per read. */
 	struct kvm_cache *cache; /* made on first use, and after a resize */
-	bool cache_failed;	/* out of memory for it: use bounce */
-	uint8_t *scratch;	/* compressed bytes, when not mapped */
-	uint8_t *bounce;	/* a decoded block that no slot holds */
+	bool cache_failed;	 /* out of memory for it: use bounce */
+	uint8_t *scratch;	 /* compressed bytes, when not mapped */
+	uint8_t *bounce;	 /* a decoded block that no slot holds */
 	/* zlib pages: libdeflate decodes a whole buffer 2-3x faster than
 	 * zlib's streaming inflate; one decompressor per handle. */
 	struct libdeflate_decompressor *zd;
@@ -95,7 +95,7 @@ struct kdump_desc {
 
 /* The headers in host order: converted once, in kdump_header(). */
 struct kdump_hdr {
-	bool diskdump;		/* "DISKDUMP": no kdump sub-header */
+	bool diskdump; /* "DISKDUMP": no kdump sub-header */
 	int version;
 	uint32_t status;
 	uint32_t block_size;
@@ -103,7 +103,7 @@ struct kdump_hdr {
 	uint32_t bitmap_blocks;
 	char machine[KDUMP_UTS_LEN]; /* utsname.machine, NUL-terminated */
 	uint64_t max_mapnr;
-	int dump_level;		/* -1: not recorded */
+	int dump_level; /* -1: not recorded */
 	bool split;
 	uint64_t start_pfn, end_pfn;
 	uint64_t vmci_off, vmci_len; /* v3+; 0 bytes: none */
@@ -184,8 +184,8 @@ rank(const struct kdump_priv *p, uint64_t bit)
 #define BM_WINDOW_WORDS ((uint64_t)(1u << 18)) /* 2 MiB of bitmap */
 
 static void
-bm_forget(kvm_t *kd, const struct kdump_priv *p, const uint8_t *bm,
-	  uint64_t w, uint64_t nwords)
+bm_forget(kvm_t *kd, const struct kdump_priv *p, const uint8_t *bm, uint64_t w,
+	  uint64_t nwords)
 {
 	if (!p->bm_copy && nwords)
 		kvm_file_forget_ptr(&kd->core, bm + w * 8, nwords * 8);
@@ -273,7 +273,8 @@ kdump_byte_order(kvm_t *kd, const struct kdump_disk_header *h)
 			char mach[KDUMP_UTS_LEN + 1];
 			size_t n = 0;
 			for (size_t i = 0; i < KDUMP_UTS_LEN &&
-			     h->utsname[KDUMP_UTS_MACHINE][i]; i++) {
+					   h->utsname[KDUMP_UTS_MACHINE][i];
+			     i++) {
 				char c = h->utsname[KDUMP_UTS_MACHINE][i];
 				mach[n++] = c >= 0x20 && c < 0x7f ? c : '?';
 			}
@@ -297,10 +298,10 @@ machine_from_uts(const char *m)
 		const char *name;
 		uint16_t machine;
 	} map[] = {
-		{ "x86_64", EM_X86_64 },   { "aarch64", EM_AARCH64 },
-		{ "arm64", EM_AARCH64 },   { "ppc64", EM_PPC64 },
-		{ "ppc64le", EM_PPC64 },   { "s390x", EM_S390 },
-		{ "riscv64", EM_RISCV },   { "loongarch64", EM_LOONGARCH },
+		{ "x86_64", EM_X86_64 }, { "aarch64", EM_AARCH64 },
+		{ "arm64", EM_AARCH64 }, { "ppc64", EM_PPC64 },
+		{ "ppc64le", EM_PPC64 }, { "s390x", EM_S390 },
+		{ "riscv64", EM_RISCV }, { "loongarch64", EM_LOONGARCH },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -472,8 +473,8 @@ kdump_notes(kvm_t *kd, const struct kdump_hdr *h)
 		kd->e_machine = machine_from_vmcoreinfo((const char *)vmci,
 							h->vmci_len);
 	if (!kd->e_machine && note_vmci)
-		kd->e_machine = machine_from_vmcoreinfo(note_vmci,
-							note_vmci_len);
+		kd->e_machine =
+			machine_from_vmcoreinfo(note_vmci, note_vmci_len);
 	if (!kd->e_machine)
 		kd->e_machine = machine_from_prstatus(prsz, kd->big_endian);
 
@@ -486,7 +487,8 @@ kdump_notes(kvm_t *kd, const struct kdump_hdr *h)
 		size_t nqemu = 0;
 		err = kvm_notes_parse(kd, notes, h->note_len, &nqemu);
 		if (err)
-			return kvm_error_ctx(kd, "kdump: ELF notes at offset "
+			return kvm_error_ctx(kd,
+					     "kdump: ELF notes at offset "
 					     "0x%llx",
 					     (unsigned long long)h->note_off);
 	}
@@ -505,7 +507,7 @@ kdump_ranges(kvm_t *kd, const struct kdump_priv *p)
 	/* Window by window (BM_WINDOW_WORDS); a run may span windows. */
 	for (uint64_t lo = 0, hi; !err && lo < max; lo = hi) {
 		hi = max - lo > BM_WINDOW_WORDS * 64 ? lo + BM_WINDOW_WORDS * 64
-						      : max;
+						     : max;
 		for (uint64_t pfn = lo; !err && pfn < hi;) {
 			if (run == none) {
 				run = bm_next(p->bm1, pfn, hi, true);
@@ -589,8 +591,8 @@ kdump_header(kvm_t *kd, struct kdump_hdr *ret)
 	if (err)
 		return err;
 	memset(ret, 0, sizeof(*ret));
-	ret->diskdump = memcmp(h.signature, DISKDUMP_SIGNATURE,
-			       KDUMP_SIG_LEN) == 0;
+	ret->diskdump =
+		memcmp(h.signature, DISKDUMP_SIGNATURE, KDUMP_SIG_LEN) == 0;
 	ret->version = (int32_t)kvm_tgt32(kd, h.header_version);
 	ret->status = kvm_tgt32(kd, h.status);
 	ret->block_size = kvm_tgt32(kd, h.block_size);
@@ -617,8 +619,13 @@ kdump_header(kvm_t *kd, struct kdump_hdr *ret)
 
 	/* Each version adds fields at the end; a later one reads as 6. */
 	static const size_t sub_len[] = {
-		0, KDUMP_SUB_V1, KDUMP_SUB_V2, KDUMP_SUB_V3,
-		KDUMP_SUB_V4, KDUMP_SUB_V5, KDUMP_SUB_V6,
+		0,
+		KDUMP_SUB_V1,
+		KDUMP_SUB_V2,
+		KDUMP_SUB_V3,
+		KDUMP_SUB_V4,
+		KDUMP_SUB_V5,
+		KDUMP_SUB_V6,
 	};
 	int v = KVM_MIN(ret->version, 6);
 	if ((uint64_t)ret->sub_blocks * ret->block_size < sub_len[v])
@@ -637,10 +644,10 @@ kdump_header(kvm_t *kd, struct kdump_hdr *ret)
 	ret->dump_level = (int32_t)kvm_tgt32(kd, sh.dump_level);
 	if (v >= 2 && sh.split) {
 		ret->split = true;
-		ret->start_pfn = kvm_tgt64(kd, v >= 6 ? sh.start_pfn_64
-						      : sh.start_pfn);
-		ret->end_pfn = kvm_tgt64(kd, v >= 6 ? sh.end_pfn_64
-						    : sh.end_pfn);
+		ret->start_pfn =
+			kvm_tgt64(kd, v >= 6 ? sh.start_pfn_64 : sh.start_pfn);
+		ret->end_pfn =
+			kvm_tgt64(kd, v >= 6 ? sh.end_pfn_64 : sh.end_pfn);
 	}
 	if (v >= 3) {
 		ret->vmci_off = kvm_tgt64(kd, sh.offset_vmcoreinfo);
@@ -672,14 +679,16 @@ kdump_expect_data_end(kvm_t *kd, const struct kdump_priv *p, uint64_t pd_end)
 	if (pd_end > kd->core.size)
 		return; /* the table itself is cut: already said */
 	for (uint64_t left = n; left > 0;) {
-		uint64_t k = KVM_MIN(left, (uint64_t)(sizeof(d) / sizeof(d[0])));
+		uint64_t k =
+			KVM_MIN(left, (uint64_t)(sizeof(d) / sizeof(d[0])));
 		uint64_t pos = pd_end - (n - left + k) * sizeof(d[0]);
 		if (kvm_file_read(kd, &kd->core, pos, d, k * sizeof(d[0])))
 			return;
 		for (uint64_t i = k; i-- > 0;) {
 			uint64_t off = kvm_tgt64(kd, (uint64_t)d[i].offset);
 			uint32_t size = kvm_tgt32(kd, d[i].size);
-			if (size == 0 || size > p->block_size || off > INT64_MAX)
+			if (size == 0 || size > p->block_size ||
+			    off > INT64_MAX)
 				continue;
 			if (off + size > end)
 				end = off + size;
@@ -791,8 +800,8 @@ kdump_open(kvm_t *kd)
 	p->shift = __builtin_ctz(h.block_size); /* a power of two */
 	p->incomplete = h.status & DUMP_DH_COMPRESSED_INCOMPLETE;
 	p->dump_level = h.dump_level;
-	kd->dump_level = h.dump_level > 0 && h.dump_level <= 31
-		? h.dump_level : -1;
+	kd->dump_level = h.dump_level > 0 && h.dump_level <= 31 ? h.dump_level
+								: -1;
 	err = kdump_layout(kd, p, &h);
 	if (err)
 		return err;
@@ -879,8 +888,7 @@ kdump_lookup(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 	/* A size no block can have is corruption, wherever its data lies. */
 	if (have && !(p->incomplete && ret->offset == 0 && ret->size == 0) &&
 	    (ret->size == 0 || ret->size > p->block_size ||
-	     (!(ret->flags & DUMP_DH_COMPRESSED) &&
-	      ret->size != p->block_size)))
+	     (!(ret->flags & DUMP_DH_COMPRESSED) && ret->size != p->block_size)))
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kdump: page 0x%llx: %u bytes of data with "
 				 "flags 0x%x in %u-byte blocks",
@@ -906,8 +914,7 @@ kdump_lookup(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 				 "kdump: data of page 0x%llx (%u bytes at "
 				 "offset 0x%llx) lies past the end of the file "
 				 "(%llu bytes): the dump is truncated",
-				 pa, ret->size,
-				 (unsigned long long)ret->offset,
+				 pa, ret->size, (unsigned long long)ret->offset,
 				 (unsigned long long)kd->core.size);
 	}
 	return 0;
@@ -919,11 +926,11 @@ enum decode_fail {
 	DECODE_NOMEM,
 	DECODE_ZLIB_LONG,
 	DECODE_ZLIB_BAD,
-	DECODE_LZO,	/* detail: lzo's error */
+	DECODE_LZO, /* detail: lzo's error */
 	DECODE_SNAPPY,
-	DECODE_ZSTD,	/* detail: ZSTD's error code */
-	DECODE_FLAGS,	/* more than one method */
-	DECODE_SHORT,	/* detail: bytes out */
+	DECODE_ZSTD,  /* detail: ZSTD's error code */
+	DECODE_FLAGS, /* more than one method */
+	DECODE_SHORT, /* detail: bytes out */
 };
 
 /*
@@ -943,7 +950,8 @@ decode_block(struct libdeflate_decompressor **zd, ZSTD_DCtx **zstd,
 		if (!*zd && !(*zd = libdeflate_alloc_decompressor()))
 			return DECODE_NOMEM;
 		enum libdeflate_result zr =
-			libdeflate_zlib_decompress(*zd, src, size, dst, bs, &out);
+			libdeflate_zlib_decompress(*zd, src, size, dst, bs,
+						   &out);
 		if (zr != LIBDEFLATE_SUCCESS)
 			return zr == LIBDEFLATE_INSUFFICIENT_SPACE
 				       ? DECODE_ZLIB_LONG
@@ -1017,13 +1025,15 @@ kdump_decode(kvm_t *kd, struct kdump_priv *p, uint64_t pfn,
 		snprintf(why, sizeof(why), "zlib: bad data");
 		break;
 	case DECODE_LZO:
-		snprintf(why, sizeof(why), "lzo: error %d", (int)(ssize_t)detail);
+		snprintf(why, sizeof(why), "lzo: error %d",
+			 (int)(ssize_t)detail);
 		break;
 	case DECODE_SNAPPY:
 		snprintf(why, sizeof(why), "snappy: bad data");
 		break;
 	case DECODE_ZSTD:
-		snprintf(why, sizeof(why), "zstd: %s", ZSTD_getErrorName(detail));
+		snprintf(why, sizeof(why), "zstd: %s",
+			 ZSTD_getErrorName(detail));
 		break;
 	case DECODE_FLAGS:
 		snprintf(why, sizeof(why),
@@ -1187,8 +1197,8 @@ bulk_helper_run(void *arg)
 	for (; h->done < h->nblocks; h->done++) {
 		struct kdump_desc d;
 		size_t detail;
-		const uint8_t *src = mapped_block(h->kd, p, h->pfn + h->done,
-						  &d);
+		const uint8_t *src =
+			mapped_block(h->kd, p, h->pfn + h->done, &d);
 		uint8_t *dst = h->dst + h->done * p->block_size;
 		if (src && !(d.flags & DUMP_DH_COMPRESSED))
 			memcpy(dst, src, p->block_size); /* stored raw */
@@ -1202,8 +1212,7 @@ bulk_helper_run(void *arg)
 }
 
 static int
-kdump_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len,
-		size_t *done_ret)
+kdump_read_phys(kvm_t *kd, uint64_t pa, void *buf, size_t len, size_t *done_ret)
 {
 	struct kdump_priv *p = kd->fmt_priv;
 	bool bypass = len >= KDUMP_BYPASS;

@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KDUMP_SIGNATURE "KDUMP   "	/* makedumpfile, QEMU */
-#define DISKDUMP_SIGNATURE "DISKDUMP"	/* the older diskdump patches */
+#define KDUMP_SIGNATURE "KDUMP   "    /* makedumpfile, QEMU */
+#define DISKDUMP_SIGNATURE "DISKDUMP" /* the older diskdump patches */
 #define KDUMP_SIG_LEN 8
 
 /* struct new_utsname: six strings of 65 bytes. */
@@ -40,14 +40,14 @@ struct kdump_disk_header {
 	char signature[KDUMP_SIG_LEN];
 	int32_t header_version;
 	char utsname[6][KDUMP_UTS_LEN];
-	uint8_t pad[6];		   /* struct timeval is 8-byte aligned */
+	uint8_t pad[6]; /* struct timeval is 8-byte aligned */
 	int64_t tv_sec;
 	int64_t tv_usec;
-	uint32_t status;	   /* DUMP_DH_* of the whole dump */
-	int32_t block_size;	   /* bytes per bitmap bit and per page */
-	int32_t sub_hdr_size;	   /* blocks */
-	uint32_t bitmap_blocks;	   /* blocks of both bitmaps together */
-	uint32_t max_mapnr;	   /* 32-bit; see max_mapnr_64 (v6) */
+	uint32_t status;	/* DUMP_DH_* of the whole dump */
+	int32_t block_size;	/* bytes per bitmap bit and per page */
+	int32_t sub_hdr_size;	/* blocks */
+	uint32_t bitmap_blocks; /* blocks of both bitmaps together */
+	uint32_t max_mapnr;	/* 32-bit; see max_mapnr_64 (v6) */
 	uint32_t total_ram_blocks;
 	uint32_t device_blocks;
 	uint32_t written_blocks;
@@ -68,19 +68,19 @@ _Static_assert(offsetof(struct kdump_disk_header, status) == 424,
 /* kdump_sub_header, 64-bit layout; the version adds fields at the end. */
 struct kdump_disk_sub_header {
 	uint64_t phys_base;
-	int32_t dump_level;	   /* v1+ */
-	int32_t split;		   /* v2+ */
-	uint64_t start_pfn;	   /* v2+, truncated to 32 bits: see _64 */
-	uint64_t end_pfn;	   /* v2+ */
+	int32_t dump_level;	    /* v1+ */
+	int32_t split;		    /* v2+ */
+	uint64_t start_pfn;	    /* v2+, truncated to 32 bits: see _64 */
+	uint64_t end_pfn;	    /* v2+ */
 	uint64_t offset_vmcoreinfo; /* v3+ */
 	uint64_t size_vmcoreinfo;   /* v3+ */
-	uint64_t offset_note;	   /* v4+ */
-	uint64_t size_note;	   /* v4+ */
-	uint64_t offset_eraseinfo; /* v5+ */
-	uint64_t size_eraseinfo;   /* v5+ */
-	uint64_t start_pfn_64;	   /* v6+ */
-	uint64_t end_pfn_64;	   /* v6+ */
-	uint64_t max_mapnr_64;	   /* v6+ */
+	uint64_t offset_note;	    /* v4+ */
+	uint64_t size_note;	    /* v4+ */
+	uint64_t offset_eraseinfo;  /* v5+ */
+	uint64_t size_eraseinfo;    /* v5+ */
+	uint64_t start_pfn_64;	    /* v6+ */
+	uint64_t end_pfn_64;	    /* v6+ */
+	uint64_t max_mapnr_64;	    /* v6+ */
 };
 _Static_assert(sizeof(struct kdump_disk_sub_header) == 104,
 	       "kdump_sub_header v6 is 104 bytes");
@@ -95,10 +95,10 @@ _Static_assert(sizeof(struct kdump_disk_sub_header) == 104,
 
 /* page_desc: where one dumped block's data is. */
 struct kdump_disk_page_desc {
-	int64_t offset;		   /* file offset of the data */
-	uint32_t size;		   /* bytes of data */
-	uint32_t flags;		   /* DUMP_DH_COMPRESSED_* */
-	uint64_t page_flags;	   /* the kernel's page->flags; unused */
+	int64_t offset;	     /* file offset of the data */
+	uint32_t size;	     /* bytes of data */
+	uint32_t flags;	     /* DUMP_DH_COMPRESSED_* */
+	uint64_t page_flags; /* the kernel's page->flags; unused */
 };
 _Static_assert(sizeof(struct kdump_disk_page_desc) == 24,
 	       "page_desc is 24 bytes");
@@ -110,8 +110,8 @@ _Static_assert(sizeof(struct kdump_disk_page_desc) == 24,
 #define DUMP_DH_COMPRESSED_INCOMPLETE 0x8 /* header: writing stopped early */
 #define DUMP_DH_EXCLUDED_VMEMMAP 0x10	  /* header: unused vmemmap gone */
 #define DUMP_DH_COMPRESSED_ZSTD 0x20	  /* makedumpfile 1.7.0+ */
-#define DUMP_DH_COMPRESSED                                         \
-	(DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO |        \
+#define DUMP_DH_COMPRESSED                                  \
+	(DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO | \
 	 DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD)
 
 #endif /* KVM_FORMAT_KDUMP_DISK_H */

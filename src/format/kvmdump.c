@@ -17,12 +17,12 @@
 
 struct kvmdump_chunk {
 	uint64_t pfn;
-	uint64_t off;	/* of the chunk header, in the stream */
+	uint64_t off; /* of the chunk header, in the stream */
 	uint32_t npages;
 };
 
 struct kvmdump_priv {
-	uint64_t data;	/* file offset of the page stream */
+	uint64_t data; /* file offset of the page stream */
 	struct kvmdump_chunk *chunks;
 	size_t nchunks;
 	/* The chunk whose entries are loaded, and where each page starts. */
@@ -30,8 +30,8 @@ struct kvmdump_priv {
 	uint32_t ents[KVMDUMP_CHUNK_MAX_PAGES];
 	uint64_t offs[KVMDUMP_CHUNK_MAX_PAGES];
 	struct kvm_cache *cache;
-	uint8_t *scratch;	/* one stored page */
-	uint8_t *page;		/* one decoded page, when there is no cache */
+	uint8_t *scratch; /* one stored page */
+	uint8_t *page;	  /* one decoded page, when there is no cache */
 };
 
 static uint32_t
@@ -80,7 +80,8 @@ kvmdump_probe(kvm_t *kd, const uint8_t *head, size_t headlen)
 			     memcmp(head, KVMDUMP_MAGIC_INVAL, 8) == 0))
 		return 0;
 	if (kd->core.size >= KVMDUMP_DEVICE_OFFSET + KVMDUMP_HDR_SIZE &&
-	    kvm_file_read(kd, &kd->core, KVMDUMP_DEVICE_OFFSET, magic, 8) == 0 &&
+	    kvm_file_read(kd, &kd->core, KVMDUMP_DEVICE_OFFSET, magic, 8) ==
+		    0 &&
 	    (memcmp(magic, KVMDUMP_MAGIC, 8) == 0 ||
 	     memcmp(magic, KVMDUMP_MAGIC_INVAL, 8) == 0))
 		return 0;
@@ -104,7 +105,8 @@ read_header(kvm_t *kd, uint64_t off, struct kvmdump_disk_header *h)
 	if (libdeflate_crc32(0, h, sizeof(*h)) != crc)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kcore dump: header at 0x%llx: checksum "
-				 "mismatch", (unsigned long long)off);
+				 "mismatch",
+				 (unsigned long long)off);
 	if (le32(h->version) != KVMDUMP_VERSION ||
 	    le32(h->header_size) != KVMDUMP_HDR_SIZE)
 		return kvm_error(kd, KVM_ENOTSUP,
@@ -169,7 +171,8 @@ read_cpu(kvm_t *kd, uint64_t off, uint64_t *end_ret)
 			free(r);
 			return kvm_error(kd, KVM_ECORRUPT,
 					 "kcore dump: physical range %u is not "
-					 "sorted or empty", i);
+					 "sorted or empty",
+					 i);
 		}
 	}
 	free(kd->ranges);
@@ -230,20 +233,26 @@ load_chunks(kvm_t *kd, struct kvmdump_priv *p)
 		size = kd->core.size - p->data; /* cut short: what is there */
 	if (di->index_offset && di->index_count &&
 	    di->index_count <= size / sizeof(struct kvmdump_disk_index_ent) &&
-	    di->index_offset <= size && size - di->index_offset >=
-	    16 + di->index_count * sizeof(struct kvmdump_disk_index_ent)) {
+	    di->index_offset <= size &&
+	    size - di->index_offset >=
+		    16 + di->index_count *
+				    sizeof(struct kvmdump_disk_index_ent)) {
 		char magic[8];
 		if (kvm_file_read(kd, &kd->core, p->data + di->index_offset,
 				  magic, 8) == 0 &&
 		    memcmp(magic, KVMDUMP_INDEX_MAGIC, 8) == 0) {
 			p->chunks = calloc(di->index_count, sizeof(*p->chunks));
 			if (!p->chunks)
-				return kvm_error(kd, KVM_ENOMEM, "out of memory");
+				return kvm_error(kd, KVM_ENOMEM,
+						 "out of memory");
 			uint64_t q = p->data + di->index_offset + 16;
-			for (uint64_t i = 0; i < di->index_count; i++, q += 24) {
+			for (uint64_t i = 0; i < di->index_count;
+			     i++, q += 24) {
 				struct kvmdump_disk_index_ent e;
-				if (kvm_file_read(kd, &kd->core, q, &e, sizeof(e)))
-					return kvm_error_ctx(kd, "kcore dump: index");
+				if (kvm_file_read(kd, &kd->core, q, &e,
+						  sizeof(e)))
+					return kvm_error_ctx(kd,
+							     "kcore dump: index");
 				struct kvmdump_chunk *c = &p->chunks[i];
 				c->pfn = le64(e.pfn);
 				c->off = le64(e.offset);
@@ -251,8 +260,9 @@ load_chunks(kvm_t *kd, struct kvmdump_priv *p)
 				if (c->npages == 0 ||
 				    c->npages > KVMDUMP_CHUNK_MAX_PAGES ||
 				    c->off >= di->index_offset ||
-				    (i > 0 && c->pfn < p->chunks[i - 1].pfn +
-							    p->chunks[i - 1].npages))
+				    (i > 0 &&
+				     c->pfn < p->chunks[i - 1].pfn +
+						      p->chunks[i - 1].npages))
 					return kvm_error(kd, KVM_ECORRUPT,
 							 "kcore dump: index entry "
 							 "%llu is not valid",
@@ -265,9 +275,11 @@ load_chunks(kvm_t *kd, struct kvmdump_priv *p)
 	}
 	/* No index (a dump cut short): walk the whole chunks. */
 	size_t cap = 0;
-	for (uint64_t off = 0; size - off >= sizeof(struct kvmdump_disk_chunk);) {
+	for (uint64_t off = 0;
+	     size - off >= sizeof(struct kvmdump_disk_chunk);) {
 		struct kvmdump_disk_chunk h;
-		if (kvm_file_read(kd, &kd->core, p->data + off, &h, sizeof(h)) ||
+		if (kvm_file_read(kd, &kd->core, p->data + off, &h,
+				  sizeof(h)) ||
 		    memcmp(h.magic, KVMDUMP_CHUNK_MAGIC, 8) != 0)
 			break;
 		uint32_t n = le32(h.npages);
@@ -280,13 +292,14 @@ load_chunks(kvm_t *kd, struct kvmdump_priv *p)
 		uint64_t pfn = le64(h.pfn);
 		if (p->nchunks > 0 &&
 		    pfn < p->chunks[p->nchunks - 1].pfn +
-				  p->chunks[p->nchunks - 1].npages)
+				    p->chunks[p->nchunks - 1].npages)
 			break;
 		if (p->nchunks == cap) {
 			cap = cap ? 2 * cap : 256;
 			void *q = realloc(p->chunks, cap * sizeof(*p->chunks));
 			if (!q)
-				return kvm_error(kd, KVM_ENOMEM, "out of memory");
+				return kvm_error(kd, KVM_ENOMEM,
+						 "out of memory");
 			p->chunks = q;
 		}
 		p->chunks[p->nchunks++] = (struct kvmdump_chunk){ pfn, off, n };
@@ -306,7 +319,7 @@ check_cpu_crc(kvm_t *kd, const struct kvmdump_disk_header *h, uint64_t at,
 	      uint64_t room)
 {
 	if (!(le32(h->flags) & KVMDUMP_F_CPU_CRC))
-		return 0;	/* written before the sum was kept */
+		return 0; /* written before the sum was kept */
 	uint32_t len = le32(h->cpu_len);
 	/* The largest segment the reader accepts (kvmdump_disk.h's caps). */
 	const uint64_t max = sizeof(struct kcore_disk_seg) +
@@ -314,12 +327,13 @@ check_cpu_crc(kvm_t *kd, const struct kvmdump_disk_header *h, uint64_t at,
 			     (uint64_t)KVMDUMP_MAX_RANGES * 16 +
 			     (uint64_t)KVMDUMP_MAX_CPUS * 48 +
 			     KVMDUMP_MAX_VMCOREINFO + 8;
-	if (len < sizeof(struct kcore_disk_seg) + sizeof(struct kvmdump_disk_cpu) ||
+	if (len < sizeof(struct kcore_disk_seg) +
+			    sizeof(struct kvmdump_disk_cpu) ||
 	    len > room || len > max)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kcore dump: the header sums %u bytes of CPU "
-				 "segment, which has %llu", len,
-				 (unsigned long long)room);
+				 "segment, which has %llu",
+				 len, (unsigned long long)room);
 	uint8_t *b = malloc(len);
 	if (!b)
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
@@ -341,18 +355,17 @@ check_cpu_crc(kvm_t *kd, const struct kvmdump_disk_header *h, uint64_t at,
  * what the header says of its page size, sizes and index.
  */
 static int
-check_cpu_header(kvm_t *kd, const struct kvmdump_disk_header *h,
-		 uint32_t flags)
+check_cpu_header(kvm_t *kd, const struct kvmdump_disk_header *h, uint32_t flags)
 {
 	const struct kvm_dumpinfo *di = &kd->dump;
 	const char *what = NULL;
 	unsigned long long seg = 0, hdr = 0;
 
-#define CHECK(name, a, b)                                                  \
-	if (!what && (uint64_t)(a) != (uint64_t)(b)) {                     \
-		what = name;                                               \
-		seg = (unsigned long long)(a);                             \
-		hdr = (unsigned long long)(b);                             \
+#define CHECK(name, a, b)                              \
+	if (!what && (uint64_t)(a) != (uint64_t)(b)) { \
+		what = name;                           \
+		seg = (unsigned long long)(a);         \
+		hdr = (unsigned long long)(b);         \
 	}
 	CHECK("page size", kd->page_size, le32(h->page_size));
 	CHECK("dump level", di->level, le32(h->level));
@@ -385,8 +398,7 @@ parse_dump_at(kvm_t *kd, uint64_t off)
 	if (err)
 		return err;
 	uint64_t cpu = le64(h.cpu_offset), data = le64(h.data_offset);
-	if (cpu < KVMDUMP_HDR_SIZE || data <= cpu ||
-	    data > kd->core.size - off)
+	if (cpu < KVMDUMP_HDR_SIZE || data <= cpu || data > kd->core.size - off)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kcore dump: header at 0x%llx: segments at "
 				 "0x%llx, 0x%llx are not in the file",
@@ -420,8 +432,8 @@ parse_dump_at(kvm_t *kd, uint64_t off)
 		kd->dump.index_offset = kd->dump.index_count = 0;
 		if (last > off && read_header(kd, last, &t) == 0 &&
 		    (le32(t.flags) & KVMDUMP_F_TRAILER)) {
-			kd->dump.flags = le32(t.flags) &
-					 (KVMDUMP_F_COMPLETE | KVMDUMP_F_INCOMPLETE);
+			kd->dump.flags = le32(t.flags) & (KVMDUMP_F_COMPLETE |
+							  KVMDUMP_F_INCOMPLETE);
 			kd->dump.data_size = le64(t.data_size);
 			kd->dump.index_offset = le64(t.index_offset);
 			kd->dump.index_count = le64(t.index_count);
@@ -459,7 +471,8 @@ parse_kcore(kvm_t *kd)
 	if (hs < sizeof(h) || hs > 4096 || le32(h.c_nseg) != 2)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kcore: header size %u, %u segments (we read "
-				 "files of 2)", hs, le32(h.c_nseg));
+				 "files of 2)",
+				 hs, le32(h.c_nseg));
 	uint64_t data;
 	if ((err = read_cpu(kd, hs, &data)))
 		return err;
@@ -565,7 +578,8 @@ load_entries(kvm_t *kd, struct kvmdump_priv *p, size_t idx)
 	    le64(h.pfn) != c->pfn || le32(h.npages) != c->npages)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kcore dump: chunk at 0x%llx does not match "
-				 "the index", (unsigned long long)base);
+				 "the index",
+				 (unsigned long long)base);
 	uint64_t dl = le64(h.data_len), o = 0;
 	for (uint32_t i = 0; i < c->npages; i++) {
 		p->ents[i] = le32(p->ents[i]);
@@ -577,8 +591,8 @@ load_entries(kvm_t *kd, struct kvmdump_priv *p, size_t idx)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kcore dump: chunk at 0x%llx: pages hold %llu "
 				 "bytes, the chunk says %llu",
-				 (unsigned long long)base, (unsigned long long)o,
-				 (unsigned long long)dl);
+				 (unsigned long long)base,
+				 (unsigned long long)o, (unsigned long long)dl);
 	for (uint32_t i = 0; i < c->npages; i++)
 		p->offs[i] += base + sizeof(h) + 4ULL * c->npages;
 	p->cur = idx;
@@ -637,8 +651,8 @@ read_page(kvm_t *kd, struct kvmdump_priv *p, uint64_t pfn, uint8_t *out)
 		if (len != ps)
 			return kvm_error(kd, KVM_ECORRUPT,
 					 "kcore dump: page 0x%llx stored raw in "
-					 "%u bytes", (unsigned long long)pfn * ps,
-					 len);
+					 "%u bytes",
+					 (unsigned long long)pfn * ps, len);
 		return kvm_file_read(kd, &kd->core, p->offs[i], out, ps);
 	}
 	if (len > ps)
@@ -653,7 +667,8 @@ read_page(kvm_t *kd, struct kvmdump_priv *p, uint64_t pfn, uint8_t *out)
 	if (err || got != ps)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "kcore dump: page 0x%llx does not decompress "
-				 "(method %u)", (unsigned long long)pfn * ps, m);
+				 "(method %u)",
+				 (unsigned long long)pfn * ps, m);
 	return 0;
 }
 
@@ -687,7 +702,8 @@ kvmdump_read(kvm_t *kd, uint64_t pa, void *buf, size_t len, size_t *done_ret)
 	while (done < len) {
 		uint64_t pfn = (pa + done) / ps, in = (pa + done) % ps;
 		size_t n = KVM_MIN((uint64_t)(len - done), ps - in);
-		const uint8_t *pg = p->cache ? kvm_cache_get(p->cache, pfn) : NULL;
+		const uint8_t *pg = p->cache ? kvm_cache_get(p->cache, pfn)
+					     : NULL;
 		if (!pg) {
 			/* Decoded straight into a cache slot, else a buffer. */
 			uint8_t *dst = p->cache ? kvm_cache_reserve(p->cache)

@@ -83,7 +83,8 @@ lime_open(kvm_t *kd)
 		err = kvm_memmap_add(kd, &p->mem, s, len, off, len);
 		if (err)
 			return kvm_error_ctx(kd, "LiME: range at offset 0x%llx",
-					     (unsigned long long)off - sizeof(h));
+					     (unsigned long long)off -
+						     sizeof(h));
 		if (len > kd->core.size - off)
 			break;
 		off += len;

@@ -13,14 +13,14 @@
 
 #include <stdint.h>
 
-#define LIME_MAGIC 0x4c694d45u	/* "EMiL" in the file */
+#define LIME_MAGIC 0x4c694d45u /* "EMiL" in the file */
 #define LIME_VERSION 1
 
 struct lime_disk_header {
 	uint32_t magic;
 	uint32_t version;
-	uint64_t s_addr;	/* first physical address */
-	uint64_t e_addr;	/* last physical address (inclusive) */
+	uint64_t s_addr; /* first physical address */
+	uint64_t e_addr; /* last physical address (inclusive) */
 	uint8_t reserved[8];
 };
 _Static_assert(sizeof(struct lime_disk_header) == 32,

@@ -101,7 +101,8 @@ proc_select(kvm_t *kd, int op, int arg, size_t elemsize, int *cnt)
 	else
 		err = kvm_proc_dump_list(kd, &all, &nall);
 	/* Out of memory is no partial answer: the list would just be short. */
-	if (err && (nall == 0 || err == -KVM_ENOMEM || kd->errcode == KVM_ENOMEM)) {
+	if (err &&
+	    (nall == 0 || err == -KVM_ENOMEM || kd->errcode == KVM_ENOMEM)) {
 		free(all);
 		return NULL;
 	}
@@ -226,14 +227,14 @@ proc_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env, int nchr,
 	return v;
 }
 
-#define ARGS_ENTRY(fn, type, field, env)                                     \
-	KVM_EXPORT char **fn(kvm_t *kd, const type *p, int nchr)              \
-	{                                                                     \
-		KVM_CHECK_KD(kd, NULL);                                       \
-		char **v = proc_args(kd, p ? field : NULL, env, nchr, #fn);   \
-		if (!v)                                                       \
-			kvm_report(kd);                                       \
-		return v;                                                     \
+#define ARGS_ENTRY(fn, type, field, env)                                    \
+	KVM_EXPORT char **fn(kvm_t *kd, const type *p, int nchr)            \
+	{                                                                   \
+		KVM_CHECK_KD(kd, NULL);                                     \
+		char **v = proc_args(kd, p ? field : NULL, env, nchr, #fn); \
+		if (!v)                                                     \
+			kvm_report(kd);                                     \
+		return v;                                                   \
 	}
 
 ARGS_ENTRY(kvm_getargv, struct kinfo_proc, &p->kp_proc, false)
@@ -267,12 +268,12 @@ uread(kvm_t *kd, const struct kinfo_proc2 *p, uint64_t uva, void *buf,
 }
 
 KVM_EXPORT ssize_t
-kvm_uread(kvm_t *kd, const struct kinfo_proc *p, unsigned long uva,
-	  char *buf, size_t len)
+kvm_uread(kvm_t *kd, const struct kinfo_proc *p, unsigned long uva, char *buf,
+	  size_t len)
 {
 	KVM_CHECK_KD(kd, -1);
-	ssize_t n = uread(kd, p ? &p->kp_proc : NULL, uva, buf, len,
-			  "kvm_uread");
+	ssize_t n =
+		uread(kd, p ? &p->kp_proc : NULL, uva, buf, len, "kvm_uread");
 	if (n < 0)
 		kvm_report(kd);
 	return n;
@@ -317,8 +318,7 @@ fail:
 }
 
 KVM_EXPORT int
-kvm_log_get(kvm_t *kd, const struct kvm_log_entry **entries_ret,
-	    size_t *n_ret)
+kvm_log_get(kvm_t *kd, const struct kvm_log_entry **entries_ret, size_t *n_ret)
 {
 	int err;
 

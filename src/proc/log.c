@@ -10,8 +10,7 @@
 #include "proc.h"
 
 static int
-log_grow(kvm_t *kd, void **p, size_t *cap, size_t need, size_t elem,
-	 size_t max)
+log_grow(kvm_t *kd, void **p, size_t *cap, size_t need, size_t elem, size_t max)
 {
 	if (need <= *cap)
 		return 0;

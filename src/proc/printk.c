@@ -51,8 +51,8 @@ enum {
 struct printk_holes {
 	size_t n;
 	size_t start[PRINTK_MAX_HOLES], end[PRINTK_MAX_HOLES];
-	int code;	   /* the first read error, 0 if none */
-	uint64_t va;	   /* where it happened */
+	int code;    /* the first read error, 0 if none */
+	uint64_t va; /* where it happened */
 };
 
 /* A width-byte integer in the target's byte order. */
@@ -183,8 +183,8 @@ printk_read_bulk(const struct kvm_printk_src *s, uint64_t va, uint8_t *buf,
 			continue;
 		if (off >= len)
 			break;
-		size_t skip = PRINTK_GRANULE - (size_t)((va + off) %
-							PRINTK_GRANULE);
+		size_t skip = PRINTK_GRANULE -
+			      (size_t)((va + off) % PRINTK_GRANULE);
 		if (skip > len - off || ++fails > PRINTK_MAX_FAILS)
 			skip = len - off;
 		printk_hole_add(h, off, off + skip, err, va + off);
@@ -194,11 +194,11 @@ printk_read_bulk(const struct kvm_printk_src *s, uint64_t va, uint8_t *buf,
 
 /* What a walk could not read, for the one message it ends with. */
 struct printk_tally {
-	size_t lost;		/* in memory missing from the dump */
+	size_t lost; /* in memory missing from the dump */
 	int lost_code;
 	uint64_t lost_va;
-	size_t damaged;		/* inconsistent records, skipped */
-	uint64_t damaged_at;	/* first damaged id or offset */
+	size_t damaged;	     /* inconsistent records, skipped */
+	uint64_t damaged_at; /* first damaged id or offset */
 	const char *damaged_why;
 };
 
@@ -260,12 +260,12 @@ printk_finish(kvm_t *kd, const struct printk_tally *t, size_t nrec,
 struct prb_walk {
 	const struct kvm_printk_src *s;
 	const struct kvm_prb_layout *l;
-	unsigned psz;		/* sizeof(unsigned long) of the target */
+	unsigned psz; /* sizeof(unsigned long) of the target */
 	uint64_t ulong_mask;
-	uint64_t id_mask;	/* DESC_ID_MASK */
-	uint64_t count;		/* descriptors: 2^count_bits */
+	uint64_t id_mask; /* DESC_ID_MASK */
+	uint64_t count;	  /* descriptors: 2^count_bits */
 	unsigned size_bits;
-	uint64_t dsize;		/* text ring bytes: 2^size_bits */
+	uint64_t dsize; /* text ring bytes: 2^size_bits */
 	const uint8_t *text;
 	struct printk_holes text_holes;
 	struct printk_tally t;
@@ -291,10 +291,12 @@ prb_layout_check(kvm_t *kd, const struct kvm_prb_layout *l, unsigned psz)
 			      UINT64_MAX) ||
 		 !printk_fits(l->dr_tail_id, l->atomic_counter, psz,
 			      UINT64_MAX) ||
-		 !printk_fits(l->rb_desc_ring, l->dr_head_id +
-			      l->atomic_counter, psz, l->rb_size) ||
-		 !printk_fits(l->rb_desc_ring, l->dr_tail_id +
-			      l->atomic_counter, psz, l->rb_size))
+		 !printk_fits(l->rb_desc_ring,
+			      l->dr_head_id + l->atomic_counter, psz,
+			      l->rb_size) ||
+		 !printk_fits(l->rb_desc_ring,
+			      l->dr_tail_id + l->atomic_counter, psz,
+			      l->rb_size))
 		bad = "OFFSET(prb_desc_ring.head_id/tail_id)";
 	else if (!printk_fits(l->rb_text_data_ring, l->data_size_bits, 4,
 			      l->rb_size) ||
@@ -409,8 +411,7 @@ prb_record(struct prb_walk *w, uint64_t id, const uint8_t *d,
 	} else {
 		uint64_t off, size;
 		if (begin % w->psz || next % w->psz ||
-		    !prb_block(w, begin, next, &off, &size) ||
-		    size < w->psz) {
+		    !prb_block(w, begin, next, &off, &size) || size < w->psz) {
 			printk_damaged(&w->t, id, "bad data block");
 			return 0;
 		}
@@ -445,8 +446,8 @@ prb_record(struct prb_walk *w, uint64_t id, const uint8_t *d,
  * (slots are contiguous between wraps of the index).
  */
 static int
-prb_walk(struct prb_walk *w, uint64_t descs, uint64_t infos,
-	 uint64_t tail, uint64_t n, struct kvm_log *log)
+prb_walk(struct prb_walk *w, uint64_t descs, uint64_t infos, uint64_t tail,
+	 uint64_t n, struct kvm_log *log)
 {
 	const struct kvm_prb_layout *l = w->l;
 	kvm_t *kd = w->s->kd;
@@ -512,7 +513,8 @@ kvm_printk_prb_read(const struct kvm_printk_src *s,
 	if (!rbva)
 		return kvm_error(kd, KVM_ECORRUPT, "printk: prb is NULL");
 	if ((err = printk_read_exact(s, rbva, rb, (size_t)l->rb_size)))
-		return kvm_error_ctx(kd, "printk: reading the ring buffer "
+		return kvm_error_ctx(kd,
+				     "printk: reading the ring buffer "
 				     "at 0x%llx",
 				     (unsigned long long)rbva);
 
@@ -544,10 +546,12 @@ kvm_printk_prb_read(const struct kvm_printk_src *s,
 	uint64_t descs = printk_ld(kd, dr + l->dr_descs, psz);
 	uint64_t infos = printk_ld(kd, dr + l->dr_infos, psz);
 	uint64_t data = printk_ld(kd, tr + l->data_data, psz);
-	uint64_t head = printk_ld(kd, dr + l->dr_head_id + l->atomic_counter,
-				  psz) & w.id_mask;
-	uint64_t tail = printk_ld(kd, dr + l->dr_tail_id + l->atomic_counter,
-				  psz) & w.id_mask;
+	uint64_t head =
+		printk_ld(kd, dr + l->dr_head_id + l->atomic_counter, psz) &
+		w.id_mask;
+	uint64_t tail =
+		printk_ld(kd, dr + l->dr_tail_id + l->atomic_counter, psz) &
+		w.id_mask;
 	if (!printk_fits(descs, 0, w.count * l->desc_size, UINT64_MAX) ||
 	    !printk_fits(infos, 0, w.count * l->info_size, UINT64_MAX) ||
 	    !printk_fits(data, 0, w.dsize, UINT64_MAX))
@@ -595,8 +599,9 @@ plog_layout_check(kvm_t *kd, const struct kvm_plog_layout *l)
 {
 	uint64_t h = l->hdr_size;
 
-	if (h == 0 || h > KVM_PRINTK_MAX_STRUCT || !printk_fits(0,
-	    l->ts_nsec, 8, h) || !printk_fits(0, l->len, 2, h) ||
+	if (h == 0 || h > KVM_PRINTK_MAX_STRUCT ||
+	    !printk_fits(0, l->ts_nsec, 8, h) ||
+	    !printk_fits(0, l->len, 2, h) ||
 	    !printk_fits(0, l->text_len, 2, h) ||
 	    (l->facility != KVM_PRINTK_NONE && l->facility >= h) ||
 	    !printk_level_ok(l->level_bit, h) ||
@@ -722,8 +727,9 @@ kvm_printk_plog_read(const struct kvm_printk_src *s,
 					  : r[l->facility];
 			uint32_t caller = 0;
 			if (l->caller_id != KVM_PRINTK_NONE)
-				caller = (uint32_t)printk_ld(
-					kd, r + l->caller_id, 4);
+				caller = (uint32_t)printk_ld(kd,
+							     r + l->caller_id,
+							     4);
 			err = kvm_log_add(kd, log, seq,
 					  printk_ld(kd, r + l->ts_nsec, 8),
 					  printk_level(kd, r, l->level_bit),
@@ -766,8 +772,7 @@ printk_btf_bits(kvm_t *kd, const char *type, const char *member,
 	bool bitfield = false;
 
 	kvm_error_save(kd, &kept);
-	int err = kvm_types_member(kd, type, member, &bits, &size,
-				   &bitfield);
+	int err = kvm_types_member(kd, type, member, &bits, &size, &bitfield);
 	kvm_error_restore(kd, &kept);
 	/*
 	 * VMCOREINFO answers without BTF, but never for these members.  A
@@ -780,12 +785,15 @@ printk_btf_bits(kvm_t *kd, const char *type, const char *member,
 }
 
 struct printk_key {
-	const char *name;	/* "SIZE(name)" or "OFFSET(name)" */
+	const char *name; /* "SIZE(name)" or "OFFSET(name)" */
 	bool size;
-	size_t field;		/* offsetof() in the layout */
+	size_t field; /* offsetof() in the layout */
 };
 
-#define PRB_KEY(sz, name, f) { name, sz, offsetof(struct kvm_prb_layout, f) }
+#define PRB_KEY(sz, name, f)                                 \
+	{                                                    \
+		name, sz, offsetof(struct kvm_prb_layout, f) \
+	}
 static const struct printk_key prb_keys[] = {
 	PRB_KEY(true, "printk_ringbuffer", rb_size),
 	PRB_KEY(false, "printk_ringbuffer.desc_ring", rb_desc_ring),
@@ -826,10 +834,12 @@ printk_symbol(kvm_t *kd, const char *name, uint64_t *ret)
 	if (kvm_sym_lookup(kd, name, ret) == 0)
 		return 0;
 	if (kd->vmci.nents)
-		return kvm_error_ctx(kd, "printk: no SYMBOL(%s) in VMCOREINFO, "
-				     "and in the dump's symbols", name);
+		return kvm_error_ctx(kd,
+				     "printk: no SYMBOL(%s) in VMCOREINFO, "
+				     "and in the dump's symbols",
+				     name);
 	return kvm_error_ctx(kd, "printk: no VMCOREINFO, and in the dump's "
-			     "symbols");
+				 "symbols");
 }
 
 /* key is "type" (size) or "type.member" (offset). */
@@ -1063,10 +1073,16 @@ kvm_printk_plog_layout(kvm_t *kd, struct kvm_plog_layout *l)
 			return err;
 	}
 	static const char *const syms[] = {
-		"log_buf", "log_buf_len", "log_first_idx", "log_next_idx",
+		"log_buf",
+		"log_buf_len",
+		"log_first_idx",
+		"log_next_idx",
 	};
 	uint64_t *symf[] = {
-		&l->log_buf, &l->log_buf_len, &l->first_idx, &l->next_idx,
+		&l->log_buf,
+		&l->log_buf_len,
+		&l->first_idx,
+		&l->next_idx,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
 		if ((err = printk_symbol(kd, syms[i], symf[i])))
@@ -1100,7 +1116,7 @@ kvm_printk_plog_layout(kvm_t *kd, struct kvm_plog_layout *l)
 		l->facility = 14;
 		l->level_bit = 15 * 8 + 5;
 	} else if (printk_btf_bits(kd, type, "level", true, &bits) &&
-	    printk_level_ok(bits, l->hdr_size)) {
+		   printk_level_ok(bits, l->hdr_size)) {
 		l->level_bit = bits;
 		if (printk_btf_bits(kd, type, "facility", false, &bits) &&
 		    bits % 8 == 0 && bits / 8 < l->hdr_size)

@@ -23,8 +23,8 @@
  * Reads target virtual memory: kvm_virt_read()'s contract (0, or an error
  * code with *done_ret the bytes read before it).
  */
-typedef int kvm_printk_read_fn(void *arg, uint64_t va, void *buf,
-			       size_t len, size_t *done_ret);
+typedef int kvm_printk_read_fn(void *arg, uint64_t va, void *buf, size_t len,
+			       size_t *done_ret);
 
 /*
  * Where the decoders read.  kd gives the target's byte order
@@ -47,8 +47,8 @@ struct kvm_printk_src {
  * 5.10); KVM_LOG_MAX_TEXT and KVM_LOG_MAX_RECORDS are the caps.  No struct
  * of the log is near a page.
  */
-#define KVM_PRB_MAX_SIZE_BITS 28     /* 2^28 == KVM_LOG_MAX_TEXT */
-#define KVM_PRB_MAX_COUNT_BITS 24    /* 2^24 == KVM_LOG_MAX_RECORDS */
+#define KVM_PRB_MAX_SIZE_BITS 28  /* 2^28 == KVM_LOG_MAX_TEXT */
+#define KVM_PRB_MAX_COUNT_BITS 24 /* 2^24 == KVM_LOG_MAX_RECORDS */
 #define KVM_PRINTK_MAX_STRUCT 4096u
 
 /*
@@ -57,19 +57,19 @@ struct kvm_printk_src {
  * them; plus the two members VMCOREINFO does not export.
  */
 struct kvm_prb_layout {
-	uint64_t prb;		     /* address of the pointer variable prb */
-	uint64_t rb_size;	     /* SIZE(printk_ringbuffer) */
-	uint64_t rb_desc_ring;	     /* OFFSET(printk_ringbuffer.desc_ring) */
-	uint64_t rb_text_data_ring;  /* ...text_data_ring */
-	uint64_t dr_count_bits;	     /* OFFSET(prb_desc_ring.count_bits) */
+	uint64_t prb;		    /* address of the pointer variable prb */
+	uint64_t rb_size;	    /* SIZE(printk_ringbuffer) */
+	uint64_t rb_desc_ring;	    /* OFFSET(printk_ringbuffer.desc_ring) */
+	uint64_t rb_text_data_ring; /* ...text_data_ring */
+	uint64_t dr_count_bits;	    /* OFFSET(prb_desc_ring.count_bits) */
 	uint64_t dr_descs, dr_infos, dr_head_id, dr_tail_id;
-	uint64_t desc_size;	     /* SIZE(prb_desc) */
+	uint64_t desc_size; /* SIZE(prb_desc) */
 	uint64_t desc_state_var, desc_text_blk_lpos;
 	uint64_t lpos_begin, lpos_next; /* OFFSET(prb_data_blk_lpos.*) */
-	uint64_t info_size;	     /* SIZE(printk_info) */
+	uint64_t info_size;		/* SIZE(printk_info) */
 	uint64_t info_seq, info_ts_nsec, info_text_len, info_caller_id;
 	uint64_t data_size_bits, data_data; /* OFFSET(prb_data_ring.*) */
-	uint64_t atomic_counter;     /* OFFSET(atomic_long_t.counter) */
+	uint64_t atomic_counter;	    /* OFFSET(atomic_long_t.counter) */
 	/*
 	 * From BTF or the fixed layout (see printk.c); KVM_PRINTK_NONE
 	 * when unknown.  info_level_bit is the bit offset of the 3-bit
@@ -85,10 +85,10 @@ struct kvm_prb_layout {
  * OFFSET(printk_log.ts_nsec/len/text_len) ("log" for 3.5-3.10).
  */
 struct kvm_plog_layout {
-	uint64_t log_buf;	/* address of the pointer variable log_buf */
-	uint64_t log_buf_len;	/* address of the u32 log_buf_len */
+	uint64_t log_buf;     /* address of the pointer variable log_buf */
+	uint64_t log_buf_len; /* address of the u32 log_buf_len */
 	uint64_t first_idx, next_idx; /* addresses of the u32 indexes */
-	uint64_t hdr_size;	/* SIZE(printk_log) */
+	uint64_t hdr_size;	      /* SIZE(printk_log) */
 	uint64_t ts_nsec, len, text_len;
 	uint64_t facility, level_bit, caller_id; /* or KVM_PRINTK_NONE */
 };
@@ -108,7 +108,6 @@ int kvm_printk_plog_layout(kvm_t *kd, struct kvm_plog_layout *l);
 int kvm_printk_prb_read(const struct kvm_printk_src *s,
 			const struct kvm_prb_layout *l, struct kvm_log *log);
 int kvm_printk_plog_read(const struct kvm_printk_src *s,
-			 const struct kvm_plog_layout *l,
-			 struct kvm_log *log);
+			 const struct kvm_plog_layout *l, struct kvm_log *log);
 
 #endif /* KVM_PRINTK_H */

@@ -44,9 +44,9 @@ struct kvm_log {
  * Append a record; text need not be NUL-terminated (len bytes are copied
  * and a NUL added).  0, or -KVM_ENOMEM / -KVM_ECORRUPT past the caps.
  */
-int kvm_log_add(kvm_t *kd, struct kvm_log *log, uint64_t seq,
-		uint64_t ts_nsec, int level, int facility, uint32_t caller_id,
-		const char *text, size_t len);
+int kvm_log_add(kvm_t *kd, struct kvm_log *log, uint64_t seq, uint64_t ts_nsec,
+		int level, int facility, uint32_t caller_id, const char *text,
+		size_t len);
 /* Point every entry's text into the pool; call once, after the last add. */
 void kvm_log_finish(struct kvm_log *log);
 void kvm_log_deinit(struct kvm_log *log);
@@ -55,10 +55,10 @@ struct kvm_proc_layout; /* proc_dump.c: offsets resolved once */
 
 /* What kinfo.c keeps per handle (kd->proc). */
 struct kvm_proc {
-	void *procs;		/* the array kvm_getprocs/getproc2 returned */
-	char **vec;		/* the vector kvm_getargv/envv returned */
-	char *vecbuf;		/* its strings */
-	struct kvm_log log;	/* what kvm_log_get returned */
+	void *procs;	    /* the array kvm_getprocs/getproc2 returned */
+	char **vec;	    /* the vector kvm_getargv/envv returned */
+	char *vecbuf;	    /* its strings */
+	struct kvm_log log; /* what kvm_log_get returned */
 	bool log_loaded;
 	struct kvm_proc_layout *layout;
 };

@@ -25,7 +25,7 @@
  * reported as 'I' and TASK_RTLOCK_WAIT (5.15) as 'D'.
  */
 #define TASK_REPORT 0x7fu
-#define TASK_IDLE 0x402u	/* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
+#define TASK_IDLE 0x402u /* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
 #define TASK_RTLOCK_WAIT 0x1000u
 #define TASK_REPORT_IDLE 0x80u
 /* kernel/sched/sched.h: MAX_RT_PRIO 100, nice 0 is static_prio 120. */
@@ -62,8 +62,8 @@ struct kvm_proc_layout {
 	/* mm_struct */
 	struct fld m_pgd, m_arg_start, m_arg_end, m_env_start, m_env_end,
 		m_total_vm, m_rss;
-	uint32_t rss_stride;	/* bytes per counter in mm->rss_stat */
-	int64_t rss_count_off;	/* offset of the count in one counter */
+	uint32_t rss_stride;   /* bytes per counter in mm->rss_stat */
+	int64_t rss_count_off; /* offset of the count in one counter */
 	size_t mm_span;
 	/* cred */
 	struct fld c_uid, c_euid, c_suid, c_gid, c_egid, c_sgid;
@@ -122,9 +122,9 @@ span(const struct fld *const *f, size_t n)
 	return end;
 }
 
-#define SPAN(...)                                                    \
-	span((const struct fld *const[]){ __VA_ARGS__ },             \
-	     sizeof((const struct fld *const[]){ __VA_ARGS__ }) /    \
+#define SPAN(...)                                                 \
+	span((const struct fld *const[]){ __VA_ARGS__ },          \
+	     sizeof((const struct fld *const[]){ __VA_ARGS__ }) / \
 		     sizeof(const struct fld *))
 
 /* Sizes read from BTF are hostile too: a struct span stays small. */
@@ -136,10 +136,10 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 	const uint32_t ps = kd->ptr_size ? (uint32_t)kd->ptr_size : 8;
 	int err = 0;
 
-#define M(type, names, dflt, req, f)                                   \
-	do {                                                           \
-		if ((err = member(kd, type, names, dflt, req, f)))     \
-			return err;                                    \
+#define M(type, names, dflt, req, f)                               \
+	do {                                                       \
+		if ((err = member(kd, type, names, dflt, req, f))) \
+			return err;                                \
 	} while (0)
 	M("task_struct", "tasks", 2 * ps, true, &L->t_tasks);
 	M("task_struct", "pid", 4, true, &L->t_pid);
@@ -191,11 +191,11 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 		L->pid_link_size = (uint32_t)KVM_MIN(sz, 4096);
 		L->pidtype_pgid = 1, L->pidtype_sid = 2;
 	}
-	if (kvm_types_enum(kd, "pid_type", "PIDTYPE_PGID", &v) == 0 &&
-	    v >= 0 && v < 8)
+	if (kvm_types_enum(kd, "pid_type", "PIDTYPE_PGID", &v) == 0 && v >= 0 &&
+	    v < 8)
 		L->pidtype_pgid = (int)v;
-	if (kvm_types_enum(kd, "pid_type", "PIDTYPE_SID", &v) == 0 &&
-	    v >= 0 && v < 8)
+	if (kvm_types_enum(kd, "pid_type", "PIDTYPE_SID", &v) == 0 && v >= 0 &&
+	    v < 8)
 		L->pidtype_sid = (int)v;
 	kvm_error_clear(kd);
 	if (L->t_pids.off >= 0) {
@@ -227,8 +227,8 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 		} else {
 			uint64_t sz;
 			M("percpu_counter", "count", 8, false, &c);
-			if (c.off >= 0 && kvm_types_sizeof(kd, "percpu_counter",
-							   &sz) == 0 &&
+			if (c.off >= 0 &&
+			    kvm_types_sizeof(kd, "percpu_counter", &sz) == 0 &&
 			    sz >= 8 && sz <= 256) {
 				L->rss_stride = (uint32_t)sz;
 				L->rss_count_off = c.off;
@@ -276,15 +276,16 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 	    (uint64_t)L->s_pids.size < (uint64_t)ps * (L->pidtype_sid + 1))
 		L->s_pids.size = ps * (L->pidtype_sid + 1);
 	L->signal_span = KVM_MAX(L->signal_span,
-				 L->s_pids.off >= 0
-					 ? (size_t)L->s_pids.off + L->s_pids.size
-					 : 0);
+				 L->s_pids.off >= 0 ? (size_t)L->s_pids.off +
+							      L->s_pids.size
+						    : 0);
 	if (L->task_span > KVM_PROC_MAX_SPAN ||
 	    L->signal_span > KVM_PROC_MAX_SPAN ||
 	    L->mm_span > KVM_PROC_MAX_SPAN || L->cred_span > KVM_PROC_MAX_SPAN)
 		return kvm_error(kd, KVM_ECORRUPT,
 				 "process list: BTF gives structs larger than "
-				 "%u bytes", KVM_PROC_MAX_SPAN);
+				 "%u bytes",
+				 KVM_PROC_MAX_SPAN);
 	return 0;
 }
 
@@ -293,7 +294,8 @@ static uint64_t get(const kvm_t *kd, const uint8_t *buf, int64_t off,
 static int read_struct(kvm_t *kd, uint64_t va, void *buf, size_t len,
 		       const char *what);
 #define FLD(kd, buf, f) ((f).off >= 0 ? get(kd, buf, (f).off, (f).size) : 0)
-#define PTR(kd, buf, f) ((f).off >= 0 ? get(kd, buf, (f).off, (kd)->ptr_size) : 0)
+#define PTR(kd, buf, f) \
+	((f).off >= 0 ? get(kd, buf, (f).off, (kd)->ptr_size) : 0)
 
 /* init_task: the symbol (kallsyms, -N file, or the exported-symbol table). */
 static int
@@ -302,7 +304,8 @@ layout_init_task(kvm_t *kd, struct kvm_proc_layout *L)
 	int err = kvm_sym_lookup(kd, "init_task", &L->init_task);
 
 	if (err)
-		return kvm_error_ctx(kd, "process list (a System.map or vmlinux "
+		return kvm_error_ctx(kd,
+				     "process list (a System.map or vmlinux "
 				     "of this kernel given with -N has it)");
 	/*
 	 * The swapper task: pid 0, its own real parent (init/init_task.c).
@@ -362,7 +365,6 @@ get(const kvm_t *kd, const uint8_t *buf, int64_t off, uint32_t size)
 {
 	return kvm_tgt_uint(kd, buf + off, size);
 }
-
 
 static int
 read_struct(kvm_t *kd, uint64_t va, void *buf, size_t len, const char *what)
@@ -590,19 +592,22 @@ fill_proc(kvm_t *kd, const struct kvm_proc_layout *L, uint64_t va,
 		kp->p_nlwps = (int32_t)FLD(kd, sb, L->s_nr_threads);
 	uint64_t tty = PTR(kd, sb, L->s_tty);
 	if (L->s_pids.off >= 0) {
-		pgid_pid = get(kd, sb, L->s_pids.off +
+		pgid_pid = get(kd, sb,
+			       L->s_pids.off +
 				       (int64_t)L->pidtype_pgid * kd->ptr_size,
 			       kd->ptr_size);
-		sid_pid = get(kd, sb, L->s_pids.off +
+		sid_pid = get(kd, sb,
+			      L->s_pids.off +
 				      (int64_t)L->pidtype_sid * kd->ptr_size,
 			      kd->ptr_size);
 	} else {
 		int64_t base = L->t_pids.off + L->pl_pid.off;
-		pgid_pid = get(kd, tb, base + (int64_t)L->pidtype_pgid *
-						      L->pid_link_size,
-			       kd->ptr_size);
-		sid_pid = get(kd, tb, base + (int64_t)L->pidtype_sid *
-						     L->pid_link_size,
+		pgid_pid =
+			get(kd, tb,
+			    base + (int64_t)L->pidtype_pgid * L->pid_link_size,
+			    kd->ptr_size);
+		sid_pid = get(kd, tb,
+			      base + (int64_t)L->pidtype_sid * L->pid_link_size,
 			      kd->ptr_size);
 	}
 	free(sb);
@@ -629,11 +634,12 @@ fill_proc(kvm_t *kd, const struct kvm_proc_layout *L, uint64_t va,
 			static const int idx[] = { 0, 1, 3 };
 			int64_t rss = 0;
 			for (int i = 0; i < 3; i++)
-				rss += (int64_t)get(kd, mb,
-						    L->m_rss.off +
-							    idx[i] * L->rss_stride +
-							    L->rss_count_off,
-						    8);
+				rss += (int64_t)
+					get(kd, mb,
+					    L->m_rss.off +
+						    idx[i] * L->rss_stride +
+						    L->rss_count_off,
+					    8);
 			kp->p_vm_rssize = rss > 0 ? (uint64_t)rss : 0;
 		}
 		free(mb);
@@ -688,8 +694,8 @@ seen_add(kvm_t *kd, struct seen *s, uint64_t va)
  * itself, pid 0, which /proc does not list) with its first task_span
  * bytes; it returns 0 to go on, 1 to stop, or an error.
  */
-typedef int visit_fn(kvm_t *kd, const struct kvm_proc_layout *L,
-		     uint64_t task, const uint8_t *tb, void *arg);
+typedef int visit_fn(kvm_t *kd, const struct kvm_proc_layout *L, uint64_t task,
+		     const uint8_t *tb, void *arg);
 
 static int
 walk_tasks(kvm_t *kd, const struct kvm_proc_layout *L, visit_fn *visit,
@@ -737,7 +743,8 @@ walk_tasks(kvm_t *kd, const struct kvm_proc_layout *L, visit_fn *visit,
 		}
 		uint64_t back = get(kd, tb, L->t_tasks.off + ps, ps);
 		int64_t pid = (int32_t)get(kd, tb, L->t_pid.off, L->t_pid.size);
-		if (back != prev || pid <= 0 || pid > (int64_t)KVM_PROC_MAX_TASKS) {
+		if (back != prev || pid <= 0 ||
+		    pid > (int64_t)KVM_PROC_MAX_TASKS) {
 			err = kvm_error(kd, KVM_ECORRUPT,
 					"task list: broken at task 0x%llx after "
 					"%zu tasks (%s)",
@@ -848,8 +855,7 @@ learn_kver(kvm_t *kd)
 	/* 1: looked for and not found (no release is 0.1). */
 	kd->xlat.kver = 1;
 	if (kvm_proc_release(kd, rel, sizeof(rel)) == 0 &&
-	    sscanf(rel, "%u.%u", &a, &b) == 2 && a > 0 && a < 1000 &&
-	    b < 1000)
+	    sscanf(rel, "%u.%u", &a, &b) == 2 && a > 0 && a < 1000 && b < 1000)
 		kd->xlat.kver = KVM_KVER(a, b);
 	kvm_error_clear(kd);
 }
@@ -872,7 +878,8 @@ read_user(kvm_t *kd, uint64_t root, uint64_t va, uint8_t *buf, size_t len,
 		err = kd->arch->uvatop(kd, root, va + done, &pa, &valid, &swp);
 		if (err < 0)
 			break;
-		if (valid == 0 || (err == KVM_UVA_SWAP && valid > kd->page_size)) {
+		if (valid == 0 ||
+		    (err == KVM_UVA_SWAP && valid > kd->page_size)) {
 			err = kvm_error(kd, KVM_EFAULT, "empty mapping");
 			break;
 		}
@@ -1012,7 +1019,8 @@ kvm_proc_dump_args(kvm_t *kd, const struct kinfo_proc2 *p, bool env,
 		return kvm_error(kd, KVM_ENOMEM, "out of memory");
 	err = read_user(kd, root, start, (uint8_t *)buf, len, &done);
 	if (err)
-		err = kvm_error_ctx(kd, "pid %d: %s cut short after %zu of %zu "
+		err = kvm_error_ctx(kd,
+				    "pid %d: %s cut short after %zu of %zu "
 				    "bytes",
 				    pid, what, done, len);
 	*buf_ret = buf;

@@ -152,8 +152,8 @@ live_ticks(uint64_t t, long hz, uint64_t *sec, uint32_t *usec)
 }
 
 static int
-live_parse_stat(kvm_t *kd, int32_t pid, const char *buf, size_t len,
-		long hz, struct kinfo_proc2 *p)
+live_parse_stat(kvm_t *kd, int32_t pid, const char *buf, size_t len, long hz,
+		struct kinfo_proc2 *p)
 {
 	const char *end = buf + len, *s = buf;
 	uint64_t v[ST_LAST + 1];
@@ -209,8 +209,7 @@ live_parse_stat(kvm_t *kd, int32_t pid, const char *buf, size_t len,
  * /proc/PID/status ("Uid:\treal\teffective\tsaved\tfs").
  */
 static bool
-live_status_ids(const char *buf, size_t len, const char *key,
-		uint32_t ids[3])
+live_status_ids(const char *buf, size_t len, const char *key, uint32_t ids[3])
 {
 	const char *end = buf + len;
 	size_t klen = strlen(key);
@@ -471,7 +470,8 @@ kvm_proc_live_uread(kvm_t *kd, const struct kinfo_proc2 *p, uint64_t va,
 						"pid %d: user address 0x%llx "
 						"is not mapped",
 						p->p_pid,
-						(unsigned long long)(va + done));
+						(unsigned long long)(va +
+								     done));
 			else
 				err = live_args_error(kd, p->p_pid, "mem",
 						      errno);
@@ -543,8 +543,8 @@ live_log_time(const char **s, const char *end, uint64_t *ns_ret)
 		return false;
 	while (p < end && *p == ' ')
 		p++;
-	if (p == end || *p == '-' || !live_number(&p, end, &sec) ||
-	    p == end || *p++ != '.')
+	if (p == end || *p == '-' || !live_number(&p, end, &sec) || p == end ||
+	    *p++ != '.')
 		return false;
 	for (; p < end && live_isdigit(*p); p++)
 		if (scale < 1000000000) {

@@ -77,28 +77,28 @@ struct swap_file {
 };
 
 struct swap_area {
-	uint64_t si;		/* struct swap_info_struct * */
+	uint64_t si; /* struct swap_info_struct * */
 	uint32_t max, pages;
-	uint64_t swap_map;	/* unsigned char [max] */
-	uint64_t mapping;	/* the area file's f_mapping */
+	uint64_t swap_map; /* unsigned char [max] */
+	uint64_t mapping;  /* the area file's f_mapping */
 	char name[AREA_NAME_MAX];
-	int file;		/* the given file that is this area, or -1 */
-	char why[320];		/* why no file is, when file < 0 */
+	int file;      /* the given file that is this area, or -1 */
+	char why[320]; /* why no file is, when file < 0 */
 };
 
 struct kvm_swap {
 	struct swap_file *files;
 	size_t nfiles;
-	bool from_proc;		/* the files came from /proc/swaps */
-	int state;		/* 0 not loaded, 1 loaded, -code failed */
+	bool from_proc; /* the files came from /proc/swaps */
+	int state;	/* 0 not loaded, 1 loaded, -code failed */
 	char note[_POSIX2_LINE_MAX];
-	unsigned nareas;	/* nr_swapfiles */
+	unsigned nareas; /* nr_swapfiles */
 	struct swap_area areas[MAX_AREAS];
 	/* Layout, from BTF. */
-	uint64_t o_space_pages;	/* address_space.i_pages.xa_head */
+	uint64_t o_space_pages; /* address_space.i_pages.xa_head */
 	uint64_t space_size;	/* sizeof(struct address_space) */
 	uint64_t swapper_spaces;
-	bool no_swapper_spaces;	/* not found: a 6.18+ swap cache */
+	bool no_swapper_spaces; /* not found: a 6.18+ swap cache */
 	int layout_state;	/* cache_layout(): 0 not tried, 1, -code */
 	char layout_note[_POSIX2_LINE_MAX];
 	uint64_t vmemmap, page_size_struct;
@@ -151,8 +151,7 @@ file_header(kvm_t *kd, struct swap_file *f)
 	uint32_t v[3];
 	memcpy(v, b + HDR_VERSION, sizeof(v));
 	/* The header is in the byte order of the machine that made it. */
-	bool swab = kd->big_endian != (__BYTE_ORDER__ ==
-				       __ORDER_BIG_ENDIAN__);
+	bool swab = kd->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 	for (int i = 0; i < 3; i++)
 		if (swab)
 			v[i] = __builtin_bswap32(v[i]);
@@ -355,8 +354,7 @@ read_u32(kvm_t *kd, uint64_t va, uint32_t *v)
  * layout or memory it cannot follow, what it has (a last component).
  */
 static void
-path_name(kvm_t *kd, uint64_t dentry, uint64_t vfsmnt, char *out,
-	  size_t outsz)
+path_name(kvm_t *kd, uint64_t dentry, uint64_t vfsmnt, char *out, size_t outsz)
 {
 	uint64_t o_name, o_parent, o_mnt, o_mparent, o_mpoint, o_mroot;
 	char buf[AREA_NAME_MAX];
@@ -510,8 +508,8 @@ cache_layout_load(kvm_t *kd, struct kvm_swap *s)
 	uint64_t memstart_va, m;
 	bool have_memstart =
 		kvm_vmcoreinfo_number(&kd->vmci, "PHYS_OFFSET", &memstart);
-	if (!have_memstart && !kvm_sym_lookup(kd, "memstart_addr",
-					      &memstart_va) &&
+	if (!have_memstart &&
+	    !kvm_sym_lookup(kd, "memstart_addr", &memstart_va) &&
 	    !read_u64(kd, memstart_va, &m)) {
 		memstart = (int64_t)m;
 		have_memstart = true;
@@ -720,19 +718,21 @@ static void
 fmt_size(uint64_t bytes, char *out, size_t outsz)
 {
 	if (bytes >= (1ULL << 30) && bytes % (1ULL << 30) == 0)
-		snprintf(out, outsz, "%" PRIu64 " GiB", (uint64_t)(bytes >> 30));
+		snprintf(out, outsz, "%" PRIu64 " GiB",
+			 (uint64_t)(bytes >> 30));
 	else if (bytes >= (1ULL << 20))
 		snprintf(out, outsz, "%" PRIu64 " MiB",
 			 (uint64_t)((bytes + (1ULL << 19)) >> 20));
 	else
-		snprintf(out, outsz, "%" PRIu64 " KiB", (uint64_t)(bytes >> 10));
+		snprintf(out, outsz, "%" PRIu64 " KiB",
+			 (uint64_t)(bytes >> 10));
 }
 
 /* What the dump says of a given file as one of its areas. */
 enum verdict {
-	NOT_AREA,	/* sizes or contents disagree: why says how */
-	SIZES_ONLY,	/* sizes agree; the dump holds nothing more to check */
-	VERIFIED,	/* the header, or swap cache pages, agree too */
+	NOT_AREA,   /* sizes or contents disagree: why says how */
+	SIZES_ONLY, /* sizes agree; the dump holds nothing more to check */
+	VERIFIED,   /* the header, or swap cache pages, agree too */
 };
 
 /* swap_map bytes scanned for swap cache pages, and pages compared. */
@@ -747,8 +747,8 @@ enum verdict {
  */
 static void
 verify_content(kvm_t *kd, struct kvm_swap *s, unsigned type,
-	       const struct swap_area *a, const struct swap_file *f,
-	       int *same, int *differ, uint64_t *slot_ret)
+	       const struct swap_area *a, const struct swap_file *f, int *same,
+	       int *differ, uint64_t *slot_ret)
 {
 	int64_t dirty, wb;
 	uint8_t map[4096];
@@ -756,8 +756,8 @@ verify_content(kvm_t *kd, struct kvm_swap *s, unsigned type,
 
 	*same = *differ = 0;
 	if (kvm_types_enum(kd, "pageflags", "PG_dirty", &dirty) ||
-	    kvm_types_enum(kd, "pageflags", "PG_writeback", &wb) ||
-	    dirty < 0 || dirty > 63 || wb < 0 || wb > 63)
+	    kvm_types_enum(kd, "pageflags", "PG_writeback", &wb) || dirty < 0 ||
+	    dirty > 63 || wb < 0 || wb > 63)
 		goto out;
 	mem = malloc(kd->page_size);
 	disk = malloc(kd->page_size);
@@ -837,17 +837,19 @@ file_is_area(kvm_t *kd, struct kvm_swap *s, unsigned type,
 	     size_t whysz)
 {
 	if (f->page_size != kd->page_size) {
-		snprintf(why, whysz, "%s has %" PRIu32 "-byte pages, the "
-			 "dump %" PRIu32, f->path, f->page_size,
-			 kd->page_size);
+		snprintf(why, whysz,
+			 "%s has %" PRIu32 "-byte pages, the "
+			 "dump %" PRIu32,
+			 f->path, f->page_size, kd->page_size);
 		return NOT_AREA;
 	}
 	if ((uint64_t)f->last_page + 1 != a->max ||
 	    (uint64_t)a->pages + f->nr_bad > f->last_page) {
-		snprintf(why, whysz, "%s has %" PRIu64 " pages (%" PRIu32
+		snprintf(why, whysz,
+			 "%s has %" PRIu64 " pages (%" PRIu32
 			 " bad), the area %" PRIu32 " (%" PRIu32 " usable)",
-			 f->path, (uint64_t)f->last_page + 1, f->nr_bad,
-			 a->max, a->pages);
+			 f->path, (uint64_t)f->last_page + 1, f->nr_bad, a->max,
+			 a->pages);
 		return NOT_AREA;
 	}
 	uint64_t pa = 0;
@@ -860,8 +862,10 @@ file_is_area(kvm_t *kd, struct kvm_swap *s, unsigned type,
 			return VERIFIED;
 		char uuid[37];
 		hex_uuid(info + (HDR_UUID - HDR_INFO), uuid);
-		snprintf(why, whysz, "%s is the swap area with UUID %s, the "
-			 "dump's has UUID %s", f->path, f->uuid, uuid);
+		snprintf(why, whysz,
+			 "%s is the swap area with UUID %s, the "
+			 "dump's has UUID %s",
+			 f->path, f->uuid, uuid);
 		return NOT_AREA;
 	}
 	kvm_error_clear(kd);
@@ -869,10 +873,11 @@ file_is_area(kvm_t *kd, struct kvm_swap *s, unsigned type,
 	uint64_t slot = 0;
 	verify_content(kd, s, type, a, f, &same, &differ, &slot);
 	if (differ) {
-		snprintf(why, whysz, "slot %" PRIu64 " of %s differs from "
+		snprintf(why, whysz,
+			 "slot %" PRIu64 " of %s differs from "
 			 "the page the dump's swap cache holds for it (%d of "
-			 "%d pages compared differ)", slot, f->path, differ,
-			 same + differ);
+			 "%d pages compared differ)",
+			 slot, f->path, differ, same + differ);
 		return NOT_AREA;
 	}
 	if (same)
@@ -880,11 +885,15 @@ file_is_area(kvm_t *kd, struct kvm_swap *s, unsigned type,
 	uint64_t want = (uint64_t)a->max * kd->page_size;
 	char cut[96] = "";
 	if (f->size < want)
-		snprintf(cut, sizeof(cut), "; and it is cut short: %" PRIu64
-			 " of %" PRIu64 " bytes", f->size, want);
-	snprintf(why, whysz, "%s has its size, but the dump holds nothing "
+		snprintf(cut, sizeof(cut),
+			 "; and it is cut short: %" PRIu64 " of %" PRIu64
+			 " bytes",
+			 f->size, want);
+	snprintf(why, whysz,
+		 "%s has its size, but the dump holds nothing "
 		 "to check its contents against (neither the area's header "
-		 "nor a page of its swap cache)%s", f->path, cut);
+		 "nor a page of its swap cache)%s",
+		 f->path, cut);
 	return SIZES_ONLY;
 }
 
@@ -907,8 +916,8 @@ match(kvm_t *kd, struct kvm_swap *s)
 			const struct swap_file *f = &s->files[k];
 			if (f->fd < 0)
 				continue;
-			enum verdict v = file_is_area(kd, s, i, a, f, w,
-						      sizeof(w));
+			enum verdict v =
+				file_is_area(kd, s, i, a, f, w, sizeof(w));
 			/*
 			 * The running kernel's own /proc/swaps names its
 			 * areas: there the sizes are enough.
@@ -985,8 +994,7 @@ area_error(kvm_t *kd, const struct kvm_swap *s, unsigned type,
 
 	fmt_size((uint64_t)a->max * kd->page_size, size, sizeof(size));
 	return kvm_error(kd, KVM_ENODATA,
-			 "page in swap area %u (%s, %s), slot %" PRIu64
-			 ", %s",
+			 "page in swap area %u (%s, %s), slot %" PRIu64 ", %s",
 			 type, a->name, size, e->offset, what);
 }
 
@@ -1032,7 +1040,8 @@ zswap_has(kvm_t *kd, struct kvm_swap *s, unsigned type, uint64_t slot)
 				return kvm_error_ctx(kd, "zswap tree");
 		}
 		return node ? kvm_error(kd, KVM_ECORRUPT,
-					"zswap tree deeper than 128") : 0;
+					"zswap tree deeper than 128")
+			    : 0;
 	}
 	uint64_t xsize;
 	if (!kvm_types_sizeof(kd, "xarray", &xsize) && !cache_layout(kd, s)) {
@@ -1074,11 +1083,13 @@ zswap_check(kvm_t *kd, struct kvm_swap *s, unsigned type,
 		return 0;
 	if (in > 0)
 		return kvm_error(kd, KVM_ENOTSUP,
-				 "page in swap area %u, slot %" PRIu64 ", is in "
+				 "page in swap area %u, slot %" PRIu64
+				 ", is in "
 				 "zswap: compressed in memory, not readable "
 				 "(its disk slot was never written)",
 				 type, e->offset);
-	return kvm_error_ctx(kd, "page in swap area %u, slot %" PRIu64 ": "
+	return kvm_error_ctx(kd,
+			     "page in swap area %u, slot %" PRIu64 ": "
 			     "zswap holds %" PRIu32 " pages, and whether this "
 			     "is one cannot be told",
 			     type, e->offset, n);
@@ -1110,8 +1121,7 @@ kvm_swap_read(kvm_t *kd, const struct kvm_swp_entry *e, uint64_t pgoff,
 				 e->pte, s->nareas, e->type);
 	const struct swap_area *a = &s->areas[e->type];
 	if (e->offset == 0 || e->offset >= a->max)
-		return area_error(kd, s, e->type, e,
-				  "is outside the area");
+		return area_error(kd, s, e->type, e, "is outside the area");
 	uint8_t count;
 	size_t done;
 	if (kvm_virt_read(kd, a->swap_map + e->offset, &count, 1, &done))
@@ -1127,12 +1137,13 @@ kvm_swap_read(kvm_t *kd, const struct kvm_swp_entry *e, uint64_t pgoff,
 	if (count & SWAP_HAS_CACHE) {
 		uint64_t space, pa = 0;
 		if ((err = swap_space(kd, s, e->type, e->offset, &space)))
-			return kvm_error_ctx(kd, "page in swap area %u, slot "
+			return kvm_error_ctx(kd,
+					     "page in swap area %u, slot "
 					     "%" PRIu64 ", which is in the "
 					     "swap cache",
 					     e->type, e->offset);
-		if ((err = cache_page(kd, s, space, e->offset, true, &pa,
-				      NULL, NULL)))
+		if ((err = cache_page(kd, s, space, e->offset, true, &pa, NULL,
+				      NULL)))
 			return kvm_error_ctx(kd, "swap area %u, slot %" PRIu64,
 					     e->type, e->offset);
 		if (pa) {
@@ -1170,7 +1181,9 @@ kvm_swap_read(kvm_t *kd, const struct kvm_swp_entry *e, uint64_t pgoff,
 	if (n < 0)
 		return kvm_error_sys(kd, "swap area %s", f->path);
 	if ((size_t)n != len)
-		return kvm_error(kd, KVM_ENODATA, "swap area %s: short read "
-				 "at byte %" PRIu64, f->path, at);
+		return kvm_error(kd, KVM_ENODATA,
+				 "swap area %s: short read "
+				 "at byte %" PRIu64,
+				 f->path, at);
 	return 0;
 }

@@ -61,8 +61,7 @@ from_uts(kvm_t *kd, char *out, size_t outsz)
 	    (err = kvm_types_offsetof(kd, "uts_namespace", "name", &name_off,
 				      &size)))
 		return err;
-	if (kvm_types_offsetof(kd, "new_utsname", "release", &rel_off,
-			       &size)) {
+	if (kvm_types_offsetof(kd, "new_utsname", "release", &rel_off, &size)) {
 		kvm_error_clear(kd);
 		rel_off = 2 * UTS_LEN;
 	}
@@ -88,8 +87,7 @@ struct banner_scan {
 };
 
 static int
-banner_window(void *arg, uint64_t va, const uint8_t *b, size_t n,
-	      size_t starts)
+banner_window(void *arg, uint64_t va, const uint8_t *b, size_t n, size_t starts)
 {
 	static const char prefix[] = "Linux version ";
 	const size_t pl = sizeof(prefix) - 1;

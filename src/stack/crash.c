@@ -21,8 +21,8 @@
 /* The log's markers, as crash(8) and drgn rank them. */
 static const char *const panic_mark = "Kernel panic - not syncing";
 static const char *const oops_marks[] = {
-	"BUG:", "Unable to handle kernel", "kernel BUG at", "Oops:",
-	"general protection fault", "WARNING:",
+	"BUG:",	 "Unable to handle kernel",  "kernel BUG at",
+	"Oops:", "general protection fault", "WARNING:",
 };
 
 /*
@@ -30,22 +30,62 @@ static const char *const oops_marks[] = {
  * where a bug is, so titles and signatures skip them.
  */
 static const char *const machinery[] = {
-	"panic", "vpanic", "nmi_panic", "__crash_kexec", "crash_kexec",
-	"machine_crash_shutdown", "native_machine_crash_shutdown",
-	"crash_smp_send_stop", "dump_stack", "dump_stack_lvl", "show_stack",
-	"show_trace_log_lvl", "die", "__die", "__die_body", "die_addr",
-	"oops_begin", "oops_end", "do_trap", "do_error_trap", "handle_bug",
-	"handle_invalid_op", "exc_invalid_op", "asm_exc_invalid_op",
-	"exc_page_fault", "asm_exc_page_fault", "page_fault_oops",
-	"kernelmode_fixup_or_oops", "__bad_area_nosemaphore",
-	"bad_area_nosemaphore", "do_user_addr_fault", "do_kern_addr_fault",
-	"exc_general_protection", "asm_exc_general_protection", "__warn",
-	"warn_slowpath_fmt", "report_bug", "bug_handler", "call_break_hook",
-	"brk_handler", "do_debug_exception", "el1_dbg", "el1h_64_sync_handler",
-	"el1h_64_sync", "el1_abort", "do_mem_abort", "__do_kernel_fault",
-	"die_kernel_fault", "do_page_fault", "do_translation_fault",
-	"arm64_notify_die", "do_el1_undef", "do_el1_bti", "el1_undef",
-	"bust_spinlocks", "console_flush_on_panic",
+	"panic",
+	"vpanic",
+	"nmi_panic",
+	"__crash_kexec",
+	"crash_kexec",
+	"machine_crash_shutdown",
+	"native_machine_crash_shutdown",
+	"crash_smp_send_stop",
+	"dump_stack",
+	"dump_stack_lvl",
+	"show_stack",
+	"show_trace_log_lvl",
+	"die",
+	"__die",
+	"__die_body",
+	"die_addr",
+	"oops_begin",
+	"oops_end",
+	"do_trap",
+	"do_error_trap",
+	"handle_bug",
+	"handle_invalid_op",
+	"exc_invalid_op",
+	"asm_exc_invalid_op",
+	"exc_page_fault",
+	"asm_exc_page_fault",
+	"page_fault_oops",
+	"kernelmode_fixup_or_oops",
+	"__bad_area_nosemaphore",
+	"bad_area_nosemaphore",
+	"do_user_addr_fault",
+	"do_kern_addr_fault",
+	"exc_general_protection",
+	"asm_exc_general_protection",
+	"__warn",
+	"warn_slowpath_fmt",
+	"report_bug",
+	"bug_handler",
+	"call_break_hook",
+	"brk_handler",
+	"do_debug_exception",
+	"el1_dbg",
+	"el1h_64_sync_handler",
+	"el1h_64_sync",
+	"el1_abort",
+	"do_mem_abort",
+	"__do_kernel_fault",
+	"die_kernel_fault",
+	"do_page_fault",
+	"do_translation_fault",
+	"arm64_notify_die",
+	"do_el1_undef",
+	"do_el1_bti",
+	"el1_undef",
+	"bust_spinlocks",
+	"console_flush_on_panic",
 };
 
 /* name without the compiler's clone suffixes (.cold, .constprop.0...). */
@@ -112,7 +152,8 @@ void
 kvm_crash_kind(const char *msg, char *out, size_t outsz)
 {
 	static const char *const cuts[] = { " at ", ", address", " for address",
-					     "!", " CPU:", ": 0", " [#" };
+					    "!",    " CPU:",	 ": 0",
+					    " [#" };
 	size_t n = strlen(msg);
 
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(*cuts); i++) {
@@ -124,10 +165,12 @@ kvm_crash_kind(const char *msg, char *out, size_t outsz)
 	for (size_t i = 0; i < n && o + 1 < outsz;) {
 		size_t j = i;
 		if (msg[i] == '0' && i + 1 < n && msg[i + 1] == 'x') {
-			for (j = i + 2; j < n && isxdigit((unsigned char)msg[j]);)
+			for (j = i + 2;
+			     j < n && isxdigit((unsigned char)msg[j]);)
 				j++;
 		} else if (isdigit((unsigned char)msg[i])) {
-			bool hexword = i == 0 || !isalnum((unsigned char)msg[i - 1]);
+			bool hexword = i == 0 ||
+				       !isalnum((unsigned char)msg[i - 1]);
 			size_t d = i, h = i;
 			while (d < n && isdigit((unsigned char)msg[d]))
 				d++;
@@ -212,12 +255,13 @@ taint_from_memory(kvm_t *kd, struct kvm_crash *c)
 	c->kc_taint_known = 1;
 	c->kc_taint = v;
 	if (v == 0) {
-		snprintf(c->kc_taint_str, sizeof(c->kc_taint_str), "Not tainted");
+		snprintf(c->kc_taint_str, sizeof(c->kc_taint_str),
+			 "Not tainted");
 		return;
 	}
 	size_t o = 0;
-	for (size_t i = 0; i < sizeof(taint_letters) - 1 &&
-			   o + 1 < sizeof(c->kc_taint_str);
+	for (size_t i = 0;
+	     i < sizeof(taint_letters) - 1 && o + 1 < sizeof(c->kc_taint_str);
 	     i++)
 		if (v & (1ull << i))
 			c->kc_taint_str[o++] = taint_letters[i];
@@ -367,7 +411,8 @@ kvm_getcrash2(kvm_t *kd, int flags)
 			if (strcmp(m, "WARNING:") != 0)
 				cause_i = i;
 			else if (panic_i == n)
-				for (size_t k = i + 1; k < n && k < i + 400; k++)
+				for (size_t k = i + 1; k < n && k < i + 400;
+				     k++)
 					if (strstr(e[k].text, panic_mark)) {
 						cause_i = i;
 						break;
@@ -380,7 +425,8 @@ kvm_getcrash2(kvm_t *kd, int flags)
 	if (cause_i < n) {
 		copy_line(c->kc_cause, sizeof(c->kc_cause), e[cause_i].text);
 		if (!c->kc_message[0])
-			memcpy(c->kc_message, c->kc_cause, sizeof(c->kc_message));
+			memcpy(c->kc_message, c->kc_cause,
+			       sizeof(c->kc_message));
 	}
 	size_t first = KVM_MIN(panic_i, cause_i);
 	if (first < n)

@@ -103,12 +103,14 @@ load(kvm_t *kd, struct modlist *ml)
 		    m.text_lo + v < m.text_lo)
 			break;
 		m.text_hi = m.text_lo + v;
-		if (orc && kvm_virt_read_uint(kd, mod + o_norcs, 4, &m.norcs) == 0 &&
+		if (orc &&
+		    kvm_virt_read_uint(kd, mod + o_norcs, 4, &m.norcs) == 0 &&
 		    (kvm_virt_read_uint(kd, mod + o_oip, 8, &m.orc_ip) ||
 		     kvm_virt_read_uint(kd, mod + o_orc, 8, &m.orc)))
 			m.norcs = 0;
 		uint64_t ks;
-		if (syms && kvm_virt_read_uint(kd, mod + o_ks, 8, &ks) == 0 && ks &&
+		if (syms && kvm_virt_read_uint(kd, mod + o_ks, 8, &ks) == 0 &&
+		    ks &&
 		    kvm_virt_read_uint(kd, ks + o_st, 8, &m.symtab) == 0 &&
 		    kvm_virt_read_uint(kd, ks + o_nst, 4, &v) == 0 &&
 		    kvm_virt_read_uint(kd, ks + o_str, 8, &m.strtab) == 0)

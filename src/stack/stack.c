@@ -87,8 +87,7 @@ kvm_unwind_read(kvm_t *kd, struct kvm_unwind *u, uint64_t va, void *buf,
 }
 
 int
-kvm_unwind_word(kvm_t *kd, struct kvm_unwind *u, uint64_t va,
-		uint64_t *val_ret)
+kvm_unwind_word(kvm_t *kd, struct kvm_unwind *u, uint64_t va, uint64_t *val_ret)
 {
 	uint8_t b[8];
 	int err = kvm_unwind_read(kd, u, va, b, 8);
@@ -102,7 +101,8 @@ uint64_t
 kvm_stack_thread_size(kvm_t *kd)
 {
 	static const char *const starts[] = { "__start_init_stack",
-					      "__start_init_task", "init_stack" };
+					      "__start_init_task",
+					      "init_stack" };
 	static const char *const ends[] = { "__end_init_stack",
 					    "__end_init_task" };
 	uint64_t lo = 0, hi = 0;
@@ -200,17 +200,20 @@ task_read(kvm_t *kd, struct kvm_stack_state *st, uint64_t task,
 	ks->ks_comm[sizeof(ks->ks_comm) - 1] = '\0';
 	*exit_state = 0;
 	if (st->t_exit_state >= 0 &&
-	    (err = kvm_virt_read_uint(kd, task + st->t_exit_state, 4, exit_state)))
+	    (err = kvm_virt_read_uint(kd, task + st->t_exit_state, 4,
+				      exit_state)))
 		return kvm_error_ctx(kd, "task 0x%llx: exit_state",
 				     (unsigned long long)task);
-	if ((err = kvm_virt_read_uint(kd, task + st->t_stack, kd->ptr_size, &v)))
+	if ((err = kvm_virt_read_uint(kd, task + st->t_stack, kd->ptr_size,
+				      &v)))
 		return kvm_error_ctx(kd, "task 0x%llx: stack",
 				     (unsigned long long)task);
 	ks->ks_stack_base = v;
 	*on_cpu = -1;
 	if (st->t_on_cpu >= 0 && st->t_cpu >= 0 &&
 	    kvm_virt_read_uint(kd, task + st->t_on_cpu, 4, &v) == 0 && v != 0 &&
-	    kvm_virt_read_uint(kd, task + st->t_cpu, 4, &v) == 0 && v < KVM_MAX_CPUS)
+	    kvm_virt_read_uint(kd, task + st->t_cpu, 4, &v) == 0 &&
+	    v < KVM_MAX_CPUS)
 		*on_cpu = (int)v;
 	kvm_error_clear(kd);
 	return 0;
@@ -371,11 +374,12 @@ symbolize(kvm_t *kd, struct kvm_stack_state *st, struct kvm_unwind *u)
 		/* A module's text first: the kernel's last symbol has no end. */
 		const struct kvm_module *m = kvm_stack_module_at(kd, at);
 		if (m) {
-			memcpy(st->modnames[i], m->name, sizeof(st->modnames[i]));
+			memcpy(st->modnames[i], m->name,
+			       sizeof(st->modnames[i]));
 			f->kf_module = st->modnames[i];
 			if (kvm_stack_module_sym(kd, m, at, st->symnames[i],
-						 sizeof(st->symnames[i]), &start,
-						 &size) == 0) {
+						 sizeof(st->symnames[i]),
+						 &start, &size) == 0) {
 				f->kf_sym = st->symnames[i];
 				f->kf_symoff = f->kf_pc - start;
 				f->kf_symsize = size;

@@ -26,9 +26,9 @@
 
 /* One unwind in progress: what the unwinder starts from and builds. */
 struct kvm_unwind {
-	uint64_t task;			/* task_struct */
+	uint64_t task;			 /* task_struct */
 	uint64_t stack_base, stack_size; /* its task stack */
-	int cpu;			/* started from this CPU's registers, or -1 */
+	int cpu; /* started from this CPU's registers, or -1 */
 	/* Registers, DWARF numbers (include/kvm.h KVM_REG_*). */
 	uint64_t regs[KVM_STACK_NREGS];
 	uint64_t valid;
@@ -76,7 +76,7 @@ extern const struct kvm_unwinder kvm_unwind_aarch64;
 /* A loaded module (modules.c). */
 struct kvm_module {
 	char name[64];
-	uint64_t text_lo, text_hi;  /* its core text */
+	uint64_t text_lo, text_hi;   /* its core text */
 	uint64_t orc_ip, orc, norcs; /* x86_64: struct module's arch */
 	uint64_t symtab, strtab;     /* struct mod_kallsyms */
 	uint32_t nsyms;
@@ -98,7 +98,7 @@ void kvm_stack_modules_fini(kvm_t *kd);
 
 /* What the handle keeps (kd->stack). */
 struct kvm_stack_state {
-	void *arch;	   /* the unwinder's tables, its own type */
+	void *arch; /* the unwinder's tables, its own type */
 	struct kvm_stack result;
 	struct kvm_frame frames[KVM_STACK_MAX_FRAMES];
 	/* Module frames' names (kf_module, kf_sym point in here). */
@@ -126,8 +126,8 @@ struct kvm_stack_state {
  * Add a frame: pc, sp, flags (KVM_FRAME_*); regs the pt_regs address for
  * KVM_FRAME_REGS.  0, or -KVM_ECORRUPT past KVM_STACK_MAX_FRAMES.
  */
-int kvm_unwind_push(kvm_t *kd, struct kvm_unwind *u, uint64_t pc,
-		    uint64_t sp, uint64_t regs, unsigned flags);
+int kvm_unwind_push(kvm_t *kd, struct kvm_unwind *u, uint64_t pc, uint64_t sp,
+		    uint64_t regs, unsigned flags);
 /* Read len bytes at va for the unwinder: 0 or an error (recorded). */
 int kvm_unwind_read(kvm_t *kd, struct kvm_unwind *u, uint64_t va, void *buf,
 		    size_t len);

@@ -32,7 +32,7 @@ static const uint64_t thread_sizes[] = { 16384, 32768, 65536, 8192 };
 struct a64 {
 	int state; /* 0 not loaded, 1 loaded, -code failed */
 	char why[_POSIX2_LINE_MAX];
-	int64_t t_fp, t_sp, t_pc; /* task_struct.thread.cpu_context.* */
+	int64_t t_fp, t_sp, t_pc;   /* task_struct.thread.cpu_context.* */
 	uint64_t pt_size, pt_frame; /* sizeof(pt_regs), its stackframe */
 	bool meta;		    /* 6.13+: frame_record_meta */
 	uint64_t meta_type;	    /* offset of its type */
@@ -64,8 +64,8 @@ load(kvm_t *kd, struct a64 *a)
 		*dst[i] = (int64_t)off;
 	}
 	if ((err = kvm_types_sizeof(kd, "pt_regs", &a->pt_size)) ||
-	    (err = kvm_types_offsetof(kd, "pt_regs", "stackframe",
-				      &a->pt_frame, &size)))
+	    (err = kvm_types_offsetof(kd, "pt_regs", "stackframe", &a->pt_frame,
+				      &size)))
 		return kvm_error_ctx(kd, "aarch64 stacks");
 	if (a->pt_size < PT_PSTATE + 8 || a->pt_size > 4096 ||
 	    a->pt_frame + 16 > a->pt_size)
@@ -74,8 +74,8 @@ load(kvm_t *kd, struct a64 *a)
 				 "frame record at %llu",
 				 (unsigned long long)a->pt_size,
 				 (unsigned long long)a->pt_frame);
-	if (kvm_types_offsetof(kd, "frame_record_meta", "type", &off,
-			       &size) == 0 &&
+	if (kvm_types_offsetof(kd, "frame_record_meta", "type", &off, &size) ==
+		    0 &&
 	    a->pt_frame + off + 8 <= a->pt_size) {
 		a->meta = true;
 		a->meta_type = off;
@@ -206,7 +206,8 @@ a64_walk(kvm_t *kd, struct kvm_unwind *u)
 	unsigned flags = 0;
 	if (u->at_regs) {
 		flags = KVM_FRAME_REGS;
-		if ((u->mode & 0xf) == 0) { /* EL0: user mode, no kernel stack */
+		if ((u->mode & 0xf) ==
+		    0) { /* EL0: user mode, no kernel stack */
 			err = kvm_unwind_push(kd, u, pc,
 					      u->regs[KVM_REG_AARCH64_SP], 0,
 					      KVM_FRAME_REGS | KVM_FRAME_USER |

@@ -49,36 +49,55 @@ enum {
 
 /* struct pt_regs, in words (arch/x86/include/asm/ptrace.h). */
 enum {
-	PT_R15, PT_R14, PT_R13, PT_R12, PT_BP, PT_BX, PT_R11, PT_R10, PT_R9,
-	PT_R8, PT_AX, PT_CX, PT_DX, PT_SI, PT_DI, PT_ORIG_AX, PT_IP, PT_CS,
-	PT_FLAGS, PT_SP, PT_SS, PT_NREGS
+	PT_R15,
+	PT_R14,
+	PT_R13,
+	PT_R12,
+	PT_BP,
+	PT_BX,
+	PT_R11,
+	PT_R10,
+	PT_R9,
+	PT_R8,
+	PT_AX,
+	PT_CX,
+	PT_DX,
+	PT_SI,
+	PT_DI,
+	PT_ORIG_AX,
+	PT_IP,
+	PT_CS,
+	PT_FLAGS,
+	PT_SP,
+	PT_SS,
+	PT_NREGS
 };
 #define PT_IRET_OFF (PT_IP * 8) /* an iret frame starts at pt_regs.ip */
 
 /* DWARF numbers of the pt_regs words (-1: none). */
-static const int8_t pt_dwarf[PT_NREGS] = {
-	15, 14, 13, 12, 6, 3, 11, 10, 9, 8, 0, 2, 1, 4, 5, -1, 16, -1, -1, 7, -1
-};
+static const int8_t pt_dwarf[PT_NREGS] = { 15, 14, 13, 12, 6,  3, 11,
+					   10, 9,  8,  0,  2,  1, 4,
+					   5,  -1, 16, -1, -1, 7, -1 };
 
 /* A text range and its ORC tables (vmlinux or one module). */
 struct orc_table {
 	uint64_t ip, orc; /* int32 ip[n], struct orc_entry orc[n] */
 	uint64_t n;
-	uint64_t lo, hi;  /* the text addresses it covers */
-	char name[64];	  /* module name; "" for vmlinux */
+	uint64_t lo, hi; /* the text addresses it covers */
+	char name[64];	 /* module name; "" for vmlinux */
 };
 
 struct x86_orc {
-	int state;	   /* 0 not loaded, 1 loaded, -code failed */
-	char why[_POSIX2_LINE_MAX];	   /* its message */
+	int state;		    /* 0 not loaded, 1 loaded, -code failed */
+	char why[_POSIX2_LINE_MAX]; /* its message */
 	struct orc_table vmlinux;
 	struct orc_table *mods;
 	size_t nmods;
 	bool mods_done;
 	/* Layout: bit positions counted from the entry's bit 32. */
 	unsigned type_shift, type_bits;
-	int end_shift, signal_shift; /* -1: not in this layout */
-	bool new_types;		     /* 6.4's type numbers */
+	int end_shift, signal_shift;  /* -1: not in this layout */
+	bool new_types;		      /* 6.4's type numbers */
 	bool sp_indirect_deref_first; /* SP_INDIRECT as since 5.12 */
 	uint64_t ret_from_fork[2];
 	/* struct inactive_task_frame, task_struct.thread.sp */
@@ -178,8 +197,8 @@ orc_ip_at(kvm_t *kd, const struct orc_table *t, uint64_t i, uint64_t *ip)
 	int err = read_image(kd, t->ip + 4 * i, b, 4);
 
 	if (!err)
-		*ip = t->ip + 4 * i + (uint64_t)(int64_t)(int32_t)
-						kvm_tgt_uint(kd, b, 4);
+		*ip = t->ip + 4 * i +
+		      (uint64_t)(int64_t)(int32_t)kvm_tgt_uint(kd, b, 4);
 	return err;
 }
 
@@ -321,7 +340,8 @@ modules_load(kvm_t *kd, struct x86_orc *o)
 	if (!n || !(o->mods = calloc(n, sizeof(*o->mods))))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		struct orc_table t = { .ip = m[i].orc_ip, .orc = m[i].orc,
+		struct orc_table t = { .ip = m[i].orc_ip,
+				       .orc = m[i].orc,
 				       .n = m[i].norcs };
 		memcpy(t.name, m[i].name, sizeof(t.name));
 		if (t.n && t.n <= ORC_MAX_ENTRIES && t.ip && t.orc &&
@@ -342,8 +362,7 @@ modules_load(kvm_t *kd, struct x86_orc *o)
 /* ----------------------------------------------------------- lookup */
 
 static void
-decode(kvm_t *kd, const struct x86_orc *o, const uint8_t e[6],
-       struct orc *r)
+decode(kvm_t *kd, const struct x86_orc *o, const uint8_t e[6], struct orc *r)
 {
 	uint16_t bits = (uint16_t)kvm_tgt_uint(kd, e + 4, 2);
 
@@ -372,8 +391,7 @@ decode(kvm_t *kd, const struct x86_orc *o, const uint8_t e[6],
  */
 static int
 orc_find_at(kvm_t *kd, struct x86_orc *o, uint64_t ip, struct orc *r,
-	    const char **mod, const struct orc_table **t_ret,
-	    uint64_t *idx_ret)
+	    const char **mod, const struct orc_table **t_ret, uint64_t *idx_ret)
 {
 	const struct orc_table *t = NULL;
 
@@ -535,7 +553,7 @@ struct state {
 	uint64_t ip, sp, bp;
 	uint64_t pt[PT_NREGS]; /* the registers of the last pt_regs frame */
 	bool have_pt, full_pt;
-	bool signal;	       /* ip is not a return address */
+	bool signal; /* ip is not a return address */
 	bool unreliable;
 };
 
@@ -546,8 +564,7 @@ user_mode(const struct state *s)
 }
 
 static int
-get_reg(kvm_t *kd, const struct state *s, int pt, uint64_t ip,
-	uint64_t *v)
+get_reg(kvm_t *kd, const struct state *s, int pt, uint64_t ip, uint64_t *v)
 {
 	if (!s->have_pt || (!s->full_pt && pt < PT_IP))
 		return kvm_error(kd, KVM_ECORRUPT,
@@ -559,8 +576,10 @@ get_reg(kvm_t *kd, const struct state *s, int pt, uint64_t ip,
 
 /* The frame-pointer guess for text without ORC (BPF JIT, trampolines). */
 static const struct orc orc_fp = {
-	.sp_reg = ORC_REG_BP, .sp_offset = 16,
-	.bp_reg = ORC_REG_PREV_SP, .bp_offset = -16,
+	.sp_reg = ORC_REG_BP,
+	.sp_offset = 16,
+	.bp_reg = ORC_REG_PREV_SP,
+	.bp_offset = -16,
 	.type = T_CALL,
 };
 
@@ -715,7 +734,8 @@ step(kvm_t *kd, struct x86_orc *o, struct kvm_unwind *u, struct state *s,
 		break;
 	case ORC_REG_BP:
 		if ((err = kvm_unwind_word(kd, u,
-					   s->bp + (uint64_t)(int64_t)r.bp_offset,
+					   s->bp + (uint64_t)(int64_t)
+							   r.bp_offset,
 					   &v)))
 			return err;
 		s->bp = v;

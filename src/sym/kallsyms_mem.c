@@ -95,8 +95,8 @@ struct kallsyms_tokens {
 	char *table;
 	size_t table_len;
 	uint16_t index[256];
-	uint16_t len[256];	/* strlen of each token, for the decoder */
-	size_t maxlen;		/* the longest token's */
+	uint16_t len[256];	   /* strlen of each token, for the decoder */
+	size_t maxlen;		   /* the longest token's */
 	char pad[256][TOKEN_FAST]; /* each token, zero-padded, if it fits */
 };
 
@@ -203,7 +203,7 @@ struct names_stream {
 	uint64_t va; /* address of buf[0] */
 	uint8_t *buf;
 	size_t len, pos;
-	bool eof;    /* a read stopped short: no more bytes */
+	bool eof; /* a read stopped short: no more bytes */
 };
 
 /* buf: NAMES_WINDOW bytes of the caller's, or NULL to allocate them. */
@@ -237,8 +237,8 @@ names_fill(struct names_stream *s)
 
 /* Next name into out (type letter first); its length, or -1. */
 static int
-names_next(struct names_stream *s, const struct kallsyms_tokens *tok,
-	   char *out, size_t outsz)
+names_next(struct names_stream *s, const struct kallsyms_tokens *tok, char *out,
+	   size_t outsz)
 {
 	names_fill(s);
 	return name_decode(tok, s->buf, s->len, &s->pos, out, outsz);
@@ -252,10 +252,10 @@ names_offset(const struct names_stream *s, uint64_t va0)
 }
 
 enum kallsyms_enc {
-	ENC_ABS_PERCPU,	 /* x86 SMP: off >= 0 absolute, else base - 1 - off */
-	ENC_BASE_REL,	 /* base + (u32)off */
-	ENC_PLACE_REL,	 /* address of the entry + off */
-	ENC_ABSOLUTE,	 /* kallsyms_addresses[] */
+	ENC_ABS_PERCPU, /* x86 SMP: off >= 0 absolute, else base - 1 - off */
+	ENC_BASE_REL,	/* base + (u32)off */
+	ENC_PLACE_REL,	/* address of the entry + off */
+	ENC_ABSOLUTE,	/* kallsyms_addresses[] */
 	ENC_COUNT,
 };
 
@@ -304,13 +304,15 @@ choose_enc(const kvm_t *kd, const uint8_t *raw, uint64_t num, bool have_base,
 			unsorted += a < prev;
 			/* At or after the text start: small absolute values
 			 * must not wrap into "near". */
-			near += kd->xlat.ktext_start && a >= kd->xlat.ktext_start &&
+			near += kd->xlat.ktext_start &&
+				a >= kd->xlat.ktext_start &&
 				a - kd->xlat.ktext_start < (1ULL << 31);
 			prev = a;
 		}
 		bool hit = false;
 		if (want_stext && stext_i >= 0) {
-			int32_t off = (int32_t)get_uint(kd, raw + 4 * stext_i, 4);
+			int32_t off =
+				(int32_t)get_uint(kd, raw + 4 * stext_i, 4);
 			hit = decode_addr(e, off, base, array + 4 * stext_i) ==
 			      want_stext;
 		}
@@ -354,10 +356,10 @@ banner_checks(kvm_t *kd, const struct kvm_symtab *t, size_t first,
 struct kallsyms_head {
 	uint64_t num;
 	struct kallsyms_tokens tok;
-	uint8_t *raw;	 /* num * esz bytes */
+	uint8_t *raw; /* num * esz bytes */
 	int esz;
 	uint64_t array; /* address of raw[0] in the target */
-	uint64_t base;	 /* kallsyms_relative_base, 0 if none */
+	uint64_t base;	/* kallsyms_relative_base, 0 if none */
 };
 
 static void
@@ -424,8 +426,8 @@ fail:
 
 /* Symbol i's address in encoding enc. */
 static uint64_t
-head_addr(const kvm_t *kd, const struct kallsyms_head *h,
-	  enum kallsyms_enc enc, uint64_t i)
+head_addr(const kvm_t *kd, const struct kallsyms_head *h, enum kallsyms_enc enc,
+	  uint64_t i)
 {
 	if (enc == ENC_ABSOLUTE)
 		return get_uint(kd, h->raw + (size_t)h->esz * i, h->esz);
@@ -479,8 +481,10 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 		return err;
 	uint64_t num = h.num;
 	if (names)
-		ns = (struct names_stream){ .kd = kd, .va = loc->names,
-					    .buf = names, .len = names_have,
+		ns = (struct names_stream){ .kd = kd,
+					    .va = loc->names,
+					    .buf = names,
+					    .len = names_have,
 					    .eof = true };
 	else if ((err = names_open(&ns, kd, loc->names, NULL)))
 		goto out;
@@ -494,8 +498,9 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 	if (err)
 		goto out;
 	for (uint64_t i = 0; i < num; i++) {
-		char *name = kvm_symtab_room(kd, out, KVM_SYM_NAME_MAX + 2 +
-						      DECODE_SLACK);
+		char *name =
+			kvm_symtab_room(kd, out,
+					KVM_SYM_NAME_MAX + 2 + DECODE_SLACK);
 		if (!name) {
 			err = -kd->errcode;
 			goto out;
@@ -507,8 +512,8 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 					"malformed (names offset %llu)",
 					(unsigned long long)i,
 					(unsigned long long)num,
-					(unsigned long long)names_offset(
-						&ns, loc->names));
+					(unsigned long long)
+						names_offset(&ns, loc->names));
 			goto out;
 		}
 		if (stext_i < 0 && n == 7 && memcmp(name + 1, "_stext", 6) == 0)
@@ -569,7 +574,8 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 		err = kvm_error(kd, KVM_ECORRUPT,
 				"kallsyms: _stext decodes to 0x%llx, "
 				"VMCOREINFO says 0x%llx",
-				(unsigned long long)out->syms[first + stext_i].addr,
+				(unsigned long long)out->syms[first + stext_i]
+					.addr,
 				(unsigned long long)want_stext);
 	else if (!banner_checks(kd, out, first, &banner_at))
 		err = kvm_error(kd, KVM_ECORRUPT,
@@ -605,9 +611,10 @@ locate_vmcoreinfo(kvm_t *kd, struct kallsyms_loc *loc)
 	loc->have_offsets =
 		kvm_vmcoreinfo_symbol(v, "kallsyms_offsets", &loc->offsets);
 	loc->have_base = loc->have_offsets &&
-		kvm_vmcoreinfo_symbol(v, "kallsyms_relative_base",
-				      &loc->relative_base);
-	loc->have_addresses = !loc->have_offsets &&
+			 kvm_vmcoreinfo_symbol(v, "kallsyms_relative_base",
+					       &loc->relative_base);
+	loc->have_addresses =
+		!loc->have_offsets &&
 		kvm_vmcoreinfo_symbol(v, "kallsyms_addresses", &loc->addresses);
 	return loc->have_offsets || loc->have_addresses;
 }
@@ -673,9 +680,11 @@ scan_offsets(kvm_t *kd, struct kallsyms_loc *loc, uint64_t n)
 			continue;
 		}
 		cand[c].have_base = kvm_virt_read_image(kd,
-				cand[c].relative_base, b, ps, &done) == 0;
+							cand[c].relative_base,
+							b, ps, &done) == 0;
 		kvm_error_clear(kd);
-		uint64_t base = cand[c].have_base ? get_uint(kd, b, (int)ps) : 0;
+		uint64_t base = cand[c].have_base ? get_uint(kd, b, (int)ps)
+						  : 0;
 		/*
 		 * Bytes that are no table (zeros before num_syms in the 6.4+
 		 * order) decode place-relative to the entries' own addresses:
@@ -715,12 +724,11 @@ scan_offsets(kvm_t *kd, struct kallsyms_loc *loc, uint64_t n)
 struct scan_bufs;
 static bool read_before(kvm_t *kd, uint64_t end, size_t len, uint8_t *buf,
 			uint64_t *start_ret);
-static size_t markers_back(const kvm_t *kd, const uint8_t *buf,
-			   uint64_t bstart, uint64_t me, int esz,
-			   uint64_t *ms_ret, uint64_t *last_ret,
-			   struct scan_bufs *sb);
-static bool names_fit(kvm_t *kd, const struct kallsyms_tokens *tok,
-		      uint64_t ns, uint64_t ms, uint64_t n, uint8_t *buf);
+static size_t markers_back(const kvm_t *kd, const uint8_t *buf, uint64_t bstart,
+			   uint64_t me, int esz, uint64_t *ms_ret,
+			   uint64_t *last_ret, struct scan_bufs *sb);
+static bool names_fit(kvm_t *kd, const struct kallsyms_tokens *tok, uint64_t ns,
+		      uint64_t ms, uint64_t n, uint8_t *buf);
 
 /*
  * The steps a whole scan may take (a marker walked, a place the count may
@@ -751,8 +759,8 @@ spend(struct scan_bufs *sb, uint64_t n)
 	return true;
 }
 
-static int scan_tail(kvm_t *kd, struct kallsyms_loc *loc,
-		     struct scan_bufs *sb, size_t tail);
+static int scan_tail(kvm_t *kd, struct kallsyms_loc *loc, struct scan_bufs *sb,
+		     size_t tail);
 
 /*
  * The markers and kallsyms_seqs_of_names (3 bytes a symbol) lie in the
@@ -821,38 +829,44 @@ scan_tail(kvm_t *kd, struct kallsyms_loc *loc, struct scan_bufs *sb,
 			for (uint64_t me = tt & ~3ULL;
 			     me > bstart + (uint64_t)esz; me -= 4) {
 				uint64_t ms, lastm, gap = tt - me;
-				size_t m = markers_back(kd, buf, bstart, me, esz,
-							&ms, &lastm, sb);
+				size_t m = markers_back(kd, buf, bstart, me,
+							esz, &ms, &lastm, sb);
 				if (!sb->work) {
 					free(tok.table);
 					goto spent;
 				}
 				if (m == 0 || ms < lastm + 16)
 					continue;
-				uint64_t nmin = 256 * (m - 1) + 1, nmax = 256 * m;
+				uint64_t nmin = 256 * (m - 1) + 1,
+					 nmax = 256 * m;
 				if (gap >= 8 &&
 				    (gap < 3 * nmin || gap >= 3 * nmax + 16))
 					continue;
 				uint64_t hi = (ms - lastm) & ~3ULL, wstart;
 				uint8_t *w = sb->window;
-				if (!read_before(kd, hi, SCAN_WINDOW, w, &wstart))
+				if (!read_before(kd, hi, SCAN_WINDOW, w,
+						 &wstart))
 					continue;
-				for (uint64_t ns = hi; ns >= wstart + 16; ns -= 4) {
+				for (uint64_t ns = hi; ns >= wstart + 16;
+				     ns -= 4) {
 					if (!spend(sb, 1)) {
 						free(tok.table);
 						goto spent;
 					}
 					for (int cg = 4; cg <= 16; cg += 4) {
-						uint64_t n = get_uint(kd,
-							w + (ns - cg - wstart), 4);
+						uint64_t n =
+							get_uint(kd,
+								 w + (ns - cg -
+								      wstart),
+								 4);
 						if (n < nmin || n > nmax)
 							continue;
 						if (!spend(sb, n)) {
 							free(tok.table);
 							goto spent;
 						}
-						if (!names_fit(kd, &tok, ns, ms, n,
-							       sb->names))
+						if (!names_fit(kd, &tok, ns, ms,
+							       n, sb->names))
 							continue;
 						loc->num_syms = ns - cg;
 						loc->names = ns;
@@ -910,14 +924,15 @@ read_before(kvm_t *kd, uint64_t end, size_t len, uint8_t *buf,
 
 /* Markers ending at me: count them back to markers[0] == 0. */
 static size_t
-markers_back(const kvm_t *kd, const uint8_t *buf, uint64_t bstart,
-	     uint64_t me, int esz, uint64_t *ms_ret, uint64_t *last_ret,
+markers_back(const kvm_t *kd, const uint8_t *buf, uint64_t bstart, uint64_t me,
+	     int esz, uint64_t *ms_ret, uint64_t *last_ret,
 	     struct scan_bufs *sb)
 {
 	if ((me - bstart) % esz || me - bstart < (uint64_t)esz)
 		return 0;
 	size_t k = (me - bstart) / esz;
-	uint64_t next = UINT64_MAX, last = get_uint(kd, buf + (k - 1) * esz, esz);
+	uint64_t next = UINT64_MAX,
+		 last = get_uint(kd, buf + (k - 1) * esz, esz);
 	size_t m = 0;
 	while (k > 0) {
 		if (!spend(sb, 1))
@@ -980,8 +995,8 @@ locate_scan(kvm_t *kd, struct kallsyms_loc *loc, bool retry)
 		bool skipped = false;
 		for (uint64_t off = 0; off < KALLSYMS_SCAN_MAX;
 		     off += SCAN_CHUNK) {
-			bool exec = kvm_kva_exec_range(kd, start + off,
-						       SCAN_CHUNK);
+			bool exec =
+				kvm_kva_exec_range(kd, start + off, SCAN_CHUNK);
 			if (exec != (pass == 1)) {
 				skipped |= exec;
 				continue;
@@ -1040,18 +1055,18 @@ load_scan(kvm_t *kd, struct kvm_symtab *out, bool retry)
 #define QUICK_NAMES_MAX (64u << 20)
 
 struct kallsyms_quick {
-	bool failed;		/* not usable: everything goes to the full load */
+	bool failed; /* not usable: everything goes to the full load */
 	struct kallsyms_loc loc;
 	struct kallsyms_head h;
-	uint64_t want_stext;	/* VMCOREINFO's */
+	uint64_t want_stext; /* VMCOREINFO's */
 	enum kallsyms_enc enc;
-	uint8_t *names;		/* kallsyms_names as read so far */
+	uint8_t *names; /* kallsyms_names as read so far */
 	size_t names_len, names_cap;
-	bool names_eof;		/* the rest is unreadable or past the bound */
-	bool names_whole;	/* names holds all of [names, token_table) */
+	bool names_eof;	  /* the rest is unreadable or past the bound */
+	bool names_whole; /* names holds all of [names, token_table) */
 	int64_t stext_i, banner_i; /* -1: not seen (yet) */
-	bool scanned_all;	/* every name seen once */
-	bool verified;		/* encoding, order and _stext checked */
+	bool scanned_all;	   /* every name seen once */
+	bool verified;		   /* encoding, order and _stext checked */
 	bool banner_checked;
 };
 
@@ -1131,8 +1146,8 @@ quick_names(kvm_t *kd, struct kallsyms_quick *q, size_t end)
 		}
 		q->names_len += got;
 		q->names_whole = q->loc.token_table > q->loc.names &&
-				 q->names_len == q->loc.token_table -
-							 q->loc.names;
+				 q->names_len ==
+					 q->loc.token_table - q->loc.names;
 	}
 	return q->names_len >= end;
 }
@@ -1311,7 +1326,8 @@ kvm_sym_kallsyms_find(kvm_t *kd, const char *name, uint64_t *addr_ret,
 	if (r < 0 || (!q->verified && !(q->verified = quick_verify(kd, q))))
 		q->failed = true;
 	if (!q->failed && q->banner_i >= 0 && !q->banner_checked) {
-		uint64_t at = head_addr(kd, &q->h, q->enc, (uint64_t)q->banner_i);
+		uint64_t at =
+			head_addr(kd, &q->h, q->enc, (uint64_t)q->banner_i);
 		q->banner_checked = kvm_banner_at(kd, at, NULL, 0);
 		kvm_error_clear(kd);
 		q->failed = !q->banner_checked;

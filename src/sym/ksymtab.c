@@ -45,10 +45,10 @@
 #define ANCHOR "init_task"
 
 struct ksym_scan {
-	uint64_t start, end;	/* the kernel image, as far as it reads */
-	uint64_t hint;		/* chunk where the wanted bytes likely are */
-	bool down;		/* from hint downwards first, else upwards */
-	uint8_t *buf;		/* KSYM_PAD + KSYM_CHUNK + KSYM_PAD bytes */
+	uint64_t start, end; /* the kernel image, as far as it reads */
+	uint64_t hint;	     /* chunk where the wanted bytes likely are */
+	bool down;	     /* from hint downwards first, else upwards */
+	uint8_t *buf;	     /* KSYM_PAD + KSYM_CHUNK + KSYM_PAD bytes */
 };
 
 /*
@@ -63,9 +63,11 @@ chunk_read(kvm_t *kd, struct ksym_scan *s, uint64_t va)
 
 	memset(s->buf, 0, KSYM_PAD);
 	if (va - KSYM_PAD >= s->start &&
-	    kvm_virt_read_image(kd, va - KSYM_PAD, s->buf, KSYM_PAD, &done) != 0)
+	    kvm_virt_read_image(kd, va - KSYM_PAD, s->buf, KSYM_PAD, &done) !=
+		    0)
 		memset(s->buf, 0, KSYM_PAD);
-	kvm_virt_read_image(kd, va, s->buf + KSYM_PAD, KSYM_CHUNK + KSYM_PAD, &done);
+	kvm_virt_read_image(kd, va, s->buf + KSYM_PAD, KSYM_CHUNK + KSYM_PAD,
+			    &done);
 	kvm_error_clear(kd);
 	return done ? KSYM_PAD + done : 0;
 }
@@ -91,8 +93,7 @@ chunk_at(const struct ksym_scan *s, uint64_t k, uint64_t *va_ret)
 
 /* Addresses of "name" strings, each preceded and followed by a NUL. */
 static size_t
-find_strings(kvm_t *kd, struct ksym_scan *s, const char *name,
-	     uint64_t *cands)
+find_strings(kvm_t *kd, struct ksym_scan *s, const char *name, uint64_t *cands)
 {
 	size_t nl = strlen(name), nc = 0;
 	char needle[KSYM_NAME_MAX + 2];
@@ -151,8 +152,8 @@ enum ksym_layout { KSYM_PREL32, KSYM_ABS };
  * layout; 0 if none.
  */
 static uint64_t
-find_entry(kvm_t *kd, struct ksym_scan *s, const uint64_t *cands,
-	   size_t nc, enum ksym_layout *layout_ret)
+find_entry(kvm_t *kd, struct ksym_scan *s, const uint64_t *cands, size_t nc,
+	   enum ksym_layout *layout_ret)
 {
 	const int ps = kd->ptr_size == 4 ? 4 : 8;
 
@@ -186,7 +187,7 @@ find_entry(kvm_t *kd, struct ksym_scan *s, const uint64_t *cands,
 
 struct ksym_table {
 	enum ksym_layout layout;
-	int esize;	/* 8 or 12 (PREL32 with namespace), 2 or 3 pointers */
+	int esize; /* 8 or 12 (PREL32 with namespace), 2 or 3 pointers */
 };
 
 /*
@@ -203,8 +204,8 @@ entry_decode(kvm_t *kd, const struct ksym_scan *s, const struct ksym_table *t,
 	uint64_t nameva;
 
 	if (va < s->start || va >= s->end ||
-	    kvm_virt_read_image(kd, va, e, t->layout == KSYM_PREL32 ? 8 : 2 * ps,
-			  &done)) {
+	    kvm_virt_read_image(kd, va, e,
+				t->layout == KSYM_PREL32 ? 8 : 2 * ps, &done)) {
 		kvm_error_clear(kd);
 		return false;
 	}
@@ -348,8 +349,9 @@ kvm_sym_load_ksymtab(kvm_t *kd, struct kvm_symtab *tab, const char *name,
 		if (kvm_sym_load_ksymtab(kd, tab, ANCHOR, scans) == 0 &&
 		    (kvm_symtab_find(kd, tab, name, &ferr) ||
 		     *scans >= KSYM_MAX_SCANS))
-			return kvm_symtab_find(kd, tab, name, &ferr) ? 0
-								   : -KVM_ENOENT;
+			return kvm_symtab_find(kd, tab, name, &ferr)
+				       ? 0
+				       : -KVM_ENOENT;
 		kvm_error_clear(kd);
 		if (*scans >= KSYM_MAX_SCANS)
 			return -KVM_ENOENT;
@@ -370,8 +372,8 @@ kvm_sym_load_ksymtab(kvm_t *kd, struct kvm_symtab *tab, const char *name,
 	 * __ksymtab_strings after .rodata, which holds the kallsyms tables:
 	 * look for the string from there on, and for its entry below it.
 	 */
-	const struct kvm_sym *ks = kvm_symtab_find(kd, tab, "kallsyms_names",
-						   &err);
+	const struct kvm_sym *ks =
+		kvm_symtab_find(kd, tab, "kallsyms_names", &err);
 	s.hint = ks && ks->addr >= s.start && ks->addr < s.end
 			 ? ks->addr & ~(uint64_t)(KSYM_CHUNK - 1)
 			 : s.start;
@@ -402,9 +404,10 @@ kvm_sym_load_ksymtab(kvm_t *kd, struct kvm_symtab *tab, const char *name,
 		if (!err) {
 			size_t more = 0;
 			if (table_add(kd, tab, &s, &t, end, &more, NULL,
-				      NULL) == 0 && more == 0 && first >= s.start + t.esize)
-				table_add(kd, tab, &s, &t, first - t.esize, &more,
-					  NULL, NULL);
+				      NULL) == 0 &&
+			    more == 0 && first >= s.start + t.esize)
+				table_add(kd, tab, &s, &t, first - t.esize,
+					  &more, NULL, NULL);
 			if (more)
 				*scans = KSYM_MAX_SCANS;
 		}

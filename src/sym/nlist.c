@@ -18,8 +18,7 @@
 #define SYMFILE_MAX (512u << 20)
 
 static int
-read_whole(kvm_t *kd, int fd, const char *path, char **buf_ret,
-	   size_t *len_ret)
+read_whole(kvm_t *kd, int fd, const char *path, char **buf_ret, size_t *len_ret)
 {
 	struct stat st;
 
@@ -157,10 +156,12 @@ mem_syms_compare(kvm_t *kd, struct mem_syms *m, const struct kvm_symtab *file,
 			continue;
 		}
 		int e;
-		const struct kvm_sym *y = kvm_symtab_find(kd, &m->tab, name, &e);
+		const struct kvm_sym *y =
+			kvm_symtab_find(kd, &m->tab, name, &e);
 		if (e)
 			return e;
-		if (!y || ((y->type | 0x20) == 't') != ((f->type | 0x20) == 't'))
+		if (!y ||
+		    ((y->type | 0x20) == 't') != ((f->type | 0x20) == 't'))
 			continue; /* not in kallsyms as this kind of symbol */
 		checked++;
 		if (bad++ == 0)
@@ -250,8 +251,10 @@ add_relocated(kvm_t *kd, struct kvm_symtab *file, bool runtime_hint,
 			     i < (banner ? found + 1 : ncand); i++) {
 				err = mem_syms_compare(kd, &m, file, cand[i],
 						       floor, &checked, &bad,
-						       example, sizeof(example));
-				if (err || (checked >= CROSS_CHECK_MIN && !bad)) {
+						       example,
+						       sizeof(example));
+				if (err ||
+				    (checked >= CROSS_CHECK_MIN && !bad)) {
 					reloc = cand[i];
 					break;
 				}
@@ -347,9 +350,9 @@ load_execfile(kvm_t *kd, const char *path)
 		/* The running kernel's own /proc/kallsyms needs no proof. */
 		bool own = strcmp(path, KVM_LIVE_KALLSYMS) == 0 && kd->live;
 		err = add_relocated(kd, &file, runtime, path,
-				    elf ? "the vmlinux"
-					: runtime ? "the kallsyms file"
-						  : "the System.map",
+				    elf	      ? "the vmlinux"
+				    : runtime ? "the kallsyms file"
+					      : "the System.map",
 				    !own);
 	}
 	kvm_symtab_deinit(&file);
@@ -374,7 +377,8 @@ add_vmcoreinfo_symbols(kvm_t *kd)
 		name[kl - 8] = '\0';
 		if (!kvm_vmcoreinfo_symbol(v, name, &addr))
 			continue;
-		int err = kvm_symtab_add(kd, kd->symtab, name, kl - 8, addr, 'D');
+		int err =
+			kvm_symtab_add(kd, kd->symtab, name, kl - 8, addr, 'D');
 		if (err)
 			return err;
 	}
@@ -429,7 +433,8 @@ kvm_sym_ensure(kvm_t *kd)
 			 * symbols only (and a stray data one or two).
 			 */
 			size_t data = 0;
-			for (size_t i = 0; i < kd->symtab->n && data < 16; i++) {
+			for (size_t i = 0; i < kd->symtab->n && data < 16;
+			     i++) {
 				char c = kd->symtab->syms[i].type;
 				data += c == 'D' || c == 'd' || c == 'B' ||
 					c == 'b';
@@ -508,7 +513,8 @@ lookup_one(kvm_t *kd, const char *name, kvaddr_t *value, unsigned char *type)
 	if (!s && !err && kd->sym_text_only &&
 	    strncmp(name, "__start_", 8) != 0 &&
 	    strncmp(name, "__stop_", 7) != 0 &&
-	    strncmp(name, "__end_", 6) != 0 && strcmp(name, "init_stack") != 0) {
+	    strncmp(name, "__end_", 6) != 0 &&
+	    strcmp(name, "init_stack") != 0) {
 		/* kallsyms without data symbols: try the exported ones. */
 		err = kvm_sym_load_ksymtab(kd, kd->symtab, name,
 					   &kd->ksym_scans);
@@ -536,8 +542,7 @@ lookup_one(kvm_t *kd, const char *name, kvaddr_t *value, unsigned char *type)
 #define QUICK_LOOKUPS 8
 
 static bool
-quick_lookup(kvm_t *kd, const char *name, kvaddr_t *value,
-	     unsigned char *type)
+quick_lookup(kvm_t *kd, const char *name, kvaddr_t *value, unsigned char *type)
 {
 	char c;
 
@@ -590,8 +595,7 @@ kvm_sym_lookup(kvm_t *kd, const char *name, uint64_t *addr_ret)
 
 	if (err && !kd->resolver)
 		return err;
-	err = kd->symtab ? lookup_one(kd, name, addr_ret, &type)
-			 : -KVM_ENOENT;
+	err = kd->symtab ? lookup_one(kd, name, addr_ret, &type) : -KVM_ENOENT;
 	if (err == -KVM_ENOENT) {
 		note_missing(kd, name);
 		return -KVM_ENOENT;
@@ -694,8 +698,8 @@ kvm_sym_byaddr(kvm_t *kd, kvaddr_t addr, struct kvm_symbol *sym_ret,
 }
 
 int
-kvm_sym_at(kvm_t *kd, uint64_t addr, const char **name_ret,
-	   uint64_t *start_ret, uint64_t *size_ret)
+kvm_sym_at(kvm_t *kd, uint64_t addr, const char **name_ret, uint64_t *start_ret,
+	   uint64_t *size_ret)
 {
 	uint64_t size;
 	int err;
@@ -727,8 +731,9 @@ kvm_sym_get(kvm_t *kd, size_t index, struct kvm_symbol *sym_ret)
 		return -1;
 	}
 	if (index >= kd->symtab->n) {
-		kvm_error(kd, KVM_ENOENT, "symbol index %zu past the last (%zu)",
-			  index, kd->symtab->n);
+		kvm_error(kd, KVM_ENOENT,
+			  "symbol index %zu past the last (%zu)", index,
+			  kd->symtab->n);
 		return -1;
 	}
 	const struct kvm_sym *s = &kd->symtab->syms[index];

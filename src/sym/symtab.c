@@ -93,8 +93,8 @@ kvm_symtab_push(kvm_t *kd, struct kvm_symtab *t, size_t skip, size_t len,
 }
 
 int
-kvm_symtab_add(kvm_t *kd, struct kvm_symtab *t, const char *name,
-	       size_t len, uint64_t addr, char type)
+kvm_symtab_add(kvm_t *kd, struct kvm_symtab *t, const char *name, size_t len,
+	       uint64_t addr, char type)
 {
 	if (len == 0 || len > KVM_SYM_NAME_MAX)
 		return 0; /* not a name anyone can look up: skip */

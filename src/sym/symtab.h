@@ -38,7 +38,7 @@ struct kvm_symtab {
 	uint32_t *hash;
 	uint32_t *hashv;
 	size_t hash_mask;
-	size_t hashed; /* syms[0..hashed) are in the hash */
+	size_t hashed;	/* syms[0..hashed) are in the hash */
 	unsigned scans; /* lookups answered by a scan, before the hash */
 	/* Built lazily: indices sorted by address (absolute symbols out). */
 	uint32_t *by_addr;
@@ -57,8 +57,8 @@ int kvm_symtab_add(kvm_t *kd, struct kvm_symtab *t, const char *name,
  */
 int kvm_symtab_reserve(kvm_t *kd, struct kvm_symtab *t, size_t nsyms);
 char *kvm_symtab_room(kvm_t *kd, struct kvm_symtab *t, size_t room);
-int kvm_symtab_push(kvm_t *kd, struct kvm_symtab *t, size_t skip,
-		    size_t len, uint64_t addr, char type);
+int kvm_symtab_push(kvm_t *kd, struct kvm_symtab *t, size_t skip, size_t len,
+		    uint64_t addr, char type);
 /* First symbol added under name, or NULL (may return -ENOMEM via err). */
 const struct kvm_sym *kvm_symtab_find(kvm_t *kd, struct kvm_symtab *t,
 				      const char *name, int *err);

@@ -37,11 +37,12 @@ btf_check_header(kvm_t *kd, const uint8_t *p, size_t len, const char *what)
 
 	if (len < 24)
 		return kvm_error(kd, KVM_ECORRUPT,
-				 "%s: %zu bytes are too few for BTF", what, len);
+				 "%s: %zu bytes are too few for BTF", what,
+				 len);
 	memcpy(&magic, p, 2);
 	if (magic != BTF_MAGIC_LE && magic != 0x9FeB)
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "%s: no BTF magic (0x%04x)", what, magic);
+		return kvm_error(kd, KVM_ECORRUPT, "%s: no BTF magic (0x%04x)",
+				 what, magic);
 	bool swap = magic != BTF_MAGIC_LE;
 	uint32_t f[5];
 	memcpy(f, p + 4, sizeof(f));
@@ -150,7 +151,8 @@ btf_from_file(kvm_t *kd, const char *path)
 		char msg[128];
 		/* libbpf's own codes (LIBBPF_ERRNO__*) start at 4000. */
 		libbpf_strerror(e, msg, sizeof(msg));
-		return kvm_error(kd, e == ENOENT ? KVM_ENOENT
+		return kvm_error(kd,
+				 e == ENOENT		     ? KVM_ENOENT
 				 : e == EACCES || e == EPERM ? KVM_ESYS
 							     : KVM_ECORRUPT,
 				 "%s: no usable BTF: %s", path, msg);
@@ -171,8 +173,7 @@ struct btf_scan {
 
 /* A kvm_scan_fn: the first header in the window whose sections fit. */
 static int
-btf_window(void *arg, uint64_t va, const uint8_t *b, size_t n,
-	   size_t starts)
+btf_window(void *arg, uint64_t va, const uint8_t *b, size_t n, size_t starts)
 {
 	struct btf_scan *bs = arg;
 
@@ -245,7 +246,8 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 	struct kvm_nlist nl[2] = { { .n_name = "kallsyms_names" }, { 0 } };
 	if (kvm_nlist2(kd, nl) == 0 && nl[0].n_value > base &&
 	    nl[0].n_value - base < KVM_BTF_SCAN_MAX)
-		hint = (nl[0].n_value - base) & ~(uint64_t)(KVM_BTF_SCAN_CHUNK - 1);
+		hint = (nl[0].n_value - base) &
+		       ~(uint64_t)(KVM_BTF_SCAN_CHUNK - 1);
 	kvm_error_clear(kd);
 	int r = kvm_scan_image(kd, base + hint, KVM_BTF_SCAN_MAX - hint,
 			       KVM_BTF_SCAN_CHUNK, 32, btf_window, &bs);
@@ -261,8 +263,10 @@ btf_scan(kvm_t *kd, uint64_t *start_ret, uint64_t *stop_ret)
 	}
 	if (rerr) {
 		kvm_error(kd, -rerr, "%s", rmsg);
-		return kvm_error_ctx(kd, "scanning the kernel image from 0x%llx "
-				     "for BTF", (unsigned long long)base);
+		return kvm_error_ctx(kd,
+				     "scanning the kernel image from 0x%llx "
+				     "for BTF",
+				     (unsigned long long)base);
 	}
 	return kvm_error(kd, KVM_ENOENT,
 			 "no BTF in the kernel image (CONFIG_DEBUG_INFO_BTF "
@@ -371,8 +375,7 @@ btf_unknown(kvm_t *kd, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	bool absent = kd->btf_note_code == 0 ||
-		      kd->btf_note_code == KVM_ENOENT;
+	bool absent = kd->btf_note_code == 0 || kd->btf_note_code == KVM_ENOENT;
 	if (absent && key)
 		return kvm_error(kd, KVM_ENOENT,
 				 "%s unknown: no BTF (%s) and no %s in "
@@ -457,8 +460,8 @@ find_type(kvm_t *kd, const char *spec, int32_t *id_ret)
  * *budget members have been looked at).
  */
 static int32_t
-find_member(const struct btf *btf, int32_t id, const char *name,
-	    uint64_t *bits, int depth, unsigned *budget)
+find_member(const struct btf *btf, int32_t id, const char *name, uint64_t *bits,
+	    int depth, unsigned *budget)
 {
 	if (depth > KVM_BTF_MAX_DEPTH)
 		return 0;
@@ -601,11 +604,10 @@ kvm_types_member(kvm_t *kd, const char *type, const char *member,
 		uint64_t rel = bits - before;
 		int64_t ssz = btf__resolve_size(kd->btf, id);
 		int64_t msz = btf__resolve_size(kd->btf, m);
-		if (ssz >= 0 &&
-		    (rel > (uint64_t)ssz * 8 ||
-		     (rel % 8 == 0 && msz > 0 &&
-		      !member_is_bitfield(kd->btf, id, m) &&
-		      (uint64_t)msz > (uint64_t)ssz - rel / 8)))
+		if (ssz >= 0 && (rel > (uint64_t)ssz * 8 ||
+				 (rel % 8 == 0 && msz > 0 &&
+				  !member_is_bitfield(kd->btf, id, m) &&
+				  (uint64_t)msz > (uint64_t)ssz - rel / 8)))
 			return kvm_error(kd, KVM_ECORRUPT,
 					 "BTF: %s.%s lies past the end of its "
 					 "%lld-byte type",
@@ -618,8 +620,8 @@ kvm_types_member(kvm_t *kd, const char *type, const char *member,
 	*bits_ret = bits;
 	if (size_ret)
 		*size_ret = sz > 0 ? (uint64_t)sz : 0;
-	if (bitfield_ret && (bits % 8 != 0 || member_is_bitfield(kd->btf,
-								  outer, id)))
+	if (bitfield_ret &&
+	    (bits % 8 != 0 || member_is_bitfield(kd->btf, outer, id)))
 		*bitfield_ret = true;
 	return 0;
 }
@@ -682,8 +684,7 @@ kvm_types_enum(kvm_t *kd, const char *type, const char *name,
 	if (!kd->btf)
 		return btf_unknown(kd, NULL, "enum %s", type);
 	int32_t id = btf__find_by_name_kind(kd->btf, type, BTF_KIND_ENUM);
-	const struct btf_type *t = id > 0 ? btf__type_by_id(kd->btf, id)
-					  : NULL;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(kd->btf, id) : NULL;
 	if (!t)
 		return kvm_error(kd, KVM_ENOENT, "no enum %s in the BTF", type);
 	const struct btf_enum *e = btf_enum(t);

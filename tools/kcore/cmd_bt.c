@@ -186,7 +186,7 @@ struct bt_run {
 	const struct kcore_opts *o;
 	bool proc_stack;
 	struct hidden hidden;
-	int printed;   /* JSON elements so far */
+	int printed; /* JSON elements so far */
 	int status;
 };
 
@@ -250,8 +250,8 @@ static void
 bt_pid(struct bt_run *r, int pid)
 {
 	int n;
-	struct kinfo_proc2 *p = kvm_getproc2(r->kd, KERN_PROC_PID, pid,
-					     sizeof(*p), &n);
+	struct kinfo_proc2 *p =
+		kvm_getproc2(r->kd, KERN_PROC_PID, pid, sizeof(*p), &n);
 	if (p && n == 0) {
 		kcore_note_error("not_found", "bt: no process %d", pid);
 		fprintf(stderr, "kcore: %s\n", kcore_err_msg);
@@ -302,12 +302,14 @@ cmd_bt(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		if (o->all) {
 			int n;
 			kvm_clearerr(kd);
-			struct kinfo_proc2 *p = kvm_getproc2(
-				kd, KERN_PROC_ALL, 0, sizeof(*p), &n);
+			struct kinfo_proc2 *p = kvm_getproc2(kd, KERN_PROC_ALL,
+							     0, sizeof(*p), &n);
 			if (!p) {
-				int st = kcore_fail(kd, "bt -a: the process list");
-				r.status = st == KCORE_EXIT_OK ? KCORE_EXIT_PARTIAL
-							      : st;
+				int st = kcore_fail(kd,
+						    "bt -a: the process list");
+				r.status = st == KCORE_EXIT_OK
+						   ? KCORE_EXIT_PARTIAL
+						   : st;
 				if (o->json) {
 					printf("%s\n {\"error\": ",
 					       r.printed++ ? "," : "");
@@ -320,7 +322,8 @@ cmd_bt(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 					n ? malloc((size_t)n * sizeof(*p))
 					  : NULL;
 				if (n && !copy) {
-					fprintf(stderr, "kcore: out of memory\n");
+					fprintf(stderr,
+						"kcore: out of memory\n");
 					return KCORE_EXIT_OSERR;
 				}
 				if (n)

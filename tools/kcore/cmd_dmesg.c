@@ -22,8 +22,7 @@
 static void
 put_byte(unsigned char c)
 {
-	if ((c >= 0x20 && c < 0x7f) || c >= 0x80 ||
-	    (c >= '\t' && c <= '\r'))
+	if ((c >= 0x20 && c < 0x7f) || c >= 0x80 || (c >= '\t' && c <= '\r'))
 		putchar(c);
 	else
 		printf("\\x%02x", c);
@@ -64,8 +63,7 @@ dmesg_json(const struct kvm_log_entry *e, size_t n)
 {
 	putchar('[');
 	for (size_t i = 0; i < n; i++, e++) {
-		printf("%s\n {\"ts\": %" PRIu64 ".%06" PRIu64
-		       ", \"level\": ",
+		printf("%s\n {\"ts\": %" PRIu64 ".%06" PRIu64 ", \"level\": ",
 		       i ? "," : "", e->ts_nsec / 1000000000,
 		       e->ts_nsec % 1000000000 / 1000);
 		if (e->level < 0)

@@ -15,8 +15,8 @@
 int
 kcore_compress_method(const char *name)
 {
-	static const char *const names[] = { "none", "zlib", "lzo", "snappy",
-					     "zstd", "lz4" };
+	static const char *const names[] = { "none",   "zlib", "lzo",
+					     "snappy", "zstd", "lz4" };
 
 	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
 		if (strcmp(name, names[i]) == 0)
@@ -44,8 +44,8 @@ kcore_progress(void *arg, uint64_t done, uint64_t total)
 	memset(bar, '#', 40 * (size_t)pct / 100);
 	memset(bar + 40 * pct / 100, '.', 40 - 40 * (size_t)pct / 100);
 	bar[40] = '\0';
-	fprintf(stderr, "\r%s [%s] %3d%% %" PRIu64 "/%" PRIu64 " pages",
-		what, bar, pct, done, total);
+	fprintf(stderr, "\r%s [%s] %3d%% %" PRIu64 "/%" PRIu64 " pages", what,
+		bar, pct, done, total);
 	if (done >= total)
 		fputc('\n', stderr);
 }
@@ -90,8 +90,10 @@ cmd_dump(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			r.pages, r.pages_written, r.pages_excluded, opts.level,
 			r.pages_missing, r.bytes, argv[0]);
 	if (st == 1) {
-		fprintf(stderr, "kcore: dump: incomplete: %s is too small; "
-				"what fit is marked so\n", argv[0]);
+		fprintf(stderr,
+			"kcore: dump: incomplete: %s is too small; "
+			"what fit is marked so\n",
+			argv[0]);
 		return KCORE_EXIT_PARTIAL;
 	}
 	return KCORE_EXIT_OK;

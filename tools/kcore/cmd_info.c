@@ -69,8 +69,8 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			printf("null");
 		printf(", \"byte_order\": \"%s\", \"ptr_size\": %d",
 		       i.big_endian ? "big" : "little", i.ptr_size);
-		printf(", \"live\": %s, \"cpus\": %d", i.live ? "true" : "false",
-		       i.ncpus);
+		printf(", \"live\": %s, \"cpus\": %d",
+		       i.live ? "true" : "false", i.ncpus);
 		printf(", \"crash_time\": ");
 		if (i.crash_time)
 			printf("%" PRIu64, i.crash_time);
@@ -90,8 +90,7 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		if (i.expected_size)
 			printf(", \"expected_size\": %" PRIu64,
 			       i.expected_size);
-		printf(", \"truncated\": %s",
-		       i.truncated ? "true" : "false");
+		printf(", \"truncated\": %s", i.truncated ? "true" : "false");
 		if (i.truncated) {
 			printf(", \"truncation\": ");
 			json_string(stdout, i.truncation);
@@ -156,8 +155,8 @@ cmd_info(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		       i.dump_level & 16 ? " free" : "");
 	if (i.warning[0])
 		printf("warning         %s\n", i.warning);
-	printf("memory          %.1f MiB in %zu range%s\n",
-	       total / 1048576.0, nr, nr == 1 ? "" : "s");
+	printf("memory          %.1f MiB in %zu range%s\n", total / 1048576.0,
+	       nr, nr == 1 ? "" : "s");
 	for (size_t k = 0; k < nr; k++)
 		printf("                0x%016" PRIx64 "-0x%016" PRIx64 "\n",
 		       r[k].start, r[k].end - 1);

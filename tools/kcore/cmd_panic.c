@@ -77,7 +77,8 @@ print_json(const struct kvm_crash *c, const struct kvm_info *info,
 	char buf[256];
 	if (c->kc_stack) {
 		for (size_t i = 0; i < c->kc_stack->ks_nframes; i++) {
-			frame_text(buf, sizeof(buf), &c->kc_stack->ks_frames[i]);
+			frame_text(buf, sizeof(buf),
+				   &c->kc_stack->ks_frames[i]);
 			fputs(i ? ", " : "", stdout);
 			json_string(stdout, buf);
 		}

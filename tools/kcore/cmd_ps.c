@@ -90,8 +90,8 @@ cmd_ps(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 		return KCORE_EXIT_USAGE;
 	}
 	kvm_clearerr(kd);
-	struct kinfo_proc2 *p = kvm_getproc2(kd, KERN_PROC_ALL, 0,
-					     sizeof(*p), &n);
+	struct kinfo_proc2 *p =
+		kvm_getproc2(kd, KERN_PROC_ALL, 0, sizeof(*p), &n);
 	if (!p)
 		return kcore_fail(kd, "ps");
 	if (o->json)
@@ -115,8 +115,8 @@ print_vector(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv,
 		return KCORE_EXIT_USAGE;
 	}
 	kvm_clearerr(kd);
-	struct kinfo_proc2 *p = kvm_getproc2(kd, KERN_PROC_PID, (int)pid,
-					     sizeof(*p), &n);
+	struct kinfo_proc2 *p =
+		kvm_getproc2(kd, KERN_PROC_PID, (int)pid, sizeof(*p), &n);
 	if (!p)
 		return kcore_fail(kd, what);
 	if (n == 0) {

@@ -52,8 +52,8 @@ cmd_read(kvm_t *kd, const struct kcore_opts *o, int argc, char **argv)
 			return KCORE_EXIT_USAGE;
 		}
 		int cnt = 0;
-		proc = kvm_getproc2(kd, KERN_PROC_PID, o->pid,
-				    sizeof(*proc), &cnt);
+		proc = kvm_getproc2(kd, KERN_PROC_PID, o->pid, sizeof(*proc),
+				    &cnt);
 		if (!proc)
 			return kcore_fail(kd, "read");
 		if (cnt < 1) {

@@ -45,7 +45,7 @@
 #define SAVECORE_NO_DUMP 1
 #define SAVECORE_KEPT 2
 #define SAVECORE_INCOMPLETE 3
-#define SAVECORE_LOCKED 75	/* EX_TEMPFAIL */
+#define SAVECORE_LOCKED 75 /* EX_TEMPFAIL */
 /* Where kcore dump puts the dump on a device (src/kvmdump_disk.h). */
 #define SAVECORE_DEFAULT_OFFSET 65536
 /* How long to wait for another savecore's lock on DIR, in seconds. */
@@ -58,8 +58,7 @@
 
 static bool verbose;
 
-static void
-note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void
 note(const char *fmt, ...)
@@ -84,8 +83,8 @@ struct savedir {
 /* The output file while it is written: unnamed, or a fresh name. */
 struct outfile {
 	int fd;
-	char tmp[64];		/* "" when unnamed (O_TMPFILE) */
-	char back[4200];	/* a path the library can open it by */
+	char tmp[64];	 /* "" when unnamed (O_TMPFILE) */
+	char back[4200]; /* a path the library can open it by */
 };
 
 /* ------------------------------------------------------ DIR's files */
@@ -182,8 +181,10 @@ read_number(const struct savedir *d, const char *name, const char *what,
 		text_string(stderr, buf[0] ? buf : "");
 		fputs("' is not a number", stderr);
 	}
-	fprintf(stderr, " (it should hold %s, a decimal number up to %" PRIu64
-		"): ignored\n", what, max);
+	fprintf(stderr,
+		" (it should hold %s, a decimal number up to %" PRIu64
+		"): ignored\n",
+		what, max);
 }
 
 /* 1 + the largest N of a vmcore.N (or vmcore.N.*) in DIR. */
@@ -217,8 +218,8 @@ next_free_number(const struct savedir *d)
 
 /* A name no one has used in DIR: prefix and random letters. */
 static int
-open_fresh(const struct savedir *d, const char *prefix, mode_t mode,
-	   char *name, size_t len)
+open_fresh(const struct savedir *d, const char *prefix, mode_t mode, char *name,
+	   size_t len)
 {
 	static const char letters[] =
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -292,9 +293,11 @@ lock_dir(const struct savedir *d)
 			note("%s is locked by another savecore: waiting",
 			     d->path);
 		if (waited >= SAVECORE_LOCK_WAIT * 10) {
-			fprintf(stderr, "savecore: %s is locked by another "
+			fprintf(stderr,
+				"savecore: %s is locked by another "
 				"process for %d s: not saved; the dump stays "
-				"valid\n", d->path, SAVECORE_LOCK_WAIT);
+				"valid\n",
+				d->path, SAVECORE_LOCK_WAIT);
 			return SAVECORE_LOCKED;
 		}
 		struct timespec ts = { 0, 100000000 };
@@ -320,8 +323,7 @@ out_create(const struct savedir *d, gid_t gid, bool group, struct outfile *f)
 		f->fd = openat(d->fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
 			       0600);
 	if (f->fd < 0)
-		f->fd = open_fresh(d, ".vmcore.", 0600, f->tmp,
-				   sizeof(f->tmp));
+		f->fd = open_fresh(d, ".vmcore.", 0600, f->tmp, sizeof(f->tmp));
 	if (f->fd < 0) {
 		fprintf(stderr, "savecore: %s: creating a file: %s\n", d->path,
 			strerror(errno));
@@ -335,8 +337,10 @@ out_create(const struct savedir *d, gid_t gid, bool group, struct outfile *f)
 	/* The mode exactly, whatever the umask; the group only if asked. */
 	if ((group && fchown(f->fd, (uid_t)-1, gid) != 0) ||
 	    fchmod(f->fd, mode) != 0) {
-		fprintf(stderr, "savecore: %s: setting the new file's owner "
-			"and mode: %s\n", d->path, strerror(errno));
+		fprintf(stderr,
+			"savecore: %s: setting the new file's owner "
+			"and mode: %s\n",
+			d->path, strerror(errno));
 		return KCORE_EXIT_OSERR;
 	}
 	return 0;
@@ -435,7 +439,7 @@ pread_full(int fd, void *buf, size_t len, uint64_t off)
 		if (n < 0)
 			return -1;
 		if (n == 0) {
-			errno = 0;	/* short: the device ends */
+			errno = 0; /* short: the device ends */
 			return -1;
 		}
 		done += (size_t)n;
@@ -457,8 +461,8 @@ copy_bytes(int dfd, const char *device, uint64_t off, uint64_t size,
 	int st = KCORE_EXIT_OSERR;
 
 	if (!buf || !back || base < 0) {
-		fprintf(stderr, "savecore: %s\n", strerror(errno ? errno
-								  : ENOMEM));
+		fprintf(stderr, "savecore: %s\n",
+			strerror(errno ? errno : ENOMEM));
 		goto out;
 	}
 	const uint64_t pages = size / 4096 + 1;
@@ -466,8 +470,10 @@ copy_bytes(int dfd, const char *device, uint64_t off, uint64_t size,
 		size_t n = (size_t)(size - done < COPY_CHUNK ? size - done
 							     : COPY_CHUNK);
 		if (pread_full(dfd, buf, n, off + done) != 0) {
-			fprintf(stderr, "savecore: %s: reading at byte %" PRIu64
-				": %s\n", device, off + done,
+			fprintf(stderr,
+				"savecore: %s: reading at byte %" PRIu64
+				": %s\n",
+				device, off + done,
 				errno ? strerror(errno) : "the device ends");
 			st = SAVECORE_KEPT;
 			goto out;
@@ -494,7 +500,8 @@ copy_bytes(int dfd, const char *device, uint64_t off, uint64_t size,
 		if (pread_full(dfd, buf, n, off + done) != 0 ||
 		    pread_full(f->fd, back, n, (uint64_t)base + done) != 0 ||
 		    memcmp(buf, back, n) != 0) {
-			fprintf(stderr, "savecore: the file written differs "
+			fprintf(stderr,
+				"savecore: the file written differs "
 				"from %s at byte %" PRIu64 " of the dump\n",
 				device, done);
 			st = SAVECORE_KEPT;
@@ -540,9 +547,8 @@ save_converted(kvm_t *kd, int format, struct outfile *f, const char *dir,
 	if (kvm_dump_write_fd(kd, f->fd, &opts, NULL) < 0) {
 		fprintf(stderr, "savecore: %s: %s\n", dir, kvm_geterr(kd));
 		int code = kvm_geterrcode(kd);
-		return code == KVM_ESYS || code == KVM_ENOMEM
-			       ? KCORE_EXIT_OSERR
-			       : SAVECORE_KEPT;
+		return code == KVM_ESYS || code == KVM_ENOMEM ? KCORE_EXIT_OSERR
+							      : SAVECORE_KEPT;
 	}
 	if (fsync(f->fd) != 0) {
 		fprintf(stderr, "savecore: %s: writing: %s\n", dir,
@@ -577,16 +583,18 @@ banner(kvm_t *kd, char *buf, size_t len)
  * SAVECORE_KEPT when it does not (the message says which side failed).
  */
 static int
-verify(kvm_t *kd, const struct outfile *f, const char *device,
-       const char *dir, const struct kcore_opts *o)
+verify(kvm_t *kd, const struct outfile *f, const char *device, const char *dir,
+       const struct kcore_opts *o)
 {
 	char errbuf[KVM_ERRBUF_SIZE];
 	kvm_t *back = kvm_openfiles(NULL, f->back, NULL, O_RDONLY, errbuf);
 
 	note("verifying the saved file");
 	if (!back) {
-		fprintf(stderr, "savecore: the file written in %s does not "
-			"read back: %s\n", dir, errbuf);
+		fprintf(stderr,
+			"savecore: the file written in %s does not "
+			"read back: %s\n",
+			dir, errbuf);
 		return SAVECORE_KEPT;
 	}
 	struct kvm_info a, b;
@@ -595,7 +603,8 @@ verify(kvm_t *kd, const struct outfile *f, const char *device,
 	int st = KCORE_EXIT_OK;
 	if (strcmp(a.arch, b.arch) != 0 || a.page_size != b.page_size ||
 	    strcmp(a.release, b.release) != 0) {
-		fprintf(stderr, "savecore: the file written reads as another "
+		fprintf(stderr,
+			"savecore: the file written reads as another "
 			"machine's dump (%s, page size %u) than %s's (%s, %u)\n",
 			b.arch, b.page_size, device, a.arch, a.page_size);
 		st = SAVECORE_KEPT;
@@ -618,18 +627,22 @@ verify(kvm_t *kd, const struct outfile *f, const char *device,
 				int code = kvm_geterrcode(kd);
 				if (code == KVM_ENODATA || code == KVM_ETRUNC)
 					continue; /* not in the dump */
-				fprintf(stderr, "savecore: page 0x%" PRIx64
+				fprintf(stderr,
+					"savecore: page 0x%" PRIx64
 					" of the dump on %s does not read: "
-					"%s\n", pa, device, kvm_geterr(kd));
+					"%s\n",
+					pa, device, kvm_geterr(kd));
 				st = SAVECORE_KEPT;
 				break;
 			}
 			if (kvm_read_phys(back, pa, pb_buf, ps) !=
 				    (ssize_t)ps ||
 			    memcmp(pa_buf, pb_buf, ps) != 0) {
-				fprintf(stderr, "savecore: page 0x%" PRIx64
+				fprintf(stderr,
+					"savecore: page 0x%" PRIx64
 					" of the file written differs from "
-					"%s's\n", pa, device);
+					"%s's\n",
+					pa, device);
 				st = SAVECORE_KEPT;
 			}
 		}
@@ -644,7 +657,8 @@ verify(kvm_t *kd, const struct outfile *f, const char *device,
 	char ba[256], bb[256];
 	if (!st && banner(kd, ba, sizeof(ba)) &&
 	    (!banner(back, bb, sizeof(bb)) || strcmp(ba, bb) != 0)) {
-		fprintf(stderr, "savecore: the file written does not show the "
+		fprintf(stderr,
+			"savecore: the file written does not show the "
 			"kernel's banner through its symbols as %s does\n",
 			device);
 		st = SAVECORE_KEPT;
@@ -661,8 +675,8 @@ static void
 panic_message(kvm_t *kd, char *buf, size_t len)
 {
 	static const char *const marks[] = { "Kernel panic - not syncing",
-					     "sysrq: Trigger a crash", "BUG:",
-					     "Oops" };
+					     "sysrq: Trigger a crash",
+					     "BUG:", "Oops" };
 	const struct kvm_log_entry *e;
 	size_t n;
 
@@ -693,8 +707,8 @@ report(kvm_t *kd, const char *device, const struct kvm_info *info)
 	panic_message(kd, panic, sizeof(panic));
 	/* Release and panic text come from the device: escaped. */
 	fprintf(stderr, "savecore: dump on %s: Linux ", device);
-	text_string(stderr, info->release[0] ? info->release
-					     : "(release unknown)");
+	text_string(stderr,
+		    info->release[0] ? info->release : "(release unknown)");
 	fprintf(stderr, " (%s), crashed %s; %s\nsavecore: panic: ", info->arch,
 		when,
 		info->dump_incomplete ? "INCOMPLETE (the device was too small)"
@@ -705,8 +719,7 @@ report(kvm_t *kd, const char *device, const struct kvm_info *info)
 
 /* Room in DIR for need bytes beyond minfree KiB (saturating). */
 static int
-check_space(const struct savedir *d, uint64_t need,
-	    const struct kcore_opts *o)
+check_space(const struct savedir *d, uint64_t need, const struct kcore_opts *o)
 {
 	uint64_t minfree;
 	bool bad;
@@ -715,8 +728,7 @@ check_space(const struct savedir *d, uint64_t need,
 	read_number(d, "minfree", "the KiB to keep free", UINT64_MAX, 0,
 		    &minfree, &bad);
 	if (fstatvfs(d->fd, &sv) != 0) {
-		fprintf(stderr, "savecore: %s: %s\n", d->path,
-			strerror(errno));
+		fprintf(stderr, "savecore: %s: %s\n", d->path, strerror(errno));
 		return KCORE_EXIT_OSERR;
 	}
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
@@ -724,10 +736,11 @@ check_space(const struct savedir *d, uint64_t need,
 						    : minfree * 1024;
 	uint64_t want = need > UINT64_MAX - keep ? UINT64_MAX : need + keep;
 	if (!o->force && avail < want) {
-		fprintf(stderr, "savecore: %s: %" PRIu64 " KiB free, the dump "
+		fprintf(stderr,
+			"savecore: %s: %" PRIu64 " KiB free, the dump "
 			"needs %" PRIu64 " KiB and minfree keeps %" PRIu64
-			" KiB (-f saves anyway)\n", d->path, avail / 1024,
-			need / 1024, minfree);
+			" KiB (-f saves anyway)\n",
+			d->path, avail / 1024, need / 1024, minfree);
 		return KCORE_EXIT_OSERR;
 	}
 	return 0;
@@ -753,8 +766,8 @@ first_number(const struct savedir *d)
  * the device is not cleared: no one has read it.
  */
 static int
-save_raw(const struct savedir *d, const char *device, uint64_t off,
-	 gid_t gid, const struct kcore_opts *o)
+save_raw(const struct savedir *d, const char *device, uint64_t off, gid_t gid,
+	 const struct kcore_opts *o)
 {
 	int dfd = open(device, O_RDONLY | O_CLOEXEC);
 	struct outfile f = { .fd = -1 };
@@ -766,8 +779,9 @@ save_raw(const struct savedir *d, const char *device, uint64_t off,
 	}
 	off_t end = lseek(dfd, 0, SEEK_END);
 	if (end < 0 || (uint64_t)end <= off) {
-		fprintf(stderr, "savecore: %s: no bytes past offset %" PRIu64
-			"\n", device, off);
+		fprintf(stderr,
+			"savecore: %s: no bytes past offset %" PRIu64 "\n",
+			device, off);
 		close(dfd);
 		return SAVECORE_KEPT;
 	}
@@ -777,8 +791,10 @@ save_raw(const struct savedir *d, const char *device, uint64_t off,
 	    (st = copy_bytes(dfd, device, off, size, &f, d->path, o))) {
 		out_discard(d, &f);
 		close(dfd);
-		fprintf(stderr, "savecore: not saved; the dump on %s stays "
-			"valid\n", device);
+		fprintf(stderr,
+			"savecore: not saved; the dump on %s stays "
+			"valid\n",
+			device);
 		return st;
 	}
 	close(dfd);
@@ -792,12 +808,15 @@ save_raw(const struct savedir *d, const char *device, uint64_t off,
 	}
 	out_discard(d, &f);
 	if (write_bounds(d, n + 1) != 0)
-		fprintf(stderr, "savecore: warning: %s/bounds: %s (the next "
-			"save still takes a free number)\n", d->path,
-			strerror(errno));
-	fprintf(stderr, "savecore: saved %s/%s, the device's bytes as they "
+		fprintf(stderr,
+			"savecore: warning: %s/bounds: %s (the next "
+			"save still takes a free number)\n",
+			d->path, strerror(errno));
+	fprintf(stderr,
+		"savecore: saved %s/%s, the device's bytes as they "
 		"are; the dump on %s stays valid (kcore savecore -c %s clears "
-		"it)\n", d->path, name, device, device);
+		"it)\n",
+		d->path, name, device, device);
 	return SAVECORE_KEPT;
 }
 
@@ -871,9 +890,12 @@ cmd_savecore_main(const struct kcore_opts *o, int argc, char **argv)
 		if (saving && o->force) {
 			st = save_raw(&d, device, off, gid, o);
 		} else {
-			fprintf(stderr, "savecore: the dump on %s stays valid%s\n",
-				device, saving ? " (-f saves its bytes as they "
-						 "are)" : "");
+			fprintf(stderr,
+				"savecore: the dump on %s stays valid%s\n",
+				device,
+				saving ? " (-f saves its bytes as they "
+					 "are)"
+				       : "");
 			st = SAVECORE_KEPT;
 		}
 		goto out;
@@ -890,7 +912,8 @@ cmd_savecore_main(const struct kcore_opts *o, int argc, char **argv)
 		if (kvm_dump_inval(kd) < 0)
 			st = kcore_fail(kd, "savecore");
 		else {
-			fprintf(stderr, "savecore: dump on %s cleared\n", device);
+			fprintf(stderr, "savecore: dump on %s cleared\n",
+				device);
 			st = KCORE_EXIT_OK;
 		}
 		goto out;
@@ -941,9 +964,10 @@ cmd_savecore_main(const struct kcore_opts *o, int argc, char **argv)
 	}
 	out_discard(&d, &f);
 	if (write_bounds(&d, n + 1) != 0)
-		fprintf(stderr, "savecore: warning: %s/bounds: %s (the next "
-			"save still takes a free number)\n", d.path,
-			strerror(errno));
+		fprintf(stderr,
+			"savecore: warning: %s/bounds: %s (the next "
+			"save still takes a free number)\n",
+			d.path, strerror(errno));
 	/* Saved, verified and named: only now is the dump marked saved. */
 	if (kvm_dump_inval(kd) < 0) {
 		st = kcore_fail(kd, "savecore: marking the dump saved");
@@ -952,7 +976,7 @@ cmd_savecore_main(const struct kcore_opts *o, int argc, char **argv)
 	fprintf(stderr, "savecore: saved %s/%s\n", d.path, name);
 	if (info.dump_incomplete) {
 		fprintf(stderr, "savecore: the dump is incomplete (the device "
-			"was too small): saved what there is\n");
+				"was too small): saved what there is\n");
 		st = SAVECORE_INCOMPLETE;
 	}
 	goto out;
@@ -965,6 +989,6 @@ out:
 		close(dfd);
 	kvm_close(kd);
 	if (d.fd >= 0)
-		close(d.fd);	/* and the lock with it */
+		close(d.fd); /* and the lock with it */
 	return st;
 }

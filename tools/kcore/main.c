@@ -20,11 +20,12 @@
 #define KCORE_VERSION "unknown"
 #endif
 
-#define DUMP_OPTS (KOPT_LEVEL | KOPT_COMPRESS | KOPT_OUTFMT | KOPT_THREADS | \
-		   KOPT_FORCE | KOPT_QUIET)
-#define SAVECORE_OPTS (KOPT_CLEAR | KOPT_FORCE | KOPT_CHECK | KOPT_VERBOSE | \
-		       KOPT_Z | KOPT_OUTFMT | KOPT_OFFSET | KOPT_QUIET | \
-		       KOPT_COMPRESS | KOPT_GROUP)
+#define DUMP_OPTS                                                  \
+	(KOPT_LEVEL | KOPT_COMPRESS | KOPT_OUTFMT | KOPT_THREADS | \
+	 KOPT_FORCE | KOPT_QUIET)
+#define SAVECORE_OPTS                                                   \
+	(KOPT_CLEAR | KOPT_FORCE | KOPT_CHECK | KOPT_VERBOSE | KOPT_Z | \
+	 KOPT_OUTFMT | KOPT_OFFSET | KOPT_QUIET | KOPT_COMPRESS | KOPT_GROUP)
 
 static const struct kcore_cmd commands[] = {
 	{ "info", "info", cmd_info, 0, false,
@@ -55,12 +56,15 @@ static const struct kcore_cmd commands[] = {
 	{ "bt", "bt [-a] [--proc-stack] [PID...]", cmd_bt,
 	  KOPT_ALL | KOPT_PROCSTACK, false,
 	  "kernel stacks: of PIDs, of every process (-a), of each CPU's task" },
-	{ "dump", "dump [-d LEVEL] [--compress ALG] [--format kcore|elf|kdump] "
-		  "[--threads N] [-f] [-q] DEVICE|-", cmd_dump, DUMP_OPTS, false,
+	{ "dump",
+	  "dump [-d LEVEL] [--compress ALG] [--format kcore|elf|kdump] "
+	  "[--threads N] [-f] [-q] DEVICE|-",
+	  cmd_dump, DUMP_OPTS, false,
 	  "write a dump of the target to a dump device, a file or stdout" },
-	{ "savecore", "savecore [-c] [-f] [-n] [-q] [-v] [-z] [--format "
-		      "kcore|elf|kdump] [--compress ALG] [--group GROUP] "
-		      "[--offset N] DEVICE DIR",
+	{ "savecore",
+	  "savecore [-c] [-f] [-n] [-q] [-v] [-z] [--format "
+	  "kcore|elf|kdump] [--compress ALG] [--group GROUP] "
+	  "[--offset N] DEVICE DIR",
 	  cmd_savecore, SAVECORE_OPTS, false,
 	  "save a dump from a dump device into DIR, then clear it" },
 };
@@ -68,9 +72,9 @@ static const struct kcore_cmd commands[] = {
 
 /* The spelling of each KOPT_* bit, for "does not apply" messages. */
 static const char *const opt_names[] = {
-	"--raw", "--indent", "-d", "--compress", "--format", "--threads",
-	"--offset", "-c", "-f", "-n", "-v", "-z", "-q", "--group", "-a",
-	"--proc-stack", "--pid",
+	"--raw",    "--indent", "-d", "--compress",   "--format", "--threads",
+	"--offset", "-c",	"-f", "-n",	      "-v",	  "-z",
+	"-q",	    "--group",	"-a", "--proc-stack", "--pid",
 };
 
 static const struct kcore_cmd *
@@ -101,8 +105,7 @@ usage(FILE *f)
 	      f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  kcore %s\n", commands[i].usage);
-	fputs("\nAddresses and lengths are hex with 0x, decimal without.\n",
-	      f);
+	fputs("\nAddresses and lengths are hex with 0x, decimal without.\n", f);
 }
 
 static void
@@ -146,9 +149,21 @@ open_exit(int err)
 static int
 kcore_main(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_BTF, O_ZEROEXCL, O_FORMAT, O_RAW, O_INDENT,
-	       O_COMPRESS, O_THREADS, O_OFFSET, O_VERSION, O_GROUP,
-	       O_PROCSTACK, O_PID };
+	enum {
+		O_JSON = 256,
+		O_BTF,
+		O_ZEROEXCL,
+		O_FORMAT,
+		O_RAW,
+		O_INDENT,
+		O_COMPRESS,
+		O_THREADS,
+		O_OFFSET,
+		O_VERSION,
+		O_GROUP,
+		O_PROCSTACK,
+		O_PID
+	};
 	static const struct option longopts[] = {
 		{ "core", required_argument, NULL, 'M' },
 		{ "system", required_argument, NULL, 'N' },
@@ -177,7 +192,7 @@ kcore_main(int argc, char **argv)
 	struct kcore_opts o = { .level = -1, .compress = -1, .outfmt = -1 };
 	int c;
 	uint64_t v;
-	unsigned seen = 0;  /* KOPT_* given */
+	unsigned seen = 0; /* KOPT_* given */
 	static char swapbuf[8192];
 	size_t swaplen = 0;
 	bool help = false;
@@ -206,7 +221,8 @@ kcore_main(int argc, char **argv)
 			    have + add + 2 > sizeof(swapbuf)) {
 				kcore_usage_error("-W takes a swap file or "
 						  "device whose name has no "
-						  "':', not '%s'", optarg);
+						  "':', not '%s'",
+						  optarg);
 				return KCORE_EXIT_USAGE;
 			}
 			if (have)
@@ -220,7 +236,8 @@ kcore_main(int argc, char **argv)
 			if (!kcore_parse_u64(optarg, &v) || v == 0 ||
 			    v > INT32_MAX) {
 				kcore_usage_error("--pid takes a process id, "
-						  "not '%s'", optarg);
+						  "not '%s'",
+						  optarg);
 				return KCORE_EXIT_USAGE;
 			}
 			o.pid = (int32_t)v;
@@ -256,7 +273,8 @@ kcore_main(int argc, char **argv)
 			} else if (strcmp(optarg, "auto") != 0) {
 				kcore_usage_error("--format takes auto, raw, "
 						  "elf, kdump or kcore, not "
-						  "'%s'", optarg);
+						  "'%s'",
+						  optarg);
 				return KCORE_EXIT_USAGE;
 			}
 			break;
@@ -272,7 +290,8 @@ kcore_main(int argc, char **argv)
 			if (!kcore_parse_u64(optarg, &v) ||
 			    v > KVM_DUMP_LEVEL_MAX) {
 				kcore_usage_error("-d takes a dump level from 0 "
-						  "to 31, not '%s'", optarg);
+						  "to 31, not '%s'",
+						  optarg);
 				return KCORE_EXIT_USAGE;
 			}
 			o.level = (int)v;
@@ -282,7 +301,8 @@ kcore_main(int argc, char **argv)
 			if ((o.compress = kcore_compress_method(optarg)) < 0) {
 				kcore_usage_error("--compress takes none, zlib, "
 						  "lzo, snappy, zstd or lz4, not "
-						  "'%s'", optarg);
+						  "'%s'",
+						  optarg);
 				return KCORE_EXIT_USAGE;
 			}
 			seen |= KOPT_COMPRESS;
@@ -297,7 +317,8 @@ kcore_main(int argc, char **argv)
 			break;
 		case O_OFFSET:
 			if (!kcore_parse_u64(optarg, &v) || v > INT64_MAX) {
-				kcore_usage_error("--offset takes a byte offset");
+				kcore_usage_error(
+					"--offset takes a byte offset");
 				return KCORE_EXIT_USAGE;
 			}
 			o.offset = v;
@@ -351,7 +372,8 @@ kcore_main(int argc, char **argv)
 					  argv[optind - 1]);
 			return KCORE_EXIT_USAGE;
 		default:
-			kcore_usage_error("unknown option %s", argv[optind - 1]);
+			kcore_usage_error("unknown option %s",
+					  argv[optind - 1]);
 			return KCORE_EXIT_USAGE;
 		}
 	}
@@ -418,10 +440,12 @@ kcore_main(int argc, char **argv)
 	if (!kd) {
 		int err = errno;
 		int st = open_exit(err);
-		kcore_note_error(st == KCORE_EXIT_DATAERR ? "format"
+		kcore_note_error(st == KCORE_EXIT_DATAERR   ? "format"
 				 : st == KCORE_EXIT_NOINPUT ? "no_input"
-				 : st == KCORE_EXIT_UNAVAILABLE ? "not_supported"
-				 : st == KCORE_EXIT_USAGE ? "usage" : "system",
+				 : st == KCORE_EXIT_UNAVAILABLE
+					 ? "not_supported"
+				 : st == KCORE_EXIT_USAGE ? "usage"
+							  : "system",
 				 "%s", errbuf);
 		fprintf(stderr, "kcore: %s\n", errbuf);
 		return st;

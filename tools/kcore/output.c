@@ -188,14 +188,20 @@ static const char *
 errcode_name(int errcode)
 {
 	static const char *const names[] = {
-		[KVM_EOK] = "ok",	    [KVM_ESYS] = "system",
-		[KVM_ENOMEM] = "no_memory", [KVM_EINVAL] = "invalid",
+		[KVM_EOK] = "ok",
+		[KVM_ESYS] = "system",
+		[KVM_ENOMEM] = "no_memory",
+		[KVM_EINVAL] = "invalid",
 		[KVM_ENOTSUP] = "not_supported",
-		[KVM_ECORRUPT] = "corrupt", [KVM_ENODATA] = "no_data",
-		[KVM_EFAULT] = "fault",	    [KVM_ENOENT] = "not_found",
-		[KVM_ETRUNC] = "truncated", [KVM_EFORMAT] = "format",
+		[KVM_ECORRUPT] = "corrupt",
+		[KVM_ENODATA] = "no_data",
+		[KVM_EFAULT] = "fault",
+		[KVM_ENOENT] = "not_found",
+		[KVM_ETRUNC] = "truncated",
+		[KVM_EFORMAT] = "format",
 	};
-	if (errcode >= 0 && (size_t)errcode < sizeof(names) / sizeof(names[0]) &&
+	if (errcode >= 0 &&
+	    (size_t)errcode < sizeof(names) / sizeof(names[0]) &&
 	    names[errcode])
 		return names[errcode];
 	return "error";
