@@ -19,7 +19,6 @@
 #include "kvmdump_disk.h"
 
 /* Bytes given to a format's probe: enough for any header we recognise. */
-#define KVM_PROBE_LEN 4096
 #define KVM_LIVE_KCORE "/proc/kcore"
 
 /*
@@ -119,6 +118,39 @@ kvm_clearerr(kvm_t *kd)
 
 /* ------------------------------------------------------------- opening */
 
+const struct kvm_format_ops *
+kvm_format_probe(kvm_t *kd, const uint8_t *head, size_t headlen,
+		 const struct kvm_format_ops *skip, int *err)
+{
+	*err = 0;
+	for (size_t i = 0; kvm_formats[i]; i++) {
+		const struct kvm_format_ops *ops = kvm_formats[i];
+		if (ops == skip)
+			continue;
+		int r = ops->probe(kd, head, headlen);
+		if (r == -KVM_ENOPROBE) {
+			kvm_error_clear(kd);
+			continue;
+		}
+		if (r) {
+			*err = r;
+			return NULL;
+		}
+		return ops;
+	}
+	return NULL;
+}
+
+void
+kvm_format_seen(const uint8_t *head, size_t headlen, char out[49])
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < KVM_MIN(headlen, (size_t)16); i++)
+		snprintf(out + 3 * i, 49 - 3 * i, "%02x ", head[i]);
+	if (out[0])
+		out[strlen(out) - 1] = '\0';
+}
+
 static int
 probe_and_open(kvm_t *kd)
 {
@@ -143,15 +175,9 @@ probe_and_open(kvm_t *kd)
 	if (err)
 		return kvm_error_ctx(kd, "%s", kd->corepath);
 
-	for (size_t i = 0; kvm_formats[i]; i++) {
-		const struct kvm_format_ops *ops = kvm_formats[i];
-		err = ops->probe(kd, head, headlen);
-		if (err == -KVM_ENOPROBE) {
-			kvm_error_clear(kd);
-			continue;
-		}
-		if (err)
-			return kvm_error_ctx(kd, "%s", kd->corepath);
+	const struct kvm_format_ops *ops =
+		kvm_format_probe(kd, head, headlen, NULL, &err);
+	if (ops) {
 		kd->format = ops;
 		err = ops->open(kd);
 		if (err)
@@ -161,12 +187,10 @@ probe_and_open(kvm_t *kd)
 					  "its headers describe");
 		return 0;
 	}
-
-	char seen[3 * 16 + 1] = "";
-	for (size_t i = 0; i < KVM_MIN(headlen, (size_t)16); i++)
-		snprintf(seen + 3 * i, sizeof(seen) - 3 * i, "%02x ", head[i]);
-	if (seen[0])
-		seen[strlen(seen) - 1] = '\0';
+	if (err)
+		return kvm_error_ctx(kd, "%s", kd->corepath);
+	char seen[49];
+	kvm_format_seen(head, headlen, seen);
 	return kvm_error(kd, KVM_EFORMAT,
 			 "%s: not a kernel dump of any format we read "
 			 "(first bytes: %s)",
@@ -558,6 +582,20 @@ kvm_phys_read(kvm_t *kd, uint64_t pa, void *buf, size_t len, size_t *done_ret)
 		return kvm_error(kd, KVM_ETRUNC, "%s", kvm_shrunk_msg);
 	}
 	return err;
+}
+
+int
+kvm_read_pte_phys(void *arg, uint64_t pa, uint64_t *pte_ret)
+{
+	kvm_t *kd = arg;
+	uint64_t raw;
+	size_t done;
+	int err = kvm_phys_read(kd, pa, &raw, sizeof(raw), &done);
+
+	if (err)
+		return err;
+	*pte_ret = kvm_tgt64(kd, raw);
+	return 0;
 }
 
 bool

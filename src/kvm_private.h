@@ -288,6 +288,8 @@ struct kvm_format_ops {
  * it can be tested with page tables built in a buffer.
  */
 typedef int kvm_read_pte_fn(void *arg, uint64_t pa, uint64_t *pte_ret);
+/* The one over a dump's physical memory (arg: the kvm_t), src/kvm.c. */
+int kvm_read_pte_phys(void *arg, uint64_t pa, uint64_t *pte_ret);
 
 /*
  * A swap entry as an architecture stores it in a PTE, decoded to the
@@ -651,6 +653,19 @@ kvm_virt_read_uint(kvm_t *kd, uint64_t va, uint32_t size, uint64_t *v)
 }
 
 extern const struct kvm_format_ops *const kvm_formats[];
+/* The bytes the probes see: the start of the file (or logical file). */
+#define KVM_PROBE_LEN 4096
+/*
+ * The first of kvm_formats (skip excepted: a container does not hold
+ * itself) whose probe takes head, the first headlen bytes of kd->core.
+ * NULL with *err 0 when none does, or with *err < 0 when a probe failed.
+ */
+const struct kvm_format_ops *kvm_format_probe(kvm_t *kd, const uint8_t *head,
+					      size_t headlen,
+					      const struct kvm_format_ops *skip,
+					      int *err);
+/* The first 16 bytes of head in hex, for "no format we read" messages. */
+void kvm_format_seen(const uint8_t *head, size_t headlen, char out[49]);
 
 /* src/sym: load symbols once (DESIGN §4 order); free them. */
 int kvm_sym_ensure(kvm_t *kd);

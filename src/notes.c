@@ -71,56 +71,77 @@ pad4(size_t n)
 }
 
 int
+kvm_note_next(kvm_t *kd, const uint8_t *buf, size_t len, size_t *offp,
+	      struct kvm_note *n)
+{
+	size_t off = *offp;
+
+	if (off > len || len - off < 12)
+		return 0;
+	uint32_t h[3];
+	memcpy(h, buf + off, sizeof(h));
+	uint32_t namesz = kvm_tgt32(kd, h[0]);
+	uint32_t descsz = kvm_tgt32(kd, h[1]);
+	uint32_t type = kvm_tgt32(kd, h[2]);
+	size_t name_off = off + 12;
+	if (namesz == 0 && descsz == 0 && type == 0)
+		return 0; /* zero padding after the last note */
+	if (pad4(namesz) > len - name_off)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "note at offset %zu: name of %u bytes runs "
+				 "past the notes (%zu bytes)",
+				 off, namesz, len);
+	size_t desc_off = name_off + pad4(namesz);
+	if (pad4(descsz) > len - desc_off && descsz > len - desc_off)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "note at offset %zu: descriptor of %u bytes "
+				 "runs past the notes (%zu bytes)",
+				 off, descsz, len);
+	n->type = type;
+	n->name = (const char *)buf + name_off;
+	n->namelen = namesz;
+	/* n_namesz counts the NUL; tolerate writers that omit it. */
+	if (n->namelen > 0 && n->name[n->namelen - 1] == '\0')
+		n->namelen--;
+	n->desc = buf + desc_off;
+	n->descsz = descsz;
+	/* The last descriptor may lack its padding. */
+	*offp = desc_off + KVM_MIN(pad4(descsz), len - desc_off);
+	return 1;
+}
+
+bool
+kvm_note_is(const struct kvm_note *n, const char *name)
+{
+	size_t l = strlen(name);
+
+	return n->namelen == l && memcmp(n->name, name, l) == 0;
+}
+
+int
 kvm_notes_parse(kvm_t *kd, const uint8_t *buf, size_t len, size_t *nqemu)
 {
+	struct kvm_note n;
 	size_t off = 0;
+	int r;
 
-	/* Each step consumes at least 12 bytes: the walk ends. */
-	while (len - off >= 12) {
-		uint32_t h[3];
-		memcpy(h, buf + off, sizeof(h));
-		uint32_t namesz = kvm_tgt32(kd, h[0]);
-		uint32_t descsz = kvm_tgt32(kd, h[1]);
-		uint32_t type = kvm_tgt32(kd, h[2]);
-		size_t name_off = off + 12;
-		if (namesz == 0 && descsz == 0 && type == 0)
-			break; /* zero padding after the last note */
-		if (pad4(namesz) > len - name_off)
-			return kvm_error(kd, KVM_ECORRUPT,
-					 "note at offset %zu: name of %u bytes "
-					 "runs past the notes (%zu bytes)",
-					 off, namesz, len);
-		size_t desc_off = name_off + pad4(namesz);
-		if (pad4(descsz) > len - desc_off && descsz > len - desc_off)
-			return kvm_error(kd, KVM_ECORRUPT,
-					 "note at offset %zu: descriptor of %u "
-					 "bytes runs past the notes (%zu bytes)",
-					 off, descsz, len);
-		const char *name = (const char *)buf + name_off;
-		const uint8_t *desc = buf + desc_off;
-		size_t nlen = namesz;
-		/* n_namesz counts the NUL; tolerate writers that omit it. */
-		if (nlen > 0 && name[nlen - 1] == '\0')
-			nlen--;
-#define NAME_IS(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
+	/* Each note consumes at least 12 bytes: the walk ends. */
+	while ((r = kvm_note_next(kd, buf, len, &off, &n)) > 0) {
 		int err = 0;
-		if (NAME_IS("VMCOREINFO")) {
-			err = kvm_set_vmcoreinfo(kd, (const char *)desc,
-						 descsz);
-		} else if (NAME_IS("CORE") && type == NT_PRSTATUS) {
+		if (kvm_note_is(&n, "VMCOREINFO")) {
+			err = kvm_set_vmcoreinfo(kd, (const char *)n.desc,
+						 n.descsz);
+		} else if (kvm_note_is(&n, "CORE") && n.type == NT_PRSTATUS) {
 			struct kvm_cpu_state *c = kvm_cpu_add(kd);
 			if (!c)
 				err = -kd->errcode;
 			else
-				kvm_prstatus_parse(kd, c, desc, descsz);
-		} else if (NAME_IS("QEMU")) {
-			qemu_note(kd, desc, descsz, (*nqemu)++);
+				kvm_prstatus_parse(kd, c, n.desc, n.descsz);
+		} else if (kvm_note_is(&n, "QEMU")) {
+			qemu_note(kd, n.desc, n.descsz, (*nqemu)++);
 		}
-#undef NAME_IS
 		if (err)
 			return err;
-		/* The last descriptor may lack its padding. */
-		off = desc_off + KVM_MIN(pad4(descsz), len - desc_off);
 	}
-	return 0;
+	return r;
 }

@@ -6,10 +6,30 @@
 #ifndef KVM_NOTES_H
 #define KVM_NOTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "kvm_private.h"
+
+/* One note: its name without the NUL, and its descriptor. */
+struct kvm_note {
+	uint32_t type;
+	const char *name;
+	size_t namelen;
+	const uint8_t *desc;
+	uint32_t descsz;
+};
+
+/*
+ * The note at *off of len bytes in the target's byte order: 1 with *n
+ * filled and *off moved past it; 0 at the end (or at zero padding);
+ * -KVM_ECORRUPT when its name or descriptor runs past len.
+ */
+int kvm_note_next(kvm_t *kd, const uint8_t *buf, size_t len, size_t *off,
+		  struct kvm_note *n);
+/* n's name is name. */
+bool kvm_note_is(const struct kvm_note *n, const char *name);
 
 /*
  * Walk len bytes of notes in the target's byte order (kd->big_endian) and

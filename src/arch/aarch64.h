@@ -141,4 +141,40 @@ int aarch64_levels(const struct aarch64_paging *pg);
 int aarch64_walk(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root,
 		 uint64_t va, bool kernel, uint64_t *pa_ret, uint64_t *len_ret);
 
+/*
+ * What a walk ended on, for the kernel scan (aarch64_locate.c): the level
+ * and the bytes mapped by the leaf, or covered by the entry that was
+ * invalid or unreadable (0 when the address was outside the half or pg not
+ * allowed).
+ */
+struct aarch64_walk_info {
+	int level;
+	uint64_t span;
+	uint64_t l2desc; /* the valid level-2 descriptor passed, or 0 */
+	/* User walks: where an invalid last-level entry's swap entry goes. */
+	struct kvm_swp_entry *swp;
+	/* EL1 may not execute there: PXN (bit 53) on the block or page, or
+	 * PXNTable (bit 59) on a table on the way. */
+	bool pxn;
+};
+
+/* aarch64_walk(), saying what it ended on in *wi (NULL: not wanted). */
+int aarch64_walk_info(kvm_t *kd, const struct aarch64_paging *pg, uint64_t root,
+		      uint64_t va, bool kernel, uint64_t *pa_ret,
+		      uint64_t *len_ret, struct aarch64_walk_info *wi);
+/* The output address of a table, block or page descriptor. */
+uint64_t aarch64_desc_addr(const struct aarch64_paging *pg, uint64_t d);
+/*
+ * Blocks: 2 MiB/32 MiB/512 MiB at level 2 with every granule, 1 GiB at
+ * level 1 with 4K only.  The larger blocks that LPA/LPA2 add (4K level 0,
+ * 16K and 64K level 1) are never written by Linux (pud_sect_supported() is
+ * 4K-only, arch/arm64/include/asm/pgtable.h) and count as invalid here.
+ */
+bool aarch64_block_allowed(const struct aarch64_paging *pg, int lvl);
+/*
+ * Find the kernel's translation (aarch64_locate.c): *pg and *root, and
+ * the KASLR offset and text start when the scan finds them.
+ */
+int aarch64_locate(kvm_t *kd, struct aarch64_paging *pg, uint64_t *root);
+
 #endif

@@ -46,4 +46,10 @@ extern const struct kvm_arch_ops kvm_arch_x86_64;
 int x86_64_walk(kvm_t *kd, uint64_t root, int levels, uint64_t va,
 		uint64_t *pa_ret, uint64_t *len_ret);
 
+/*
+ * Find the paging depth, the kernel's page-table root, its KASLR offset and
+ * where its text starts (x86_64_locate.c); kd->xlat.read_pte is set.
+ */
+int x86_64_locate(kvm_t *kd);
+
 #endif

@@ -12,9 +12,6 @@
 #include "flattened_disk.h"
 #include "format.h"
 
-/* What the inner formats' probes see, as kvm.c gives the outer ones. */
-#define FLAT_PROBE_LEN 4096
-
 static int
 flat_probe(kvm_t *kd, const uint8_t *head, size_t headlen)
 {
@@ -108,32 +105,25 @@ flat_index(kvm_t *kd, struct kvm_flat_rec **recs_ret, size_t *n_ret,
 static int
 flat_reprobe(kvm_t *kd)
 {
-	uint8_t head[FLAT_PROBE_LEN];
+	uint8_t head[KVM_PROBE_LEN];
 	size_t headlen = KVM_MIN((uint64_t)sizeof(head), kd->core.size);
 	int err = kvm_file_read(kd, &kd->core, 0, head, headlen);
 
 	if (err)
 		return kvm_error_ctx(kd, "flattened");
-	for (size_t i = 0; kvm_formats[i]; i++) {
-		const struct kvm_format_ops *ops = kvm_formats[i];
-		if (ops == &kvm_format_flattened)
-			continue; /* nothing writes one inside another */
-		err = ops->probe(kd, head, headlen);
-		if (err == -KVM_ENOPROBE) {
-			kvm_error_clear(kd);
-			continue;
-		}
-		if (err)
-			return kvm_error_ctx(kd, "flattened");
+	/* Nothing writes a flattened dump inside another. */
+	const struct kvm_format_ops *ops =
+		kvm_format_probe(kd, head, headlen, &kvm_format_flattened,
+				 &err);
+	if (err)
+		return kvm_error_ctx(kd, "flattened");
+	if (ops) {
 		/* From here on the inner format owns kd (and its close). */
 		kd->format = ops;
 		return ops->open(kd);
 	}
-	char seen[3 * 16 + 1] = "";
-	for (size_t i = 0; i < KVM_MIN(headlen, (size_t)16); i++)
-		snprintf(seen + 3 * i, sizeof(seen) - 3 * i, "%02x ", head[i]);
-	if (seen[0])
-		seen[strlen(seen) - 1] = '\0';
+	char seen[49];
+	kvm_format_seen(head, headlen, seen);
 	return kvm_error(kd, KVM_EFORMAT,
 			 "flattened: the dump inside is not a format we read "
 			 "(first bytes: %s)",

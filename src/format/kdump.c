@@ -356,12 +356,6 @@ machine_from_prstatus(uint32_t descsz, bool big)
 	}
 }
 
-static inline size_t
-pad4(size_t n)
-{
-	return (n + 3) & ~(size_t)3;
-}
-
 /*
  * Before kvm_notes_parse() (which needs kd->e_machine for QEMU's notes):
  * the first NT_PRSTATUS's size and the VMCOREINFO note, if any.  Stops
@@ -371,31 +365,21 @@ static void
 notes_sniff(kvm_t *kd, const uint8_t *buf, size_t len, uint32_t *prsz_ret,
 	    const char **vmci_ret, size_t *vmci_len_ret)
 {
+	struct kvm_note n;
 	size_t off = 0;
 
-	while (len - off >= 12) {
-		uint32_t h[3];
-		memcpy(h, buf + off, sizeof(h));
-		uint32_t namesz = kvm_tgt32(kd, h[0]);
-		uint32_t descsz = kvm_tgt32(kd, h[1]);
-		uint32_t type = kvm_tgt32(kd, h[2]);
-		size_t name_off = off + 12;
-		if (pad4(namesz) > len - name_off)
-			return;
-		size_t desc_off = name_off + pad4(namesz);
-		if (descsz > len - desc_off)
-			return;
-		const char *name = (const char *)buf + name_off;
-		if (namesz == 5 && memcmp(name, "CORE", 5) == 0 &&
-		    type == NT_PRSTATUS && !*prsz_ret)
-			*prsz_ret = descsz;
-		if (namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 &&
-		    !*vmci_ret) {
-			*vmci_ret = (const char *)buf + desc_off;
-			*vmci_len_ret = descsz;
+	kd->quiet_errors++;
+	while (kvm_note_next(kd, buf, len, &off, &n) > 0) {
+		if (kvm_note_is(&n, "CORE") && n.type == NT_PRSTATUS &&
+		    !*prsz_ret)
+			*prsz_ret = n.descsz;
+		if (kvm_note_is(&n, "VMCOREINFO") && !*vmci_ret) {
+			*vmci_ret = (const char *)n.desc;
+			*vmci_len_ret = n.descsz;
 		}
-		off = desc_off + KVM_MIN(pad4(descsz), len - desc_off);
 	}
+	kd->quiet_errors--;
+	kvm_error_clear(kd);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../notes.h"
 #include "stack.h"
 
 /* --------------------------------------------------------- unwinders */
@@ -300,14 +301,18 @@ cpu_note_memory(kvm_t *kd, int cpu, struct kvm_cpu_state *c)
 		kvm_error_clear(kd);
 		return 0;
 	}
-	uint32_t namesz = (uint32_t)kvm_tgt_uint(kd, b, 4);
-	uint32_t descsz = (uint32_t)kvm_tgt_uint(kd, b + 4, 4);
-	uint32_t type = (uint32_t)kvm_tgt_uint(kd, b + 8, 4);
-	if (namesz != 5 || type != NT_PRSTATUS || memcmp(b + 12, "CORE", 5) ||
-	    descsz < KVM_PRSTATUS_REGS + 8 || descsz > sizeof(b) - 20)
+	struct kvm_note n;
+	size_t at = 0;
+	kd->quiet_errors++;
+	int r = kvm_note_next(kd, b, sizeof(b), &at, &n);
+	kd->quiet_errors--;
+	kvm_error_clear(kd);
+	if (r <= 0 || !kvm_note_is(&n, "CORE") || n.type != NT_PRSTATUS ||
+	    n.descsz < KVM_PRSTATUS_REGS + 8 ||
+	    n.descsz > sizeof(b) - (size_t)(n.desc - b))
 		return 0;
 	memset(c, 0, sizeof(*c));
-	kvm_prstatus_parse(kd, c, b + 20, descsz);
+	kvm_prstatus_parse(kd, c, n.desc, n.descsz);
 	bool any = false;
 	for (unsigned i = 0; i < c->ngregs; i++)
 		any |= c->gregs[i] != 0;

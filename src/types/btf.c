@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,27 @@ btf_check_header(kvm_t *kd, const uint8_t *p, size_t len, const char *what)
 	return 0;
 }
 
+/*
+ * libbpf prints its parse complaints on stderr by default, and a library
+ * must not print: its printer is unset around our calls (it is one for
+ * the process, hence the lock; the application's comes back after).
+ */
+static pthread_mutex_t libbpf_print_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static libbpf_print_fn_t
+libbpf_quiet(void)
+{
+	pthread_mutex_lock(&libbpf_print_lock);
+	return libbpf_set_print(NULL);
+}
+
+static void
+libbpf_loud(libbpf_print_fn_t old)
+{
+	libbpf_set_print(old);
+	pthread_mutex_unlock(&libbpf_print_lock);
+}
+
 /* Wrap libbpf's NULL + errno convention at the call (STYLE B3). */
 static int
 btf_from_buf(kvm_t *kd, const void *p, size_t len, const char *what)
@@ -69,10 +91,13 @@ btf_from_buf(kvm_t *kd, const void *p, size_t len, const char *what)
 
 	if (err)
 		return err;
+	libbpf_print_fn_t old = libbpf_quiet();
 	struct btf *b = btf__new(p, len);
+	int e = errno;
+	libbpf_loud(old);
 	if (!b) {
 		char msg[128];
-		libbpf_strerror(errno, msg, sizeof(msg));
+		libbpf_strerror(e, msg, sizeof(msg));
 		return kvm_error(kd, KVM_ECORRUPT, "%s: BTF rejected: %s", what,
 				 msg);
 	}
@@ -144,10 +169,12 @@ btf_from_file(kvm_t *kd, const char *path)
 	int err = btf_elf_check(kd, path);
 	if (err)
 		return err;
+	libbpf_print_fn_t old = libbpf_quiet();
 	struct btf *b = btf__parse(path, NULL);
+	int e = errno;
+	libbpf_loud(old);
 
 	if (!b) {
-		int e = errno;
 		char msg[128];
 		/* libbpf's own codes (LIBBPF_ERRNO__*) start at 4000. */
 		libbpf_strerror(e, msg, sizeof(msg));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Fuzz target for the page-table walks of both architectures
- * (src/arch/x86_64.c, src/arch/aarch64.c, their real kvm_arch_ops) and the
+ * Fuzz target for the page-table walks of both architectures (src/arch/:
+ * translation and the kernel's location, their kvm_arch_ops) and the
  * translation cache above them (kvm_kvatop_cached, src/kvm.c), with
  * hostile page tables.  The input is a header and the physical memory; the
  * memory is served by a fake format over the input (fuzz_mem.h), so

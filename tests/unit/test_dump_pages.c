@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The dumper's page path: every codec of src/dump/compress.c round trip
- * and against hostile input, then kvm_dump_pages() (src/dump/pages.c)
- * over the sample dump given as argv[1]: order, contents, counts, dump
- * level 1, determinism across thread counts, stopping and progress.
+ * The dumper's page path: every codec of src/dump/compress.c, and its
+ * inverse src/decompress.c, round trip and against hostile input, then
+ * kvm_dump_pages() (src/dump/pages.c) over the sample dump given as
+ * argv[1]: order, contents, counts, dump level 1, determinism across
+ * thread counts, stopping and progress.
  * Without the dump the codec tests still run and the program exits 77.
  */
 #include <setjmp.h>

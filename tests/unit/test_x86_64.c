@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * x86_64 translation (src/arch/x86_64.c) against page tables built by hand
- * in a buffer that stands for physical memory: 4- and 5-level paging,
- * 2 MiB and 1 GiB pages and the error paths.  Expected values follow the
- * Intel SDM vol. 3 ch. 4.5, not the code under test.
+ * x86_64 translation (src/arch/x86_64.c, x86_64_locate.c) against page
+ * tables built by hand in a buffer that stands for physical memory: 4- and
+ * 5-level paging, 2 MiB and 1 GiB pages and the error paths.  Expected
+ * values follow the Intel SDM vol. 3 ch. 4.5, not the code under test.
  */
 #include <setjmp.h>
 #include <stdarg.h>

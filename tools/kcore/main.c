@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/libbpf.h>
-
 #include "kcore.h"
 
 /* The build sets it (CMake's project version); a hand build may not. */
@@ -196,12 +194,6 @@ kcore_main(int argc, char **argv)
 	static char swapbuf[8192];
 	size_t swaplen = 0;
 	bool help = false;
-
-	/*
-	 * libbpf prints its parse diagnostics by default; kcore reports
-	 * errors itself, through kvm_geterr().
-	 */
-	libbpf_set_print(NULL);
 
 	/* GNU getopt permutes: options may follow the command and its args. */
 	opterr = 0;
