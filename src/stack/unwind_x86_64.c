@@ -583,14 +583,155 @@ static const struct orc orc_fp = {
 	.type = T_CALL,
 };
 
+/* The caller's sp, as entry r says to find it. */
+static int
+orc_prev_sp(kvm_t *kd, const struct x86_orc *o, struct kvm_unwind *u,
+	    const struct state *s, const struct orc *rp, uint64_t *sp_ret)
+{
+	const struct orc r = *rp;
+	bool indirect = false;
+	uint64_t sp = 0;
+	int err;
+
+	switch (r.sp_reg) {
+	case ORC_REG_SP:
+		sp = s->sp + (uint64_t)(int64_t)r.sp_offset;
+		break;
+	case ORC_REG_BP:
+		sp = s->bp + (uint64_t)(int64_t)r.sp_offset;
+		break;
+	case ORC_REG_SP_INDIRECT:
+		sp = o->sp_indirect_deref_first
+			     ? s->sp
+			     : s->sp + (uint64_t)(int64_t)r.sp_offset;
+		indirect = true;
+		break;
+	case ORC_REG_BP_INDIRECT:
+		sp = s->bp + (uint64_t)(int64_t)r.sp_offset;
+		indirect = true;
+		break;
+	case ORC_REG_R10:
+	case ORC_REG_R13:
+	case ORC_REG_DI:
+	case ORC_REG_DX: {
+		/* The caller's sp in a register the last pt_regs saved. */
+		static const int pt_of[] = { [ORC_REG_R10] = PT_R10,
+					     [ORC_REG_R13] = PT_R13,
+					     [ORC_REG_DI] = PT_DI,
+					     [ORC_REG_DX] = PT_DX };
+		if ((err = get_reg(kd, s, pt_of[r.sp_reg], s->ip, &sp)))
+			return err;
+		break;
+	}
+	default:
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ORC at 0x%llx: unknown sp register %u",
+				 (unsigned long long)s->ip, r.sp_reg);
+	}
+	if (indirect) {
+		if ((err = kvm_unwind_word(kd, u, sp, &sp)))
+			return err;
+		if (r.sp_reg == ORC_REG_SP_INDIRECT &&
+		    o->sp_indirect_deref_first)
+			sp += (uint64_t)(int64_t)r.sp_offset;
+	}
+	*sp_ret = sp;
+	return 0;
+}
+
+/* The caller's ip and sp (and saved registers), by r's type. */
+static int
+orc_restore(kvm_t *kd, struct kvm_unwind *u, struct state *s,
+	    const struct orc *rp, uint64_t sp, uint64_t *regs_at,
+	    unsigned *flags)
+{
+	const struct orc r = *rp;
+	int err;
+
+	switch (r.type) {
+	case T_CALL:
+		if ((err = kvm_unwind_word(kd, u, sp - 8, &s->ip)))
+			return err;
+		s->sp = sp;
+		s->have_pt = false;
+		s->signal = r.signal;
+		break;
+	case T_REGS: {
+		uint8_t b[PT_NREGS * 8];
+		if ((err = kvm_unwind_read(kd, u, sp, b, sizeof(b))))
+			return err;
+		for (int i = 0; i < PT_NREGS; i++)
+			s->pt[i] = kvm_tgt_uint(kd, b + 8 * i, 8);
+		s->have_pt = s->full_pt = true;
+		s->ip = s->pt[PT_IP];
+		s->sp = s->pt[PT_SP];
+		s->signal = true;
+		*regs_at = sp;
+		*flags = KVM_FRAME_REGS;
+		break;
+	}
+	default: { /* T_REGS_PARTIAL: an iret frame, ip cs flags sp ss */
+		uint8_t b[5 * 8];
+		if ((err = kvm_unwind_read(kd, u, sp, b, sizeof(b))))
+			return err;
+		for (int i = 0; i < 5; i++)
+			s->pt[PT_IP + i] = kvm_tgt_uint(kd, b + 8 * i, 8);
+		s->have_pt = true;
+		s->full_pt = false;
+		s->ip = s->pt[PT_IP];
+		s->sp = s->pt[PT_SP];
+		s->signal = true;
+		*regs_at = sp - PT_IRET_OFF;
+		*flags = KVM_FRAME_REGS;
+		break;
+	}
+	}
+	return 0;
+}
+
+/* The caller's bp, as entry r says to find it. */
+static int
+orc_prev_bp(kvm_t *kd, struct kvm_unwind *u, struct state *s,
+	    const struct orc *rp, uint64_t sp)
+{
+	const struct orc r = *rp;
+	uint64_t v;
+	int err;
+
+	switch (r.bp_reg) {
+	case ORC_REG_UNDEFINED:
+		if (s->have_pt && s->full_pt)
+			s->bp = s->pt[PT_BP];
+		break;
+	case ORC_REG_PREV_SP:
+		if ((err = kvm_unwind_word(kd, u,
+					   sp + (uint64_t)(int64_t)r.bp_offset,
+					   &s->bp)))
+			return err;
+		break;
+	case ORC_REG_BP:
+		if ((err = kvm_unwind_word(kd, u,
+					   s->bp + (uint64_t)(int64_t)
+							   r.bp_offset,
+					   &v)))
+			return err;
+		s->bp = v;
+		break;
+	default:
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "ORC at 0x%llx: unknown bp register %u",
+				 (unsigned long long)s->ip, r.bp_reg);
+	}
+	return 0;
+}
+
 static int
 step(kvm_t *kd, struct x86_orc *o, struct kvm_unwind *u, struct state *s,
      bool *done)
 {
 	struct orc r = orc_fp;
 	const char *mod;
-	uint64_t sp, v;
-	bool indirect = false;
+	uint64_t sp = 0;
 	int err;
 
 	*done = false;
@@ -639,112 +780,13 @@ step(kvm_t *kd, struct x86_orc *o, struct kvm_unwind *u, struct state *s,
 				 "no unwind data for 0x%llx (ORC type %u)",
 				 (unsigned long long)s->ip, r.type);
 	}
-	switch (r.sp_reg) {
-	case ORC_REG_SP:
-		sp = s->sp + (uint64_t)(int64_t)r.sp_offset;
-		break;
-	case ORC_REG_BP:
-		sp = s->bp + (uint64_t)(int64_t)r.sp_offset;
-		break;
-	case ORC_REG_SP_INDIRECT:
-		sp = o->sp_indirect_deref_first
-			     ? s->sp
-			     : s->sp + (uint64_t)(int64_t)r.sp_offset;
-		indirect = true;
-		break;
-	case ORC_REG_BP_INDIRECT:
-		sp = s->bp + (uint64_t)(int64_t)r.sp_offset;
-		indirect = true;
-		break;
-	case ORC_REG_R10:
-	case ORC_REG_R13:
-	case ORC_REG_DI:
-	case ORC_REG_DX: {
-		/* The caller's sp in a register the last pt_regs saved. */
-		static const int pt_of[] = { [ORC_REG_R10] = PT_R10,
-					     [ORC_REG_R13] = PT_R13,
-					     [ORC_REG_DI] = PT_DI,
-					     [ORC_REG_DX] = PT_DX };
-		if ((err = get_reg(kd, s, pt_of[r.sp_reg], s->ip, &sp)))
-			return err;
-		break;
-	}
-	default:
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "ORC at 0x%llx: unknown sp register %u",
-				 (unsigned long long)s->ip, r.sp_reg);
-	}
-	if (indirect) {
-		if ((err = kvm_unwind_word(kd, u, sp, &sp)))
-			return err;
-		if (r.sp_reg == ORC_REG_SP_INDIRECT &&
-		    o->sp_indirect_deref_first)
-			sp += (uint64_t)(int64_t)r.sp_offset;
-	}
+	if ((err = orc_prev_sp(kd, o, u, s, &r, &sp)))
+		return err;
 	uint64_t prev_sp = s->sp, regs_at = 0;
 	unsigned flags = 0;
-	switch (r.type) {
-	case T_CALL:
-		if ((err = kvm_unwind_word(kd, u, sp - 8, &s->ip)))
-			return err;
-		s->sp = sp;
-		s->have_pt = false;
-		s->signal = r.signal;
-		break;
-	case T_REGS: {
-		uint8_t b[PT_NREGS * 8];
-		if ((err = kvm_unwind_read(kd, u, sp, b, sizeof(b))))
-			return err;
-		for (int i = 0; i < PT_NREGS; i++)
-			s->pt[i] = kvm_tgt_uint(kd, b + 8 * i, 8);
-		s->have_pt = s->full_pt = true;
-		s->ip = s->pt[PT_IP];
-		s->sp = s->pt[PT_SP];
-		s->signal = true;
-		regs_at = sp;
-		flags = KVM_FRAME_REGS;
-		break;
-	}
-	default: { /* T_REGS_PARTIAL: an iret frame, ip cs flags sp ss */
-		uint8_t b[5 * 8];
-		if ((err = kvm_unwind_read(kd, u, sp, b, sizeof(b))))
-			return err;
-		for (int i = 0; i < 5; i++)
-			s->pt[PT_IP + i] = kvm_tgt_uint(kd, b + 8 * i, 8);
-		s->have_pt = true;
-		s->full_pt = false;
-		s->ip = s->pt[PT_IP];
-		s->sp = s->pt[PT_SP];
-		s->signal = true;
-		regs_at = sp - PT_IRET_OFF;
-		flags = KVM_FRAME_REGS;
-		break;
-	}
-	}
-	switch (r.bp_reg) {
-	case ORC_REG_UNDEFINED:
-		if (s->have_pt && s->full_pt)
-			s->bp = s->pt[PT_BP];
-		break;
-	case ORC_REG_PREV_SP:
-		if ((err = kvm_unwind_word(kd, u,
-					   sp + (uint64_t)(int64_t)r.bp_offset,
-					   &s->bp)))
-			return err;
-		break;
-	case ORC_REG_BP:
-		if ((err = kvm_unwind_word(kd, u,
-					   s->bp + (uint64_t)(int64_t)
-							   r.bp_offset,
-					   &v)))
-			return err;
-		s->bp = v;
-		break;
-	default:
-		return kvm_error(kd, KVM_ECORRUPT,
-				 "ORC at 0x%llx: unknown bp register %u",
-				 (unsigned long long)s->ip, r.bp_reg);
-	}
+	if ((err = orc_restore(kd, u, s, &r, sp, &regs_at, &flags)) ||
+	    (err = orc_prev_bp(kd, u, s, &r, sp)))
+		return err;
 	/* Bad data must not loop: on one stack, sp only grows. */
 	if (!user_mode(s) && kvm_unwind_on_stack(u, prev_sp, 8) &&
 	    kvm_unwind_on_stack(u, s->sp, 8) && s->sp <= prev_sp)
