@@ -130,17 +130,20 @@ span(const struct fld *const *f, size_t n)
 /* Sizes read from BTF are hostile too: a struct span stays small. */
 #define KVM_PROC_MAX_SPAN (1u << 20)
 
-static int
-layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
-{
-	const uint32_t ps = kd->ptr_size ? (uint32_t)kd->ptr_size : 8;
-	int err = 0;
-
+/* One member into a layout field, or return the error (layout_*()). */
 #define M(type, names, dflt, req, f)                               \
 	do {                                                       \
 		if ((err = member(kd, type, names, dflt, req, f))) \
 			return err;                                \
 	} while (0)
+
+/* task_struct, and what a kernel thread names itself by */
+static int
+layout_task(kvm_t *kd, struct kvm_proc_layout *L)
+{
+	const uint32_t ps = kd->ptr_size ? (uint32_t)kd->ptr_size : 8;
+	int err = 0;
+
 	M("task_struct", "tasks", 2 * ps, true, &L->t_tasks);
 	M("task_struct", "pid", 4, true, &L->t_pid);
 	M("task_struct", "tgid", 4, true, &L->t_tgid);
@@ -171,6 +174,15 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 	M("worker", "desc", 24, false, &L->w_desc);
 	M("worker", "current_work", ps, false, &L->w_current_work);
 	M("worker", "pool", ps, false, &L->w_pool);
+	return 0;
+}
+
+/* pids, pgid and sid: in signal_struct since 4.19, in the task before */
+static int
+layout_pids(kvm_t *kd, struct kvm_proc_layout *L)
+{
+	const uint32_t ps = kd->ptr_size ? (uint32_t)kd->ptr_size : 8;
+	int err = 0;
 
 	M("signal_struct", "nr_threads", 4, false, &L->s_nr_threads);
 	M("signal_struct", "tty", ps, false, &L->s_tty);
@@ -204,6 +216,15 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 	}
 	M("pid", "numbers", 0, true, &L->p_numbers);
 	M("upid", "nr", 4, true, &L->u_nr);
+	return 0;
+}
+
+/* mm_struct: page tables, argv and environ, sizes */
+static int
+layout_mm(kvm_t *kd, struct kvm_proc_layout *L)
+{
+	const uint32_t ps = kd->ptr_size ? (uint32_t)kd->ptr_size : 8;
+	int err = 0;
 
 	M("mm_struct", "pgd", ps, true, &L->m_pgd);
 	M("mm_struct", "arg_start", ps, true, &L->m_arg_start);
@@ -241,6 +262,15 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 		if (L->m_rss.off >= 0)
 			L->m_rss.size = 4 * L->rss_stride;
 	}
+	return 0;
+}
+
+/* cred, and the controlling tty */
+static int
+layout_cred_tty(kvm_t *kd, struct kvm_proc_layout *L)
+{
+	const uint32_t ps = kd->ptr_size ? (uint32_t)kd->ptr_size : 8;
+	int err = 0;
 
 	M("cred", "uid", 4, true, &L->c_uid);
 	M("cred", "euid", 4, true, &L->c_euid);
@@ -257,7 +287,20 @@ layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
 		M("tty_driver", "major", 4, false, &L->d_major);
 		M("tty_driver", "minor_start", 4, false, &L->d_minor_start);
 	}
+	return 0;
+}
+
 #undef M
+
+static int
+layout_resolve(kvm_t *kd, struct kvm_proc_layout *L)
+{
+	const uint32_t ps = kd->ptr_size ? (uint32_t)kd->ptr_size : 8;
+	int err;
+
+	if ((err = layout_task(kd, L)) || (err = layout_pids(kd, L)) ||
+	    (err = layout_mm(kd, L)) || (err = layout_cred_tty(kd, L)))
+		return err;
 	L->task_span = SPAN(&L->t_tasks, &L->t_pid, &L->t_tgid, &L->t_comm,
 			    &L->t_real_parent, &L->t_signal, &L->t_mm,
 			    &L->t_state, &L->t_exit_state, &L->t_flags,
