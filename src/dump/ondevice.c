@@ -291,14 +291,142 @@ od_write_at(struct od_writer *w, int64_t blk, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The dump's start: its header and the CPU segment, padded to whole
+ * blocks (both are rewritten in place at the end), and the data segment's
+ * header.  *cpu_span: the padded CPU segment's bytes.
+ */
+static int
+od_begin(struct od_writer *w, const struct kvm_dumpinfo *di,
+	 uint64_t *cpu_span_ret)
+{
+	kvm_t *kd = w->kd;
+	struct kvm_dumpdev *dev = w->dev;
+	uint8_t *cpu = NULL;
+	size_t cpulen = 0;
+	int err;
+
+	if ((err = kvm_dump_cpu_segment(kd, di, &cpu, &cpulen)))
+		return err;
+	size_t cpu_blocks = (cpulen + KVM_DUMP_BLKSIZE - 1) / KVM_DUMP_BLKSIZE;
+	uint64_t cpu_span = cpu_blocks * KVM_DUMP_BLKSIZE;
+	struct kvmdump_disk_header h;
+	od_header(w, &h,
+		  dev->seqflag == CRASH_SEQ_DEVICE ? KVMDUMP_F_STREAM : 0,
+		  cpu_span, di, NULL, cpu, cpulen);
+	uint8_t *pad = calloc(1, cpu_span);
+	if (!pad) {
+		free(cpu);
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	}
+	memcpy(pad, cpu, cpulen);
+	free(cpu);
+	struct kcore_disk_seg seg = {
+		.c_midmag = htobe32(KCORE_MIDMAG(kd->e_machine, KCORESEG_DATA)),
+		.c_size = htole32(UINT32_MAX), /* see the CPU data's size */
+	};
+	err = od_put(w, &h, sizeof(h));
+	if (!err)
+		err = od_put(w, pad, cpu_span);
+	free(pad);
+	if (!err)
+		err = od_put(w, &seg, sizeof(seg));
+	*cpu_span_ret = cpu_span;
+	return err;
+}
+
+/*
+ * After the pages: the index when everything fit, else what fit (whole
+ * chunks, no index: the reader walks them).  Fills di's data fields.
+ */
+static int
+od_index(struct od_writer *w, struct kvm_dumpinfo *di,
+	 struct kvm_dump_result *res, int *incomplete)
+{
+	int err;
+
+	if (!w->full) {
+		/* The index, after the last chunk. */
+		uint64_t ioff = w->out - w->data_start;
+		uint64_t cnt = htole64(w->nidx);
+		if ((err = od_put(w, KVMDUMP_INDEX_MAGIC, 8)) ||
+		    (err = od_put(w, &cnt, 8)) ||
+		    (err = od_put(w, w->idx, w->nidx * sizeof(*w->idx))))
+			return err;
+		if (!w->full) {
+			di->index_offset = ioff;
+			di->index_count = w->nidx;
+			di->data_size = w->out - w->data_start;
+		}
+	}
+	if (w->full) {
+		di->index_offset = di->index_count = 0;
+		di->data_size = w->data_kept;
+		res->incomplete = 1;
+		*incomplete = 1;
+	}
+	di->flags = w->full ? KVMDUMP_F_INCOMPLETE : KVMDUMP_F_COMPLETE;
+	return 0;
+}
+
+/*
+ * The final header, its CPU segment and the trailer: on a random device
+ * the trailer first, then the header that makes it valid; on a stream the
+ * trailer ends it.
+ */
+static int
+od_finish(struct od_writer *w, const struct kvm_dumpinfo *di, uint64_t cpu_span,
+	  const struct kvm_dump_result *res)
+{
+	kvm_t *kd = w->kd;
+	struct kvm_dumpdev *dev = w->dev;
+	uint8_t *cpu = NULL;
+	size_t cpulen = 0;
+	int err;
+
+	if ((err = kvm_dump_cpu_segment(kd, di, &cpu, &cpulen)))
+		return err;
+	struct kvmdump_disk_header final;
+	od_header(w, &final, di->flags, cpu_span, di, res, cpu, cpulen);
+	if (dev->seqflag == CRASH_RAND_DEVICE) {
+		/* First the trailer, then the header that makes it valid. */
+		struct kvmdump_disk_header tr = final;
+		tr.flags = htole32(le32toh(final.flags) | KVMDUMP_F_TRAILER);
+		tr.crc = 0;
+		tr.crc = htole32(libdeflate_crc32(0, &tr, sizeof(tr)));
+		uint8_t *head = calloc(1, KVMDUMP_HDR_SIZE + cpu_span);
+		if (!head) {
+			free(cpu);
+			return kvm_error(kd, KVM_ENOMEM, "out of memory");
+		}
+		memcpy(head, &final, sizeof(final));
+		memcpy(head + KVMDUMP_HDR_SIZE, cpu, cpulen);
+		err = od_write_at(w, dev->ptrblk, &tr, sizeof(tr));
+		if (!err)
+			err = od_write_at(w, dev->startblk, head,
+					  KVMDUMP_HDR_SIZE + cpu_span);
+		free(head);
+	} else {
+		/* A stream: the trailer ends it. */
+		struct kvmdump_disk_header tr = final;
+		tr.flags = htole32(le32toh(final.flags) | KVMDUMP_F_TRAILER |
+				   KVMDUMP_F_STREAM);
+		tr.crc = 0;
+		tr.crc = htole32(libdeflate_crc32(0, &tr, sizeof(tr)));
+		if (!(err = od_put(w, &tr, sizeof(tr))))
+			err = od_flush(w, true);
+	}
+	free(cpu);
+	return err;
+}
+
 static int
 write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 	     struct kvm_dump_result *res, int *incomplete)
 {
 	struct od_writer w = { .kd = kd, .o = o };
 	struct kvm_dump_filter f;
-	uint8_t *cpu = NULL;
-	size_t cpulen = 0;
+	uint64_t cpu_span = 0;
 	int err;
 
 	*incomplete = 0;
@@ -322,32 +450,7 @@ write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 	if (kd->vmcoreinfo_text &&
 	    kvm_vmcoreinfo_dec(&kd->vmci, "CRASHTIME", &t))
 		di.crash_time = t;
-	/* The CPU segment padded to whole blocks: it is rewritten in place. */
-	if ((err = kvm_dump_cpu_segment(kd, &di, &cpu, &cpulen)))
-		goto out;
-	size_t cpu_blocks = (cpulen + KVM_DUMP_BLKSIZE - 1) / KVM_DUMP_BLKSIZE;
-	uint64_t cpu_span = cpu_blocks * KVM_DUMP_BLKSIZE;
-	struct kvmdump_disk_header h;
-	od_header(&w, &h,
-		  dev->seqflag == CRASH_SEQ_DEVICE ? KVMDUMP_F_STREAM : 0,
-		  cpu_span, &di, NULL, cpu, cpulen);
-	uint8_t *pad = calloc(1, cpu_span);
-	if (!pad) {
-		err = kvm_error(kd, KVM_ENOMEM, "out of memory");
-		goto out;
-	}
-	memcpy(pad, cpu, cpulen);
-	struct kcore_disk_seg seg = {
-		.c_midmag = htobe32(KCORE_MIDMAG(kd->e_machine, KCORESEG_DATA)),
-		.c_size = htole32(UINT32_MAX), /* see the CPU data's size */
-	};
-	err = od_put(&w, &h, sizeof(h));
-	if (!err)
-		err = od_put(&w, pad, cpu_span);
-	free(pad);
-	if (!err)
-		err = od_put(&w, &seg, sizeof(seg));
-	if (err)
+	if ((err = od_begin(&w, &di, &cpu_span)))
 		goto out;
 	w.data_start = w.out;
 
@@ -365,70 +468,16 @@ write_device(kvm_t *kd, const char *device, const struct kvm_dump_opts *o,
 		err = od_chunk_flush(&w);
 	if (err)
 		goto out;
-	if (!w.full) {
-		/* The index, after the last chunk. */
-		uint64_t ioff = w.out - w.data_start;
-		uint64_t cnt = htole64(w.nidx);
-		if ((err = od_put(&w, KVMDUMP_INDEX_MAGIC, 8)) ||
-		    (err = od_put(&w, &cnt, 8)) ||
-		    (err = od_put(&w, w.idx, w.nidx * sizeof(*w.idx))))
-			goto out;
-		if (!w.full) {
-			di.index_offset = ioff;
-			di.index_count = w.nidx;
-			di.data_size = w.out - w.data_start;
-		}
-	}
-	if (w.full) {
-		/* What fit: whole chunks, no index (the reader walks them). */
-		di.index_offset = di.index_count = 0;
-		di.data_size = w.data_kept;
-		res->incomplete = 1;
-		*incomplete = 1;
-	}
-	di.flags = w.full ? KVMDUMP_F_INCOMPLETE : KVMDUMP_F_COMPLETE;
-	if ((err = od_flush(&w, true)))
+	if ((err = od_index(&w, &di, res, incomplete)))
 		goto out;
-	free(cpu);
-	cpu = NULL;
-	if ((err = kvm_dump_cpu_segment(kd, &di, &cpu, &cpulen)))
+	if ((err = od_flush(&w, true)) ||
+	    (err = od_finish(&w, &di, cpu_span, res)))
 		goto out;
-	struct kvmdump_disk_header final;
-	od_header(&w, &final, di.flags, cpu_span, &di, res, cpu, cpulen);
-	if (dev->seqflag == CRASH_RAND_DEVICE) {
-		/* First the trailer, then the header that makes it valid. */
-		struct kvmdump_disk_header tr = final;
-		tr.flags = htole32(le32toh(final.flags) | KVMDUMP_F_TRAILER);
-		tr.crc = 0;
-		tr.crc = htole32(libdeflate_crc32(0, &tr, sizeof(tr)));
-		uint8_t *head = calloc(1, KVMDUMP_HDR_SIZE + cpu_span);
-		if (!head) {
-			err = kvm_error(kd, KVM_ENOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(head, &final, sizeof(final));
-		memcpy(head + KVMDUMP_HDR_SIZE, cpu, cpulen);
-		err = od_write_at(&w, dev->ptrblk, &tr, sizeof(tr));
-		if (!err)
-			err = od_write_at(&w, dev->startblk, head,
-					  KVMDUMP_HDR_SIZE + cpu_span);
-		free(head);
-	} else {
-		/* A stream: the trailer ends it. */
-		struct kvmdump_disk_header tr = final;
-		tr.flags = htole32(le32toh(final.flags) | KVMDUMP_F_TRAILER |
-				   KVMDUMP_F_STREAM);
-		tr.crc = 0;
-		tr.crc = htole32(libdeflate_crc32(0, &tr, sizeof(tr)));
-		if (!(err = od_put(&w, &tr, sizeof(tr))))
-			err = od_flush(&w, true);
-	}
 	if (!err && dev->dumpfunc(dev, 0, NULL, CRASH_DOIO_EOT, 0) != 0)
 		err = -kd->errcode;
 	if (!err)
 		res->bytes = w.out;
 out:
-	free(cpu);
 	free(w.buf);
 	free(w.cdata);
 	free(w.idx);

@@ -365,6 +365,70 @@ kvm_getcrash(kvm_t *kd)
 	return kvm_getcrash2(kd, 0);
 }
 
+/*
+ * The panic line, and the first oops line before it, into c's message,
+ * cause and uptime.  Returns the index of the first of them, n if none.
+ */
+static size_t
+log_marks(const struct kvm_log_entry *e, size_t n, struct kvm_crash *c)
+{
+	size_t panic_i = n, cause_i = n;
+	for (size_t i = 0; i < n; i++) {
+		if (panic_i == n && strstr(e[i].text, panic_mark))
+			panic_i = i;
+		const char *m = oops_mark_in(e[i].text);
+		if (cause_i == n && m && (i < panic_i || panic_i == n)) {
+			/* A warning is a cause only when a panic follows. */
+			if (strcmp(m, "WARNING:") != 0)
+				cause_i = i;
+			else if (panic_i == n)
+				for (size_t k = i + 1; k < n && k < i + 400;
+				     k++)
+					if (strstr(e[k].text, panic_mark)) {
+						cause_i = i;
+						break;
+					}
+		}
+	}
+	if (panic_i < n)
+		copy_line(c->kc_message, sizeof(c->kc_message),
+			  strstr(e[panic_i].text, panic_mark));
+	if (cause_i < n) {
+		copy_line(c->kc_cause, sizeof(c->kc_cause), e[cause_i].text);
+		if (!c->kc_message[0])
+			memcpy(c->kc_message, c->kc_cause,
+			       sizeof(c->kc_message));
+	}
+	size_t first = KVM_MIN(panic_i, cause_i);
+	if (first < n)
+		c->kc_uptime_nsec = e[panic_i < n ? panic_i : cause_i].ts_nsec;
+	return first;
+}
+
+/* The stack: the CPU's registers, else the trace the kernel printed. */
+static void
+crash_stack(kvm_t *kd, struct kvm_crash *c, bool log_only)
+{
+	if (!log_only && c->kc_cpu >= 0 && (size_t)c->kc_cpu < kd->ncpus) {
+		c->kc_stack = kvm_getstack_cpu(kd, c->kc_cpu);
+		if (c->kc_stack && c->kc_stack->ks_nframes &&
+		    (c->kc_stack->ks_frames[0].kf_flags & KVM_FRAME_USER))
+			c->kc_stack = NULL; /* the CPU was in user space */
+	}
+	kvm_error_clear(kd);
+	if (c->kc_stack) {
+		snprintf(c->kc_stack_from, sizeof(c->kc_stack_from),
+			 "registers");
+		if (c->kc_pid < 0 && c->kc_stack->ks_task) {
+			c->kc_pid = c->kc_stack->ks_pid;
+			memcpy(c->kc_comm, c->kc_stack->ks_comm,
+			       sizeof(c->kc_comm));
+		}
+	} else if (c->kc_nlogframes) {
+		snprintf(c->kc_stack_from, sizeof(c->kc_stack_from), "log");
+	}
+}
+
 KVM_EXPORT const struct kvm_crash *
 kvm_getcrash2(kvm_t *kd, int flags)
 {
@@ -400,37 +464,7 @@ kvm_getcrash2(kvm_t *kd, int flags)
 	}
 	kvm_error_clear(kd);
 
-	/* The panic line, and the first oops line before it. */
-	size_t panic_i = n, cause_i = n;
-	for (size_t i = 0; i < n; i++) {
-		if (panic_i == n && strstr(e[i].text, panic_mark))
-			panic_i = i;
-		const char *m = oops_mark_in(e[i].text);
-		if (cause_i == n && m && (i < panic_i || panic_i == n)) {
-			/* A warning is a cause only when a panic follows. */
-			if (strcmp(m, "WARNING:") != 0)
-				cause_i = i;
-			else if (panic_i == n)
-				for (size_t k = i + 1; k < n && k < i + 400;
-				     k++)
-					if (strstr(e[k].text, panic_mark)) {
-						cause_i = i;
-						break;
-					}
-		}
-	}
-	if (panic_i < n)
-		copy_line(c->kc_message, sizeof(c->kc_message),
-			  strstr(e[panic_i].text, panic_mark));
-	if (cause_i < n) {
-		copy_line(c->kc_cause, sizeof(c->kc_cause), e[cause_i].text);
-		if (!c->kc_message[0])
-			memcpy(c->kc_message, c->kc_cause,
-			       sizeof(c->kc_message));
-	}
-	size_t first = KVM_MIN(panic_i, cause_i);
-	if (first < n)
-		c->kc_uptime_nsec = e[panic_i < n ? panic_i : cause_i].ts_nsec;
+	size_t first = log_marks(e, n, c);
 
 	/*
 	 * The CPU: panic_cpu (crashing_cpu on x86), else the log's line.
@@ -463,25 +497,7 @@ kvm_getcrash2(kvm_t *kd, int flags)
 	}
 	if (first < n)
 		log_frames(e, n, first, c);
-	/* The stack: the CPU's registers, else the trace the kernel printed. */
-	if (!log_only && c->kc_cpu >= 0 && (size_t)c->kc_cpu < kd->ncpus) {
-		c->kc_stack = kvm_getstack_cpu(kd, c->kc_cpu);
-		if (c->kc_stack && c->kc_stack->ks_nframes &&
-		    (c->kc_stack->ks_frames[0].kf_flags & KVM_FRAME_USER))
-			c->kc_stack = NULL; /* the CPU was in user space */
-	}
-	kvm_error_clear(kd);
-	if (c->kc_stack) {
-		snprintf(c->kc_stack_from, sizeof(c->kc_stack_from),
-			 "registers");
-		if (c->kc_pid < 0 && c->kc_stack->ks_task) {
-			c->kc_pid = c->kc_stack->ks_pid;
-			memcpy(c->kc_comm, c->kc_stack->ks_comm,
-			       sizeof(c->kc_comm));
-		}
-	} else if (c->kc_nlogframes) {
-		snprintf(c->kc_stack_from, sizeof(c->kc_stack_from), "log");
-	}
+	crash_stack(kd, c, log_only);
 	if (!c->kc_message[0])
 		snprintf(c->kc_message, sizeof(c->kc_message),
 			 "panic_cpu is %d, and the log holds no panic message",
