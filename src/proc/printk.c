@@ -626,9 +626,14 @@ plog_read_var(const struct kvm_printk_src *s, uint64_t va, unsigned width,
 	return 0;
 }
 
-int
-kvm_printk_plog_read(const struct kvm_printk_src *s,
-		     const struct kvm_plog_layout *l, struct kvm_log *log)
+/*
+ * The log's variables (log_buf, its length, the first and next record's
+ * offsets), each checked against the others.
+ */
+static int
+plog_vars(const struct kvm_printk_src *s, const struct kvm_plog_layout *l,
+	  uint64_t *bufva_ret, uint64_t *len_ret, uint64_t *first_ret,
+	  uint64_t *next_ret)
 {
 	kvm_t *kd = s->kd;
 	unsigned psz = (unsigned)kd->ptr_size;
@@ -665,6 +670,23 @@ kvm_printk_plog_read(const struct kvm_printk_src *s,
 				 (unsigned long long)first,
 				 (unsigned long long)next,
 				 (unsigned long long)buf_len);
+	*bufva_ret = bufva;
+	*len_ret = buf_len;
+	*first_ret = first;
+	*next_ret = next;
+	return 0;
+}
+
+int
+kvm_printk_plog_read(const struct kvm_printk_src *s,
+		     const struct kvm_plog_layout *l, struct kvm_log *log)
+{
+	kvm_t *kd = s->kd;
+	uint64_t bufva = 0, buf_len = 0, first = 0, next = 0;
+	int err;
+
+	if ((err = plog_vars(s, l, &bufva, &buf_len, &first, &next)))
+		return err;
 
 	uint8_t *buf = calloc(1, (size_t)buf_len);
 	if (!buf)

@@ -561,6 +561,38 @@ out:
 	kvm_error_clear(kd);
 }
 
+/* A process's sizes, from its struct mm_struct at mm. */
+static int
+fill_mm(kvm_t *kd, const struct kvm_proc_layout *L, uint64_t mm,
+	struct kinfo_proc2 *kp)
+{
+	int err;
+
+	uint8_t *mb = malloc(L->mm_span);
+	if (!mb)
+		return kvm_error(kd, KVM_ENOMEM, "out of memory");
+	if ((err = read_struct(kd, mm, mb, L->mm_span, "struct mm_struct"))) {
+		free(mb);
+		return err;
+	}
+	uint32_t page = kd->page_size ? kd->page_size : 4096;
+	kp->p_vm_vsize = FLD(kd, mb, L->m_total_vm) * page;
+	if (L->m_rss.off >= 0) {
+		/* get_mm_rss(): file + anon + shmem (not swap). */
+		static const int idx[] = { 0, 1, 3 };
+		int64_t rss = 0;
+		for (int i = 0; i < 3; i++)
+			rss += (int64_t)get(kd, mb,
+					    L->m_rss.off +
+						    idx[i] * L->rss_stride +
+						    L->rss_count_off,
+					    8);
+		kp->p_vm_rssize = rss > 0 ? (uint64_t)rss : 0;
+	}
+	free(mb);
+	return 0;
+}
+
 /*
  * Fill kp from the task at va whose first task_span bytes are in tb.  An
  * error leaves the fields read so far; the caller keeps the entry.
@@ -661,32 +693,8 @@ fill_proc(kvm_t *kd, const struct kvm_proc_layout *L, uint64_t va,
 		return err;
 
 	uint64_t mm = PTR(kd, tb, L->t_mm);
-	if (mm) {
-		uint8_t *mb = malloc(L->mm_span);
-		if (!mb)
-			return kvm_error(kd, KVM_ENOMEM, "out of memory");
-		if ((err = read_struct(kd, mm, mb, L->mm_span,
-				       "struct mm_struct"))) {
-			free(mb);
-			return err;
-		}
-		uint32_t page = kd->page_size ? kd->page_size : 4096;
-		kp->p_vm_vsize = FLD(kd, mb, L->m_total_vm) * page;
-		if (L->m_rss.off >= 0) {
-			/* get_mm_rss(): file + anon + shmem (not swap). */
-			static const int idx[] = { 0, 1, 3 };
-			int64_t rss = 0;
-			for (int i = 0; i < 3; i++)
-				rss += (int64_t)
-					get(kd, mb,
-					    L->m_rss.off +
-						    idx[i] * L->rss_stride +
-						    L->rss_count_off,
-					    8);
-			kp->p_vm_rssize = rss > 0 ? (uint64_t)rss : 0;
-		}
-		free(mb);
-	}
+	if (mm && (err = fill_mm(kd, L, mm, kp)))
+		return err;
 	return 0;
 }
 

@@ -467,6 +467,67 @@ enc_by_stext(const kvm_t *kd, const struct kallsyms_loc *loc,
  * not NULL, is the whole of kallsyms_names as already read (names_have
  * bytes).
  */
+/*
+ * The names of a kallsyms table into out, in order (addresses come
+ * after); *stext_i: the index of _stext, -1 if none.
+ */
+static int
+load_names(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
+	   const struct kallsyms_head *h, struct names_stream *ns,
+	   int64_t *stext_i)
+{
+	const size_t first = out->n;
+	const uint64_t num = h->num;
+	int err;
+
+	*stext_i = -1;
+	/*
+	 * Names first: choosing the encoding looks at _stext.  Each is
+	 * decoded straight into the table's pool (type letter first).
+	 */
+	err = kvm_symtab_reserve(kd, out, KVM_MIN(num, 1u << 20));
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < num; i++) {
+		char *name =
+			kvm_symtab_room(kd, out,
+					KVM_SYM_NAME_MAX + 2 + DECODE_SLACK);
+		if (!name)
+			return -kd->errcode;
+		int n = names_next(ns, &h->tok, name, KVM_SYM_NAME_MAX + 2);
+		if (n < 2)
+			return kvm_error(kd, KVM_ECORRUPT,
+					 "kallsyms: symbol %llu of %llu is "
+					 "malformed (names offset %llu)",
+					 (unsigned long long)i,
+					 (unsigned long long)num,
+					 (unsigned long long)
+						 names_offset(ns, loc->names));
+		if (*stext_i < 0 && n == 7 &&
+		    memcmp(name + 1, "_stext", 6) == 0)
+			*stext_i = (int64_t)i;
+		err = kvm_symtab_push(kd, out, 1, (size_t)n - 1, 0, name[0]);
+		if (err)
+			return err;
+	}
+	if (out->n - first != num)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kallsyms: %zu of %llu names are unusable",
+				 (size_t)(num - (out->n - first)),
+				 (unsigned long long)num);
+	/* The markers and the token table follow the names. */
+	uint64_t names_len = names_offset(ns, loc->names);
+	if (loc->token_table > loc->names &&
+	    names_len > loc->token_table - loc->names)
+		return kvm_error(kd, KVM_ECORRUPT,
+				 "kallsyms: %llu names from 0x%llx run past "
+				 "kallsyms_token_table at 0x%llx",
+				 (unsigned long long)num,
+				 (unsigned long long)loc->names,
+				 (unsigned long long)loc->token_table);
+	return 0;
+}
+
 static int
 load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 	  uint8_t *names, size_t names_have)
@@ -489,58 +550,9 @@ load_from(kvm_t *kd, struct kvm_symtab *out, const struct kallsyms_loc *loc,
 	else if ((err = names_open(&ns, kd, loc->names, NULL)))
 		goto out;
 
-	/*
-	 * Names first: choosing the encoding looks at _stext.  Each is
-	 * decoded straight into the table's pool (type letter first).
-	 */
 	int64_t stext_i = -1;
-	err = kvm_symtab_reserve(kd, out, KVM_MIN(num, 1u << 20));
-	if (err)
+	if ((err = load_names(kd, out, loc, &h, &ns, &stext_i)))
 		goto out;
-	for (uint64_t i = 0; i < num; i++) {
-		char *name =
-			kvm_symtab_room(kd, out,
-					KVM_SYM_NAME_MAX + 2 + DECODE_SLACK);
-		if (!name) {
-			err = -kd->errcode;
-			goto out;
-		}
-		int n = names_next(&ns, &h.tok, name, KVM_SYM_NAME_MAX + 2);
-		if (n < 2) {
-			err = kvm_error(kd, KVM_ECORRUPT,
-					"kallsyms: symbol %llu of %llu is "
-					"malformed (names offset %llu)",
-					(unsigned long long)i,
-					(unsigned long long)num,
-					(unsigned long long)
-						names_offset(&ns, loc->names));
-			goto out;
-		}
-		if (stext_i < 0 && n == 7 && memcmp(name + 1, "_stext", 6) == 0)
-			stext_i = (int64_t)i;
-		err = kvm_symtab_push(kd, out, 1, (size_t)n - 1, 0, name[0]);
-		if (err)
-			goto out;
-	}
-	if (out->n - first != num) {
-		err = kvm_error(kd, KVM_ECORRUPT,
-				"kallsyms: %zu of %llu names are unusable",
-				(size_t)(num - (out->n - first)),
-				(unsigned long long)num);
-		goto out;
-	}
-	/* The markers and the token table follow the names. */
-	uint64_t names_len = names_offset(&ns, loc->names);
-	if (loc->token_table > loc->names &&
-	    names_len > loc->token_table - loc->names) {
-		err = kvm_error(kd, KVM_ECORRUPT,
-				"kallsyms: %llu names from 0x%llx run past "
-				"kallsyms_token_table at 0x%llx",
-				(unsigned long long)num,
-				(unsigned long long)loc->names,
-				(unsigned long long)loc->token_table);
-		goto out;
-	}
 
 	uint64_t want_stext = 0;
 	if (kd->vmcoreinfo_text)
