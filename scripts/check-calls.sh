@@ -18,6 +18,8 @@
 # directory defines (nm).  Prints each call that breaks a rule; exit 1 if
 # any, 2 on usage errors.
 set -eu
+# join(1) and sort(1) must agree on the order.
+export LC_ALL=C
 
 [ $# -eq 1 ] && [ -d "$1" ] || {
 	echo "usage: check-calls.sh OBJDIR" >&2

@@ -142,11 +142,13 @@ kvm_format_probe(kvm_t *kd, const uint8_t *head, size_t headlen,
 }
 
 void
-kvm_format_seen(const uint8_t *head, size_t headlen, char out[49])
+kvm_format_seen(const uint8_t *head, size_t headlen,
+		char out[KVM_FORMAT_SEEN_LEN])
 {
 	out[0] = '\0';
 	for (size_t i = 0; i < KVM_MIN(headlen, (size_t)16); i++)
-		snprintf(out + 3 * i, 49 - 3 * i, "%02x ", head[i]);
+		snprintf(out + 3 * i, KVM_FORMAT_SEEN_LEN - 3 * i, "%02x ",
+			 head[i]);
 	if (out[0])
 		out[strlen(out) - 1] = '\0';
 }
@@ -189,7 +191,7 @@ probe_and_open(kvm_t *kd)
 	}
 	if (err)
 		return kvm_error_ctx(kd, "%s", kd->corepath);
-	char seen[49];
+	char seen[KVM_FORMAT_SEEN_LEN];
 	kvm_format_seen(head, headlen, seen);
 	return kvm_error(kd, KVM_EFORMAT,
 			 "%s: not a kernel dump of any format we read "

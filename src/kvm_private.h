@@ -665,7 +665,9 @@ const struct kvm_format_ops *kvm_format_probe(kvm_t *kd, const uint8_t *head,
 					      const struct kvm_format_ops *skip,
 					      int *err);
 /* The first 16 bytes of head in hex, for "no format we read" messages. */
-void kvm_format_seen(const uint8_t *head, size_t headlen, char out[49]);
+#define KVM_FORMAT_SEEN_LEN (3 * 16 + 1)
+void kvm_format_seen(const uint8_t *head, size_t headlen,
+		     char out[KVM_FORMAT_SEEN_LEN]);
 
 /* src/sym: load symbols once (DESIGN §4 order); free them. */
 int kvm_sym_ensure(kvm_t *kd);

@@ -122,7 +122,7 @@ flat_reprobe(kvm_t *kd)
 		kd->format = ops;
 		return ops->open(kd);
 	}
-	char seen[49];
+	char seen[KVM_FORMAT_SEEN_LEN];
 	kvm_format_seen(head, headlen, seen);
 	return kvm_error(kd, KVM_EFORMAT,
 			 "flattened: the dump inside is not a format we read "

@@ -176,8 +176,10 @@ kvm_proc_release(kvm_t *kd, char *out, size_t outsz)
 		if (err) {
 			kd->release[0] = '\0';
 			kd->release_code = -err;
+			/* Found under quiet errors, errbuf may be empty. */
 			snprintf(kd->release_why, sizeof(kd->release_why), "%s",
-				 kd->errbuf);
+				 kd->errbuf[0] ? kd->errbuf
+					       : "kernel release not found");
 		}
 	}
 	if (kd->release[0]) {
